@@ -1,0 +1,73 @@
+"""kpiframe: turn a YAML file into a KPI scorecard.
+
+The names below are the whole public API. Plugins import from here and nothing
+deeper; everything else may change between releases. Heavy modules (Ibis,
+DuckDB) load only when a run needs them, so ``import kpiframe`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kpiframe.contracts import (
+    PLUGIN_API_VERSION,
+    Calculator,
+    Connector,
+    DerivedCalculator,
+    Reporter,
+    SourceContext,
+    Value,
+)
+from kpiframe.errors import (
+    CalculationError,
+    ConfigError,
+    ExpressionError,
+    KpiframeError,
+    PluginError,
+    SourceError,
+)
+from kpiframe.exit_codes import ExitCode
+from kpiframe.plugins import hookimpl
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PLUGIN_API_VERSION",
+    "CalculationError",
+    "Calculator",
+    "ConfigError",
+    "Connector",
+    "DerivedCalculator",
+    "ExitCode",
+    "ExpressionError",
+    "KpiframeError",
+    "PluginError",
+    "Reporter",
+    "Scorecard",
+    "SourceContext",
+    "SourceError",
+    "Value",
+    "column",
+    "condition",
+    "hookimpl",
+    "load_config",
+    "run",
+    "__version__",
+]
+
+if TYPE_CHECKING:
+    from kpiframe.api import column, condition, load_config, run
+    from kpiframe.scorecard import Scorecard
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy re-exports: these pull in the engine (and so Ibis) only when used.
+    if name in {"run", "load_config", "column", "condition"}:
+        from kpiframe import api
+
+        return getattr(api, name)
+    if name == "Scorecard":
+        from kpiframe.scorecard import Scorecard
+
+        return Scorecard
+    raise AttributeError(f"module 'kpiframe' has no attribute {name!r}")

@@ -1,0 +1,3 @@
+from kpiframe.cli import main
+
+main()

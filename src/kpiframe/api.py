@@ -1,0 +1,137 @@
+"""The Python API: everything the CLI does, callable from code."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from kpiframe.config import Config
+from kpiframe.config import load_config as _load_config
+from kpiframe.errors import ConfigError
+from kpiframe.expr import parse, to_ibis
+from kpiframe.scorecard import MetricResult, RunInfo, Scorecard, WindowInfo
+
+__all__ = ["column", "condition", "load_config", "run"]
+
+load_config = _load_config
+
+
+def column(table: Any, text: str) -> Any:
+    """Compile a value expression (``"talk_seconds + hold_seconds"``) against ``table``.
+
+    For calculators: params that name a column accept any expression of the
+    config language; unknown columns raise :class:`kpiframe.ExpressionError`.
+    """
+    return to_ibis(parse(text), table)
+
+
+def condition(table: Any, text: str, where: Any = None) -> Any:
+    """Compile a condition against ``table``, and-ed with ``where`` when given.
+
+    A null condition counts as false (SQL's three-valued logic would drop it
+    from both a numerator and its complement).
+    """
+    predicate = to_ibis(parse(text), table)
+    if not predicate.type().is_boolean():
+        from kpiframe.errors import ExpressionError
+
+        raise ExpressionError(f"{text!r} is not a condition (true or false)")
+    predicate = predicate.fill_null(False)
+    return predicate if where is None else (predicate & where)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _window_info(window: Any) -> WindowInfo:
+    return WindowInfo(_iso(window.start), _iso(window.end), window.label)
+
+
+def run(
+    config: Config | str | os.PathLike[str],
+    *,
+    as_of: datetime | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Scorecard:
+    """Compute every metric of ``config`` and evaluate its targets.
+
+    :param config: a loaded :class:`Config` or a path to a YAML file.
+    :param as_of: the instant windows end at (aware; default: the config's
+        ``as_of``, else now in UTC).
+    :raises ConfigError: the config is wrong, including unknown columns found
+        once the sources were opened. Source and calculator failures do not
+        raise: those metrics get status ``error``.
+    """
+    from kpiframe import __version__
+    from kpiframe.config.interpolate import redact
+    from kpiframe.engine.evaluate import status_of
+    from kpiframe.engine.execute import execute
+    from kpiframe.engine.plan import build_plan
+    from kpiframe.engine.sources import open_sources
+    from kpiframe.engine.windows import resolve
+
+    started = time.perf_counter()
+    started_at = datetime.now(timezone.utc)
+    if not isinstance(config, Config):
+        config = _load_config(config, environ=environ)
+    if as_of is None:
+        as_of = config.as_of or started_at
+    if as_of.tzinfo is None:
+        raise ConfigError("as_of must carry a time zone (for example 2026-01-31T00:00:00Z)")
+    secrets = set(config.secrets)
+
+    needed = {m.source for m in config.metrics.values() if m.source}
+    sources, problems = open_sources(config, needed)
+    plan = build_plan(config, sources, as_of)
+    problems += plan.problems
+    if problems:
+        raise ConfigError(problems)
+    outcome = execute(plan, redact=lambda text: redact(text, secrets))
+
+    results = []
+    for metric_id, spec in config.metrics.items():
+        result = outcome.outcomes[metric_id]
+        status, reason = status_of(spec, result.value, result.error)
+        value = result.value
+        results.append(
+            MetricResult(
+                id=metric_id,
+                title=spec.title,
+                calc=spec.calc,
+                source=spec.source,
+                unit=spec.unit,
+                direction=spec.direction,
+                status=status,
+                value=value.value if value else None,
+                n=value.n if value else None,
+                interval=tuple(value.interval) if value and value.interval else None,
+                target=spec.target.text if spec.target else None,
+                warn=spec.warn.text if spec.warn else None,
+                reason=redact(reason, secrets) if reason else None,
+                window=_window_info(result.plan.window),
+                details=dict(value.details) if value else {},
+                description=spec.description,
+            )
+        )
+
+    scorecard = Scorecard(
+        title=config.title,
+        run=RunInfo(
+            config_path=str(config.path),
+            config_hash=config.hash,
+            as_of=_iso(as_of) or "",
+            started_at=_iso(started_at) or "",
+            duration_s=round(time.perf_counter() - started, 4),
+            kpiframe_version=__version__,
+            plugins=config.registry.versions(),
+            window=_window_info(resolve(config.window, as_of, config.timezone)),
+            queries=outcome.queries,
+        ),
+        metrics=tuple(results),
+    )
+    config.registry.plugin_manager.hook.kpiframe_scorecard_ready(scorecard=scorecard, config=config)
+    return scorecard

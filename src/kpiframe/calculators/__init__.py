@@ -1,0 +1,1 @@
+"""Built-in generic calculators (registered as plugins, like third-party ones)."""

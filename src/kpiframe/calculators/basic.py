@@ -1,0 +1,104 @@
+"""count, sum, mean, min, max, distinct_count."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from kpiframe.api import column
+from kpiframe.contracts import Calculator, Value
+from kpiframe.plugins import hookimpl
+
+COLUMN = {"type": "string", "description": "a column, or an expression such as `talk_seconds + hold_seconds`"}
+UNIT = {"type": "string", "description": "the unit shown beside the value (count, %, s, min, h, d, or a word)"}
+
+
+class Count(Calculator):
+    name = "count"
+    title = "Count"
+    unit = "count"
+    doc = "Rows in the window (after `where`); with `column`, rows where that column is not null."
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {"column": COLUMN},
+        "additionalProperties": False,
+    }
+
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+        if "column" in params:
+            return {"count": column(table, params["column"]).count(where=where)}
+        return {"count": table.count(where=where)}
+
+    def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
+        count = int(parts["count"] or 0)
+        return Value(count, n=count)
+
+
+class _ColumnStat(Calculator):
+    """A reduction of one column; ``n`` is the count of non-null values used."""
+
+    stat: ClassVar[str]
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {"column": COLUMN, "unit": UNIT},
+        "required": ["column"],
+        "additionalProperties": False,
+    }
+
+    def unit_for(self, params: Mapping[str, Any]) -> str:
+        return params.get("unit", self.unit)
+
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+        values = column(table, params["column"])
+        return {"value": getattr(values, self.stat)(where=where), "n": values.count(where=where)}
+
+    def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
+        n = int(parts["n"] or 0)
+        if n == 0 or parts["value"] is None:
+            return Value(None, n=n, reason="no non-null values in the window")
+        return Value(float(parts["value"]), n=n)
+
+
+class Sum(_ColumnStat):
+    name, stat, title = "sum", "sum", "Sum"
+    doc = "Sum of `column` over non-null values. No non-null value: no data (never 0)."
+
+
+class Mean(_ColumnStat):
+    name, stat, title = "mean", "mean", "Mean"
+    doc = "Arithmetic mean of `column`; nulls are left out, not counted as 0."
+
+
+class Min(_ColumnStat):
+    name, stat, title = "min", "min", "Minimum"
+    doc = "Smallest non-null value of `column`."
+
+
+class Max(_ColumnStat):
+    name, stat, title = "max", "max", "Maximum"
+    doc = "Largest non-null value of `column`."
+
+
+class DistinctCount(Calculator):
+    name = "distinct_count"
+    title = "Distinct count"
+    unit = "count"
+    doc = "Number of distinct non-null values of `column` (exact, not approximate)."
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {"column": COLUMN},
+        "required": ["column"],
+        "additionalProperties": False,
+    }
+
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+        values = column(table, params["column"])
+        return {"distinct": values.nunique(where=where), "n": values.count(where=where)}
+
+    def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
+        return Value(int(parts["distinct"] or 0), n=int(parts["n"] or 0))
+
+
+@hookimpl
+def kpiframe_register_calculators() -> list[Calculator]:
+    return [Count(), Sum(), Mean(), Min(), Max(), DistinctCount()]

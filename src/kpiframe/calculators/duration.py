@@ -1,0 +1,82 @@
+"""duration: the time between two timestamp columns, as a statistic over rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from kpiframe.api import column
+from kpiframe.calculators.stats import STAT_SCHEMA, both, reduce
+from kpiframe.config.literals import DURATION_UNITS
+from kpiframe.contracts import Calculator, Value
+from kpiframe.errors import ExpressionError
+from kpiframe.plugins import hookimpl
+
+DISPLAY_UNITS = ["s", "min", "h", "d"]
+
+
+def seconds_between(table: Any, start: str, end: str) -> tuple[Any, Any, Any]:
+    """(end − start in seconds, start, end) as Ibis expressions; both must be timestamps."""
+    start_col, end_col = column(table, start), column(table, end)
+    for name, col in ((start, start_col), (end, end_col)):
+        dtype = col.type()
+        if dtype.is_string() or dtype.is_date():
+            col = col.cast("timestamp")
+        elif not dtype.is_timestamp():
+            raise ExpressionError(f"{name!r} is {dtype}, not a timestamp")
+        if name == start:
+            start_col = col
+        else:
+            end_col = col
+    # EPOCH keeps fractional seconds on DuckDB and PostgreSQL.
+    return end_col.epoch_seconds() - start_col.epoch_seconds(), start_col, end_col
+
+
+class Duration(Calculator):
+    name = "duration"
+    title = "Duration"
+    unit = "min"
+    direction = "lower"
+    doc = (
+        "end − start over rows where both are set, as `stat` (mean by default; median or a "
+        "percentile such as p90), in `unit`. Rows with end before start are data errors: "
+        "counted in `negative` and left out, never averaged in. Rows with a start but no end "
+        "yet are counted in `censored`."
+    )
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "start": {"type": "string", "description": "the start timestamp column"},
+            "end": {"type": "string", "description": "the end timestamp column"},
+            "stat": STAT_SCHEMA,
+            "unit": {"enum": DISPLAY_UNITS, "description": "the unit of the value (default min)"},
+        },
+        "required": ["start", "end"],
+        "additionalProperties": False,
+    }
+
+    def unit_for(self, params: Mapping[str, Any]) -> str:
+        return params.get("unit", self.unit)
+
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+        seconds, start, end = seconds_between(table, params["start"], params["end"])
+        valid = both(where, seconds >= 0)
+        return {
+            "value": reduce(seconds, params.get("stat", "mean"), valid),
+            "n": seconds.count(where=valid),
+            "negative": seconds.count(where=both(where, seconds < 0)),
+            "censored": table.count(where=both(where, start.notnull() & end.isnull())),
+        }
+
+    def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
+        n = int(parts["n"] or 0)
+        details = {"negative": int(parts["negative"] or 0), "censored": int(parts["censored"] or 0)}
+        if n == 0 or parts["value"] is None:
+            return Value(None, n=n, details=details, reason="no completed durations in the window")
+        unit = self.unit_for(params)
+        return Value(float(parts["value"]) / DURATION_UNITS[unit], n=n, details=details)
+
+
+@hookimpl
+def kpiframe_register_calculators() -> list[Calculator]:
+    return [Duration()]

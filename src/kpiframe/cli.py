@@ -1,0 +1,212 @@
+"""The ``kpiframe`` command: a thin shell over :mod:`kpiframe.api`.
+
+It parses arguments, calls the API, prints, and sets the exit code. Errors a
+person can fix are printed as messages (exit 2 for config and usage errors);
+a traceback appears only with ``--debug``. Heavy modules load inside commands,
+so ``kpiframe --help`` starts instantly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from kpiframe.errors import ConfigError, KpiframeError, PluginError
+from kpiframe.exit_codes import ExitCode
+
+app = typer.Typer(
+    name="kpiframe",
+    help="Turn a YAML file into a KPI scorecard. Exit codes: 0 ok, 1 a target failed, 2 config or usage error, 3 a source or calculator error.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state: dict[str, Any] = {"debug": False}
+
+
+def _fail(error: BaseException) -> NoReturn:
+    if _state["debug"]:
+        raise error
+    code = ExitCode.USAGE_ERROR if isinstance(error, (ConfigError, PluginError)) else ExitCode.SOURCE_ERROR
+    if isinstance(error, ConfigError):
+        count = len(error.problems)
+        typer.echo(str(error), err=True)
+        typer.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was computed.", err=True)
+    else:
+        typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(int(code))
+
+
+def _use_color(choice: bool | None) -> bool:
+    if choice is not None:
+        return choice
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _parse_as_of(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    from kpiframe.config.load import parse_timestamp
+
+    try:
+        return parse_timestamp(text).astimezone(timezone.utc)
+    except ValueError:
+        raise ConfigError(f"--as-of: expected a date or timestamp such as 2026-01-31T00:00:00Z, got {text!r}") from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        from kpiframe import __version__
+
+        typer.echo(f"kpiframe {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Argument(help="The YAML config.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Windows end here (ISO date or timestamp; default: the config's as_of, else now, UTC).")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="Report format: table, json, or any installed reporter.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (the table still goes to the terminal).")] = None,
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Lowest status that fails the run: warn, fail, error or never.")] = "fail",
+    color: Annotated[bool | None, typer.Option("--color/--no-color", help="Colour the table (default: when the terminal supports it; NO_COLOR honoured).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing to the terminal when writing --output.")] = False,
+) -> None:
+    """Compute every metric, evaluate its targets and print the scorecard."""
+    from kpiframe.api import load_config
+    from kpiframe.api import run as run_scorecard
+    from kpiframe.engine.evaluate import FAIL_ON, exit_code
+
+    try:
+        if fail_on not in FAIL_ON:
+            raise ConfigError(f"--fail-on: expected one of {', '.join(FAIL_ON)}, got {fail_on!r}")
+        moment = _parse_as_of(as_of)
+        loaded = load_config(config)
+        if format not in loaded.registry.reporters:
+            raise ConfigError(f"--format: unknown format {format!r}; installed: {', '.join(sorted(loaded.registry.reporters))}")
+        if output is not None:
+            protected = {loaded.path.resolve()}
+            if output.resolve() in protected:
+                raise ConfigError(f"--output {output} would overwrite the config file; choose another path")
+        scorecard = run_scorecard(loaded, as_of=moment)
+        options = {"color": _use_color(color) and output is None}
+        report = loaded.registry.reporter(format).render(scorecard, options)
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(report, bytes):
+                output.write_bytes(report)
+            else:
+                output.write_text(report, encoding="utf-8")
+            if not quiet:
+                table = loaded.registry.reporter("table").render(scorecard, {"color": _use_color(color)})
+                typer.echo(table, nl=False)
+                typer.echo(f"{format} report written to {output}")
+        else:
+            if isinstance(report, bytes):
+                sys.stdout.buffer.write(report)
+            else:
+                typer.echo(report, nl=False)
+    except KpiframeError as error:
+        _fail(error)
+    raise typer.Exit(int(exit_code(scorecard, fail_on)))
+
+
+@app.command()
+def validate(config: Annotated[Path, typer.Argument(help="The YAML config.")]) -> None:
+    """Check a config (schema, plugins, targets, expressions) without reading any data."""
+    from kpiframe.api import load_config
+
+    try:
+        loaded = load_config(config)
+    except KpiframeError as error:
+        _fail(error)
+    typer.echo(f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)")
+
+
+@app.command()
+def schema(
+    scorecard: Annotated[bool, typer.Option("--scorecard", help="Print the scorecard JSON's schema instead of the config's.")] = False,
+) -> None:
+    """Print the config's full JSON Schema (core plus every installed plugin's params)."""
+    try:
+        if scorecard:
+            from importlib.resources import files
+
+            typer.echo(files("kpiframe").joinpath("schemas/scorecard-1.schema.json").read_text(encoding="utf-8"), nl=False)
+            return
+        from kpiframe.config.schema import full_schema
+        from kpiframe.plugins import make_plugin_manager
+
+        typer.echo(json.dumps(full_schema(make_plugin_manager()), indent=2))
+    except KpiframeError as error:
+        _fail(error)
+
+
+@app.command()
+def plugins(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List every connector, calculator and reporter, with the package and version it came from."""
+    from tabulate import tabulate
+
+    from kpiframe.plugins import make_plugin_manager
+
+    try:
+        registry = make_plugin_manager()
+    except KpiframeError as error:
+        _fail(error)
+    rows = []
+    for kind, table in (("connector", registry.connectors), ("calculator", registry.calculators), ("reporter", registry.reporters)):
+        for name, reg in sorted(table.items()):
+            doc = getattr(reg.obj, "description", "") or getattr(reg.obj, "doc", "")
+            rows.append({"kind": kind, "name": name, "package": reg.origin.package, "version": reg.origin.version, "summary": doc.split(". ")[0].rstrip(".")})
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    typer.echo(tabulate([[r["kind"], r["name"], f"{r['package']} {r['version']}".strip(), r["summary"][:70]] for r in rows], headers=["kind", "name", "from", "summary"]))
+
+
+@app.command("sample-data")
+def sample_data(
+    directory: Annotated[Path, typer.Argument(help="Where to write the files (created if missing).")],
+    rows: Annotated[int, typer.Option("--rows", min=100, help="Number of tickets; calls and surveys scale with it.")] = 20000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")] = 7,
+) -> None:
+    """Write a deterministic, realistic support data set (tickets, calls, surveys) as Parquet and CSV."""
+    from kpiframe.sample_data import write_sample_data
+
+    try:
+        written = write_sample_data(directory, tickets=rows, seed=seed)
+    except KpiframeError as error:
+        _fail(error)
+    for path, count in written.items():
+        typer.echo(f"wrote {path} ({count:,} rows)")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

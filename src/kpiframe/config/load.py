@@ -1,0 +1,278 @@
+"""Read a config file into a validated :class:`Config`, reporting every problem at once."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from kpiframe.config.comparisons import parse_comparison
+from kpiframe.config.interpolate import interpolate, redact
+from kpiframe.config.literals import parse_duration
+from kpiframe.config.model import Config, MetricSpec, SourceSpec, WindowSpec
+from kpiframe.config.schema import SOURCE_CORE_KEYS, core_schema
+from kpiframe.config.validation import validate
+from kpiframe.config.yaml_source import Document, parse_yaml
+from kpiframe.contracts import DerivedCalculator
+from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError, PluginError
+from kpiframe.expr import parse as parse_expression
+from kpiframe.expr import suggest
+
+
+def parse_timestamp(text: str, zone: str = "UTC") -> datetime:
+    """An ISO date or timestamp; naive ones are read in ``zone``. Returns an aware datetime."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value
+
+
+def _zone_ok(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+        return True
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+
+
+class _Checker:
+    """Turns validated raw data into the model, collecting every problem."""
+
+    def __init__(self, doc: Document, registry: Any):
+        self.doc = doc
+        self.registry = registry
+        self.problems: list[ConfigProblem] = []
+
+    def add(self, path: tuple[Any, ...], message: str, hint: str | None = None, *, key: bool = False) -> None:
+        self.problems.append(self.doc.problem(path, message, hint, key=key))
+
+    def zone(self, name: Any, path: tuple[Any, ...]) -> str:
+        if name is None:
+            return "UTC"
+        if not _zone_ok(name):
+            self.add(path, f"unknown time zone {name!r}", suggest(name, sorted(available_timezones())) or "use an IANA name such as Europe/Berlin")
+            return "UTC"
+        return str(name)
+
+    def window(self, raw: Any, path: tuple[Any, ...], zone: str) -> WindowSpec | None:
+        if raw is None:
+            return None
+        if raw == "all":
+            return WindowSpec("all")
+        if "last" in raw:
+            try:
+                return WindowSpec("last", last=parse_duration(raw["last"]))
+            except ValueError as exc:
+                self.add(path + ("last",), str(exc))
+                return None
+        if "calendar" in raw:
+            return WindowSpec("calendar", calendar=raw["calendar"])
+        try:
+            start, end = (parse_timestamp(x, zone) for x in raw["between"])
+        except ValueError as exc:
+            self.add(path + ("between",), f"not a valid date: {exc}")
+            return None
+        if start >= end:
+            self.add(path + ("between",), "the window's start must be before its end", "write [from, to] with from < to")
+            return None
+        return WindowSpec("between", between=(start, end))
+
+    def expression(self, text: str | None, path: tuple[Any, ...]) -> None:
+        if text is None:
+            return
+        try:
+            parse_expression(text)
+        except ExpressionError as exc:
+            self.add(path, exc.message, exc.hint)
+
+    def params(self, schema: dict[str, Any], params: dict[str, Any], path: tuple[Any, ...]) -> None:
+        self.problems.extend(validate(params, schema, self.doc, path))
+
+    def source(self, sid: str, raw: dict[str, Any]) -> SourceSpec | None:
+        path = ("sources", sid)
+        name = raw["connector"]
+        params = {k: v for k, v in raw.items() if k not in SOURCE_CORE_KEYS}
+        if name not in self.registry.connectors:
+            known = sorted(self.registry.connectors)
+            self.add(path + ("connector",), f"unknown connector {name!r}", suggest(name, known) or f"installed connectors: {', '.join(known)}")
+        else:
+            self.params(self.registry.connector(name).params_schema, params, path)
+        self.expression(raw.get("where"), path + ("where",))
+        return SourceSpec(
+            id=sid,
+            connector=name,
+            params=params,
+            time=raw.get("time"),
+            timezone=self.zone(raw.get("timezone"), path + ("timezone",)),
+            columns=dict(raw.get("columns", {})),
+            where=raw.get("where"),
+        )
+
+    def metric(self, mid: str, raw: dict[str, Any], sources: Mapping[str, SourceSpec], zone: str) -> MetricSpec | None:
+        path = ("metrics", mid)
+        name = raw["calc"]
+        params = raw.get("params", {})
+        calc = self.registry.calculators.get(name)
+        if calc is None:
+            known = sorted(self.registry.calculators)
+            self.add(path + ("calc",), f"unknown calculator {name!r}", suggest(name, known) or f"run `kpiframe plugins` to list them")
+            return None
+        calculator = calc.obj
+        self.params(calculator.params_schema, params, path + ("params",))
+        derived = isinstance(calculator, DerivedCalculator)
+        source = raw.get("source")
+        if derived:
+            if source is not None:
+                self.add(path + ("source",), f"{name} metrics are computed from other metrics and take no source", "remove `source:`")
+        elif source is None:
+            self.add(path, "missing required key 'source'", f"name one of the sources: {', '.join(sources) or '(none defined)'}")
+        elif source not in sources:
+            self.add(path + ("source",), f"unknown source {source!r}", suggest(source, list(sources)) or f"defined sources: {', '.join(sources)}")
+        self.expression(raw.get("where"), path + ("where",))
+        try:
+            unit = calculator.unit_for(params)
+        except Exception:  # params already reported invalid above
+            unit = calculator.unit
+        comparisons = {}
+        for key in ("target", "warn"):
+            if key not in raw:
+                continue
+            try:
+                comparison = parse_comparison(raw[key])
+                comparison.check_unit(unit)
+            except ValueError as exc:
+                self.add(path + (key,), str(exc))
+                continue
+            if unit == "%" and all(b.kind == "number" and 0 < abs(b.value) < 1 for b in comparison.bounds):
+                percent = comparison.bounds[0].value * 100
+                self.add(path + (key,), f"{raw[key]!r} on a percentage metric means {comparison.bounds[0].value}%", f"write {percent:g}% if that is what you mean")
+                continue
+            comparisons[key] = comparison
+        return MetricSpec(
+            id=mid,
+            calc=name,
+            source=source,
+            title=raw.get("title") or calculator.title or mid.replace("_", " ").capitalize(),
+            params=params,
+            unit=unit,
+            direction=raw.get("direction", calculator.direction),
+            where=raw.get("where"),
+            window=self.window(raw.get("window"), path + ("window",), zone),
+            target=comparisons.get("target"),
+            warn=comparisons.get("warn"),
+            min_sample=raw.get("min_sample"),
+            description=raw.get("description"),
+            tags=tuple(raw.get("tags", ())),
+        )
+
+    def derived_graph(self, metrics: Mapping[str, MetricSpec]) -> None:
+        """Derived metrics must name existing metrics and form no cycle."""
+        edges: dict[str, set[str]] = {}
+        for mid, spec in metrics.items():
+            calculator = self.registry.calculator(spec.calc)
+            if isinstance(calculator, DerivedCalculator):
+                try:
+                    deps = calculator.inputs(spec.params)
+                except ExpressionError as exc:
+                    self.add(("metrics", mid, "params"), exc.message, exc.hint)
+                    continue
+                for dep in sorted(deps - set(metrics)):
+                    self.add(("metrics", mid, "params", "expr"), f"unknown metric {dep!r}", suggest(dep, list(metrics)))
+                edges[mid] = deps & set(metrics)
+        state: dict[str, int] = {}
+
+        def visit(node: str, trail: list[str]) -> None:
+            if state.get(node) == 2:
+                return
+            if state.get(node) == 1:
+                cycle = trail[trail.index(node):] + [node]
+                self.add(("metrics", node, "params", "expr"), f"derived metrics form a cycle: {' -> '.join(cycle)}", "break the cycle")
+                return
+            state[node] = 1
+            for dep in sorted(edges.get(node, ())):
+                visit(dep, trail + [node])
+            state[node] = 2
+
+        for node in sorted(edges):
+            visit(node, [])
+
+
+def load_config(
+    path: str | os.PathLike[str],
+    *,
+    environ: Mapping[str, str] | None = None,
+    registry: Any = None,
+) -> Config:
+    """Load and validate a config file. Raises :class:`ConfigError` with every problem found.
+
+    :param path: the YAML file.
+    :param environ: where ``${VAR}`` values come from (``os.environ`` by default).
+    :param registry: a :class:`kpiframe.plugins.Registry`; built from the config's
+        ``plugins:`` and the installed entry points when not given.
+    """
+    from kpiframe.plugins import make_plugin_manager
+
+    environ = os.environ if environ is None else environ
+    file = Path(path)
+    display = str(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([ConfigProblem(display, None, None, "", "config file not found", "check the path")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([ConfigProblem(display, None, None, "", f"cannot read the config: {exc}")]) from None
+
+    doc = parse_yaml(text, display)
+    if not isinstance(doc.data, dict):
+        raise ConfigError([doc.problem((), "the config must be a mapping with version, sources and metrics", "see docs/getting-started.md")])
+    data, secrets, problems = interpolate(doc, environ)
+    problems += validate(data, core_schema(), doc)
+    if problems:
+        raise _redacted(problems, secrets)
+
+    if registry is None:
+        try:
+            registry = make_plugin_manager(data.get("plugins", ()), base_dir=file.parent, environ=environ)
+        except PluginError as exc:
+            raise ConfigError([doc.problem(("plugins",), str(exc))]) from None
+
+    check = _Checker(doc, registry)
+    zone = check.zone(data.get("timezone"), ("timezone",))
+    sources = {sid: s for sid, raw in data["sources"].items() if (s := check.source(sid, raw))}
+    metrics = {mid: m for mid, raw in data["metrics"].items() if (m := check.metric(mid, raw, sources, zone))}
+    check.derived_graph(metrics)
+    window = check.window(data.get("window"), ("window",), zone) or WindowSpec("all")
+    as_of = None
+    if data.get("as_of"):
+        try:
+            as_of = parse_timestamp(data["as_of"], zone)
+        except ValueError as exc:
+            check.add(("as_of",), f"not a valid timestamp: {exc}")
+    if check.problems:
+        raise _redacted(check.problems, secrets)
+
+    return Config(
+        path=file,
+        title=data.get("title") or file.stem,
+        sources=sources,
+        metrics=metrics,
+        window=window,
+        timezone=zone,
+        as_of=as_of.astimezone(timezone.utc) if as_of else None,
+        hash=hashlib.sha256(text.encode()).hexdigest()[:16],
+        secrets=frozenset(secrets),
+        document=doc,
+        registry=registry,
+    )
+
+
+def _redacted(problems: list[ConfigProblem], secrets: set[str]) -> ConfigError:
+    if not secrets:
+        return ConfigError(problems)
+    return ConfigError(
+        [ConfigProblem(p.file, p.line, p.column, p.path, redact(p.message, secrets), p.hint and redact(p.hint, secrets)) for p in problems]
+    )

@@ -1,0 +1,72 @@
+"""The typed, validated config: frozen dataclasses the engine plans from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kpiframe.config.comparisons import Comparison
+from kpiframe.config.yaml_source import Document
+
+if TYPE_CHECKING:
+    from kpiframe.plugins import Registry
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """A window as written: ``all``, ``last`` (a duration), ``calendar`` or ``between``."""
+
+    kind: str
+    last: timedelta | None = None
+    calendar: str | None = None
+    between: tuple[datetime, datetime] | None = None
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    id: str
+    connector: str
+    params: dict[str, Any]  # the connector's own keys
+    time: str | None = None
+    timezone: str = "UTC"
+    columns: dict[str, str] = field(default_factory=dict)
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    id: str
+    calc: str
+    source: str | None
+    title: str
+    params: dict[str, Any]
+    unit: str
+    direction: str
+    where: str | None = None
+    window: WindowSpec | None = None
+    target: Comparison | None = None
+    warn: Comparison | None = None
+    min_sample: int | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    title: str
+    sources: dict[str, SourceSpec]
+    metrics: dict[str, MetricSpec]
+    window: WindowSpec
+    timezone: str
+    as_of: datetime | None
+    hash: str
+    secrets: frozenset[str]
+    document: Document = field(repr=False)
+    registry: Registry = field(repr=False)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent

@@ -1,0 +1,197 @@
+"""The JSON Schema of a kpiframe config.
+
+:func:`core_schema` is what every config must satisfy. :func:`full_schema` adds
+each installed connector's and calculator's ``params_schema`` (for editors and
+``kpiframe schema``). Validation itself checks the core schema first, then each
+source and metric against its own plugin's schema, so every message names the
+exact key.
+
+Keys starting ``x-kpiframe-`` are ours: ``x-kpiframe-expected`` is the phrase
+used in error messages when a value does not match a ``pattern``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kpiframe.plugins import Registry
+
+_NUMBER = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
+_QUANTITY = rf"\s*{_NUMBER}\s*(%|ms|sec|min|s|m|h|d|w)?\s*"
+COMPARISON_PATTERN = rf"^\s*((<=|>=|==|<|>|=)\s*{_QUANTITY}|between\s+{_QUANTITY}\s+and\s+{_QUANTITY})$"
+
+COMPARISON: dict[str, Any] = {
+    "description": 'A comparison the value must satisfy: "<= 60", ">= 85%", "< 4h", "between 10 and 20".',
+    "type": "string",
+    "pattern": COMPARISON_PATTERN,
+    "x-kpiframe-expected": 'a comparison such as "<= 60", ">= 85%", "< 4h" or "between 10 and 20"',
+}
+
+DURATION: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^\s*\d+(\.\d+)?\s*(s|m|min|h|d|w)\s*$",
+    "x-kpiframe-expected": "a duration such as 30d, 12h or 2w",
+}
+
+TIMESTAMP: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$",
+    "x-kpiframe-expected": "a date or timestamp such as 2026-01-31 or 2026-01-31T12:00:00Z",
+}
+
+CALENDAR_WINDOWS = [f"{which}_{period}" for period in ("week", "month", "quarter", "year") for which in ("current", "previous")]
+
+WINDOW: dict[str, Any] = {
+    "description": "The time range metrics are computed over, relative to --as-of.",
+    "oneOf": [
+        {"const": "all", "description": "every row, no time filter"},
+        {
+            "type": "object",
+            "properties": {"last": {**DURATION, "description": "a rolling window ending at as-of: 30d, 12h, 2w"}},
+            "required": ["last"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {
+                "calendar": {
+                    "enum": CALENDAR_WINDOWS,
+                    "description": "a calendar period in the config's time zone; 'current' ends at as-of",
+                }
+            },
+            "required": ["calendar"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {
+                "between": {
+                    "type": "array",
+                    "items": TIMESTAMP,
+                    "minItems": 2,
+                    "maxItems": 2,
+                    "description": "[from, to): from inclusive, to exclusive",
+                }
+            },
+            "required": ["between"],
+            "additionalProperties": False,
+        },
+    ],
+    "x-kpiframe-expected": "all, {last: 30d}, {calendar: previous_month} or {between: [2026-01-01, 2026-02-01]}",
+}
+
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+SOURCE_CORE_KEYS = ("connector", "time", "timezone", "columns", "where", "description")
+
+SOURCE: dict[str, Any] = {
+    "type": "object",
+    "description": "Where a metric's rows come from. Besides these keys, the connector's own keys (path, table...).",
+    "properties": {
+        "connector": {"type": "string", "description": "the connector plugin: csv, parquet, jsonl, json, duckdb, sqlite..."},
+        "time": {"type": "string", "description": "the timestamp column windows filter on"},
+        "timezone": {"type": "string", "description": "IANA zone of naive timestamps in this source (default UTC)"},
+        "columns": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "role → column name in this source (for packs that ask for roles)",
+        },
+        "where": {"type": "string", "description": "a filter applied to every metric on this source"},
+        "description": {"type": "string"},
+    },
+    "required": ["connector"],
+}
+
+METRIC: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "calc": {"type": "string", "description": "the calculator: count, mean, percentile, share, support.csat..."},
+        "source": {"type": "string", "description": "the id of a source under `sources`"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "params": {"type": "object", "description": "the calculator's parameters (see `kpiframe plugins`)"},
+        "where": {"type": "string", "description": "a filter on the rows this metric counts"},
+        "window": WINDOW,
+        "target": {**COMPARISON, "description": "the fail level: the metric fails when this is false"},
+        "warn": {**COMPARISON, "description": "the warn level: a passing metric warns when this is false"},
+        "min_sample": {"type": "integer", "minimum": 0, "description": "fewer rows than this: status no_data"},
+        "direction": {"enum": ["higher", "lower", "neutral"], "description": "override the calculator's better direction"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["calc"],
+    "additionalProperties": False,
+}
+
+
+def core_schema() -> dict[str, Any]:
+    """The schema every config satisfies, without any plugin's parameters."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://kpiframe.dev/schema/config-1.json",
+        "title": "kpiframe config",
+        "type": "object",
+        "properties": {
+            "version": {"const": 1, "description": "config format version; 1"},
+            "title": {"type": "string", "description": "the scorecard's title"},
+            "description": {"type": "string"},
+            "as_of": {**TIMESTAMP, "description": "the instant windows end at; --as-of overrides it; default now (UTC)"},
+            "timezone": {"type": "string", "description": "IANA zone for calendar windows (default UTC)"},
+            "window": WINDOW,
+            "plugins": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "extra plugin modules or .py files (relative to this file)",
+            },
+            "sources": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {"pattern": IDENTIFIER},
+                "additionalProperties": SOURCE,
+            },
+            "metrics": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {"pattern": IDENTIFIER},
+                "additionalProperties": METRIC,
+            },
+        },
+        "required": ["version", "sources", "metrics"],
+        "additionalProperties": False,
+    }
+
+
+def full_schema(registry: Registry) -> dict[str, Any]:
+    """The core schema plus every installed plugin's parameters, for editors."""
+    schema = core_schema()
+    props = schema["properties"]
+    source_variants = []
+    for name, reg in sorted(registry.connectors.items()):
+        params = reg.obj.params_schema
+        merged = {**SOURCE["properties"], **params.get("properties", {})}
+        source_variants.append(
+            {
+                "if": {"properties": {"connector": {"const": name}}, "required": ["connector"]},
+                "then": {"properties": merged, "required": ["connector", *params.get("required", [])], "additionalProperties": False},
+            }
+        )
+    connectors = sorted(registry.connectors)
+    props["sources"]["additionalProperties"] = {
+        **SOURCE,
+        "properties": {**SOURCE["properties"], "connector": {**SOURCE["properties"]["connector"], "enum": connectors}},
+        "allOf": source_variants,
+    }
+    metric_variants = []
+    for name, reg in sorted(registry.calculators.items()):
+        metric_variants.append(
+            {
+                "if": {"properties": {"calc": {"const": name}}, "required": ["calc"]},
+                "then": {"properties": {"params": reg.obj.params_schema}},
+            }
+        )
+    props["metrics"]["additionalProperties"] = {
+        **METRIC,
+        "properties": {**METRIC["properties"], "calc": {**METRIC["properties"]["calc"], "enum": sorted(registry.calculators)}},
+        "allOf": metric_variants,
+    }
+    return schema

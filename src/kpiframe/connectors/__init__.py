@@ -1,0 +1,1 @@
+"""Built-in source connectors (registered as plugins, like third-party ones)."""

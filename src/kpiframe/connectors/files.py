@@ -1,0 +1,106 @@
+"""File connectors: CSV, Parquet, JSON lines and JSON, read by the run's in-process DuckDB.
+
+DuckDB reads the files where they lie (no copy), in parallel and out of core,
+and all file sources of a run share one engine.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from kpiframe.contracts import Connector, SourceContext
+from kpiframe.errors import SourceError
+from kpiframe.plugins import hookimpl
+
+_PATH = {"type": "string", "description": "file path or glob, relative to the config file"}
+
+
+def existing_files(params: Mapping[str, Any], context: SourceContext) -> list[Path]:
+    """The files a ``path`` names (a glob may name several); a clear error when none exist."""
+    pattern = context.resolve_path(params["path"])
+    matches = sorted(Path(p) for p in glob.glob(str(pattern)))
+    if not matches:
+        raise SourceError(f"no file matches {params['path']!r} (looked for {pattern})")
+    return matches
+
+
+class _DuckDBFileConnector(Connector):
+    reader: ClassVar[str]
+
+    def read(self, con: Any, files: list[Path], params: Mapping[str, Any], name: str) -> Any:
+        raise NotImplementedError
+
+    def open(self, params: Mapping[str, Any], context: SourceContext) -> Any:
+        files = existing_files(params, context)
+        con = context.duckdb()
+        try:
+            return self.read(con, files, params, f"src_{context.source_id}")
+        except SourceError:
+            raise
+        except Exception as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SourceError(f"cannot read {params['path']!r} as {self.name}: {first_line}") from None
+
+
+class CsvConnector(_DuckDBFileConnector):
+    name = "csv"
+    description = "CSV files (one file or a glob), types detected by DuckDB."
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "path": _PATH,
+            "delimiter": {"type": "string", "minLength": 1, "maxLength": 1, "description": "field separator (detected when absent)"},
+            "header": {"type": "boolean", "description": "the first line holds column names (default: detected)"},
+            "null_values": {"type": "array", "items": {"type": "string"}, "description": "texts read as null, e.g. ['', 'N/A']"},
+        },
+        "required": ["path"],
+        "additionalProperties": False,
+    }
+
+    def read(self, con: Any, files: list[Path], params: Mapping[str, Any], name: str) -> Any:
+        options: dict[str, Any] = {}
+        if "delimiter" in params:
+            options["delim"] = params["delimiter"]
+        if "header" in params:
+            options["header"] = params["header"]
+        if "null_values" in params:
+            options["nullstr"] = list(params["null_values"])
+        return con.read_csv([str(f) for f in files], table_name=name, **options)
+
+
+class ParquetConnector(_DuckDBFileConnector):
+    name = "parquet"
+    description = "Parquet files (one file or a glob); row groups are read in parallel."
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {"path": _PATH},
+        "required": ["path"],
+        "additionalProperties": False,
+    }
+
+    def read(self, con: Any, files: list[Path], params: Mapping[str, Any], name: str) -> Any:
+        return con.read_parquet([str(f) for f in files], table_name=name)
+
+
+class JsonLinesConnector(_DuckDBFileConnector):
+    name = "jsonl"
+    description = "Newline-delimited JSON records (one object per line)."
+    params_schema = ParquetConnector.params_schema
+    json_format = "newline_delimited"
+
+    def read(self, con: Any, files: list[Path], params: Mapping[str, Any], name: str) -> Any:
+        return con.read_json([str(f) for f in files], table_name=name, format=self.json_format)
+
+
+class JsonConnector(JsonLinesConnector):
+    name = "json"
+    description = "A JSON file holding an array of records."
+    json_format = "array"
+
+
+@hookimpl
+def kpiframe_register_connectors() -> list[Connector]:
+    return [CsvConnector(), ParquetConnector(), JsonLinesConnector(), JsonConnector()]

@@ -1,0 +1,158 @@
+"""The objects plugins provide and receive: the public contract of kpiframe plugins.
+
+A plugin registers instances of :class:`Connector`, :class:`Calculator` or
+:class:`Reporter` subclasses through the hooks in :mod:`kpiframe.hookspecs`.
+Everything here is re-exported from the package root; plugins import
+``from kpiframe import Connector, Calculator, Value, hookimpl`` and nothing deeper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # Ibis is imported only when data is touched
+    import ibis
+    import ibis.expr.types as ir
+
+    from kpiframe.scorecard import Scorecard
+
+#: The major version of the plugin API described here. A plugin may declare
+#: ``KPIFRAME_PLUGIN_API = 1`` in its module; a different major is refused.
+PLUGIN_API_VERSION = 1
+
+DIRECTIONS = ("higher", "lower", "neutral")
+
+
+@dataclass(frozen=True)
+class Value:
+    """What a calculator's ``finalize`` returns for one metric (and one segment).
+
+    :param value: the number in the calculator's unit, or ``None`` when there is
+        no data (an empty window, a zero denominator); ``reason`` says why.
+    :param n: the sample size the value rests on (rows, answers, calls).
+    :param interval: a (low, high) confidence interval in the same unit, if any.
+    :param details: extra numbers worth showing (counts of censored or invalid rows...).
+    """
+
+    value: float | None
+    n: int | None = None
+    interval: tuple[float, float] | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+    reason: str | None = None
+
+
+@dataclass
+class SourceContext:
+    """What a connector's ``open`` may use besides its own params.
+
+    :param source_id: the source's key in the config, for messages.
+    :param base_dir: the folder of the config file; relative paths resolve against it.
+    :param timezone: the source's declared time zone (IANA name), ``UTC`` by default.
+    """
+
+    source_id: str
+    base_dir: Path
+    timezone: str = "UTC"
+    _duckdb: Any = field(default=None, repr=False)
+
+    def resolve_path(self, path: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        candidate = Path(path).expanduser()
+        return candidate if candidate.is_absolute() else (self.base_dir / candidate)
+
+    def duckdb(self) -> ibis.BaseBackend:
+        """The run's shared in-process DuckDB backend (created on first use).
+
+        File connectors read through it, so that all file sources of a run live
+        in one engine and each metric group is one query.
+        """
+        if self._duckdb is None:
+            import ibis
+
+            self._duckdb = ibis.duckdb.connect()
+        return self._duckdb
+
+
+class Connector:
+    """Opens a data source as an ``ibis.Table``.
+
+    Subclass it, set ``name`` and ``params_schema`` (the JSON Schema of the keys
+    this connector reads from a source block, beside the core keys), and
+    implement :meth:`open`. Raise :class:`kpiframe.SourceError` with a message
+    a person can act on when the source cannot be read; never put a secret in it.
+    """
+
+    name: ClassVar[str]
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False}
+    description: ClassVar[str] = ""
+
+    def open(self, params: Mapping[str, Any], context: SourceContext) -> ir.Table:
+        raise NotImplementedError
+
+
+class Calculator:
+    """Computes one kind of metric in two phases.
+
+    ``parts`` builds Ibis aggregate expressions (counts, sums, quantiles) that the
+    engine fuses with every other metric on the same source and window into one
+    query; ``finalize`` turns the few numbers that come back into a :class:`Value`.
+
+    Attributes: ``name`` (what ``calc:`` names), ``title``, ``params_schema``
+    (JSON Schema of ``params:``), ``unit`` (``count``, ``%``, ``s``, ``min``, ``h``,
+    ``d``, ``number`` or your own word), ``direction`` (``higher``, ``lower`` or
+    ``neutral``: which way is better) and ``doc`` (the formula, in words).
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str] = ""
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False}
+    unit: ClassVar[str] = "number"
+    direction: ClassVar[str] = "neutral"
+    doc: ClassVar[str] = ""
+
+    def unit_for(self, params: Mapping[str, Any]) -> str:
+        """The unit of the value for these params (a duration calculator lets the user pick)."""
+        return self.unit
+
+    def parts(self, table: ir.Table, params: Mapping[str, Any], where: ir.BooleanValue | None) -> dict[str, ir.Scalar]:
+        """Aggregate expressions over ``table``.
+
+        :param table: the source, already filtered to the metric's window.
+        :param params: the metric's validated ``params``.
+        :param where: the metric's own filter, or ``None``. Pass it to every
+            reduction (``col.mean(where=where)``): the engine does not filter the
+            table, so that metrics with different filters still share one scan.
+        :returns: part name → scalar aggregate expression.
+        """
+        raise NotImplementedError
+
+    def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
+        """Turn the computed parts (plain Python numbers, ``None`` for SQL NULL) into a value."""
+        raise NotImplementedError
+
+
+class DerivedCalculator(Calculator):
+    """A calculator computed from other metrics' values rather than from a source."""
+
+    def inputs(self, params: Mapping[str, Any]) -> set[str]:
+        """The metric ids this metric depends on."""
+        raise NotImplementedError
+
+    def derive(self, inputs: Mapping[str, Value], params: Mapping[str, Any]) -> Value:
+        raise NotImplementedError
+
+
+class Reporter:
+    """Renders a scorecard into one output format (``table``, ``json``...)."""
+
+    name: ClassVar[str]
+    extension: ClassVar[str] = "txt"
+    description: ClassVar[str] = ""
+    binary: ClassVar[bool] = False
+
+    def render(self, scorecard: Scorecard, options: Mapping[str, Any]) -> str | bytes:
+        """Return the whole report. ``options['color']`` says if ANSI colour is wanted."""
+        raise NotImplementedError

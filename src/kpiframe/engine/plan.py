@@ -1,0 +1,113 @@
+"""Fusion: every metric on one source and window becomes part of one aggregate query.
+
+A metric's own ``where`` is not applied to the table (that would need a second
+scan); calculators pass it to each reduction, which SQL engines compile to
+``agg(x) FILTER (WHERE ...)`` or ``agg(CASE WHEN ...)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kpiframe.config.model import Config, MetricSpec
+from kpiframe.contracts import Calculator, DerivedCalculator
+from kpiframe.engine.sources import OpenedSource, apply_window
+from kpiframe.engine.windows import Window, resolve
+from kpiframe.errors import ConfigProblem, ExpressionError
+from kpiframe.expr import parse, to_ibis
+
+
+@dataclass
+class MetricPlan:
+    spec: MetricSpec
+    calculator: Calculator
+    window: Window
+    parts: dict[str, Any] = field(default_factory=dict)  # prefixed part name → aggregate expr
+    error: str | None = None
+
+
+@dataclass
+class QueryGroup:
+    """Metrics that share a source and a window: one query."""
+
+    source_id: str
+    window: Window
+    table: Any
+    metrics: list[MetricPlan] = field(default_factory=list)
+
+    def aggregate(self, only: list[MetricPlan] | None = None) -> Any:
+        parts: dict[str, Any] = {}
+        for plan in only or self.metrics:
+            parts.update(plan.parts)
+        return self.table.aggregate(**parts)
+
+
+@dataclass
+class Plan:
+    groups: list[QueryGroup]
+    failed: list[MetricPlan]  # could not be planned (their source failed)
+    derived: list[MetricPlan]
+    problems: list[ConfigProblem]
+
+
+def part_name(metric_id: str, part: str) -> str:
+    return f"{metric_id}__{part}"
+
+
+def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime) -> Plan:
+    groups: dict[tuple[str, Any], QueryGroup] = {}
+    failed: list[MetricPlan] = []
+    derived: list[MetricPlan] = []
+    problems: list[ConfigProblem] = []
+
+    for spec in config.metrics.values():
+        calculator = config.registry.calculator(spec.calc)
+        window = resolve(spec.window or config.window, as_of, config.timezone)
+        plan = MetricPlan(spec, calculator, window)
+        if isinstance(calculator, DerivedCalculator):
+            derived.append(plan)
+            continue
+        assert spec.source is not None
+        source = sources.get(spec.source)
+        if source is None:  # the source had a config problem, already reported
+            continue
+        if source.error is not None:
+            plan.error = f"source {spec.source!r} could not be read: {source.error}"
+            failed.append(plan)
+            continue
+        if (window.start or window.end) and not source.spec.time:
+            problems.append(
+                config.document.problem(
+                    ("sources", spec.source),
+                    f"metric {spec.id!r} asks for the window {window.label!r} but source {spec.source!r} has no `time:` column",
+                    "add `time: <timestamp column>` to the source, or give the metric `window: all`",
+                )
+            )
+            continue
+        key = (spec.source, window.key())
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = QueryGroup(spec.source, window, apply_window(source.table, source.spec, window))
+        try:
+            where = to_ibis(parse(spec.where), group.table) if spec.where else None
+            raw_parts = calculator.parts(group.table, spec.params, where)
+        except ExpressionError as exc:
+            location = ("metrics", spec.id, "where") if spec.where and exc.message.startswith("unknown column") and _names_in(spec.where, exc) else ("metrics", spec.id, "params")
+            problems.append(config.document.problem(location, exc.message, exc.hint))
+            continue
+        except Exception as exc:
+            plan.error = f"calculator {spec.calc} could not be planned: {type(exc).__name__}: {exc}"
+            failed.append(plan)
+            continue
+        plan.parts = {part_name(spec.id, name): expr.name(part_name(spec.id, name)) for name, expr in raw_parts.items()}
+        group.metrics.append(plan)
+
+    return Plan([g for g in groups.values() if g.metrics], failed, derived, problems)
+
+
+def _names_in(where: str, exc: ExpressionError) -> bool:
+    """Whether the unknown column of ``exc`` appears in the metric's ``where`` text."""
+    quoted = exc.message.split("'")
+    return len(quoted) > 1 and quoted[1] in where

@@ -1,0 +1,77 @@
+"""Turn a window as written (``last: 30d``, ``calendar: previous_month``) into [start, end).
+
+Windows are half-open: ``start <= t < end``, so consecutive windows never
+count a row twice. Calendar boundaries are computed in the config's time zone;
+the result is always in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from kpiframe.config.model import WindowSpec
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime | None  # aware, UTC; None: unbounded
+    end: datetime | None
+    label: str
+
+    def key(self) -> tuple[datetime | None, datetime | None]:
+        return (self.start, self.end)
+
+
+def _period_start(day: date, period: str) -> date:
+    if period == "week":
+        return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
+    if period == "month":
+        return day.replace(day=1)
+    if period == "quarter":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(month=1, day=1)
+
+
+def _previous_start(start: date, period: str) -> date:
+    if period == "week":
+        return start - timedelta(days=7)
+    months = {"month": 1, "quarter": 3, "year": 12}[period]
+    month_index = start.year * 12 + start.month - 1 - months
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(timezone.utc)
+
+
+def resolve(spec: WindowSpec, as_of: datetime, zone: str = "UTC") -> Window:
+    """The concrete window for ``spec`` at ``as_of`` (aware)."""
+    as_of = as_of.astimezone(timezone.utc)
+    if spec.kind == "all":
+        return Window(None, None, "all time")
+    if spec.kind == "last":
+        assert spec.last is not None
+        return Window(as_of - spec.last, as_of, f"last {_human(spec.last)}")
+    if spec.kind == "between":
+        assert spec.between is not None
+        start, end = (t.astimezone(timezone.utc) for t in spec.between)
+        return Window(start, end, f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC")
+    assert spec.calendar is not None
+    which, period = spec.calendar.split("_", 1)
+    tz = ZoneInfo(zone)
+    local_today = as_of.astimezone(tz).date()
+    current = _period_start(local_today, period)
+    if which == "current":
+        return Window(_midnight(current, tz), as_of, f"{period} to date ({current:%Y-%m-%d})")
+    previous = _previous_start(current, period)
+    return Window(_midnight(previous, tz), _midnight(current, tz), f"previous {period} ({previous:%Y-%m-%d} to {current:%Y-%m-%d})")
+
+
+def _human(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

@@ -1,0 +1,89 @@
+"""The one exception tree of kpiframe.
+
+Every error a person can cause or fix derives from :class:`KpiframeError`; the
+CLI turns them into a message and an exit code in one place, and prints a
+traceback only with ``--debug``::
+
+    KpiframeError               anything kpiframe reports to a person
+     ├── ConfigError            the config (or a command-line value) is wrong: exit 2
+     │    └── ExpressionError   a filter or derived expression does not parse or names an unknown column
+     ├── PluginError            a plugin failed to load, clashes with another, or breaks its contract: exit 2
+     ├── SourceError            a source could not be read: its metrics get status ``error``
+     └── CalculationError       a calculator failed on a metric: that metric gets status ``error``
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CalculationError",
+    "ConfigError",
+    "ConfigProblem",
+    "ExpressionError",
+    "KpiframeError",
+    "PluginError",
+    "SourceError",
+]
+
+
+class KpiframeError(Exception):
+    """Base of every error kpiframe reports to a person instead of a traceback."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One mistake in a config: where it is, what is wrong, and how to fix it."""
+
+    file: str
+    line: int | None
+    column: int | None
+    path: str  # dotted path into the config, e.g. ``metrics.frt.target``
+    message: str
+    hint: str | None = None
+
+    def render(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.path + ': ' if self.path else ''}{self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class ConfigError(KpiframeError):
+    """The config cannot be used. Carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[ConfigProblem] | str):
+        if isinstance(problems, str):
+            problems = [ConfigProblem("<config>", None, None, "", problems)]
+        self.problems = problems
+        super().__init__("\n".join(p.render() for p in problems))
+
+
+class ExpressionError(KpiframeError):
+    """A filter or derived expression is malformed or refers to something unknown.
+
+    Raised without a location; the code that knows which config key held the
+    expression turns it into a :class:`ConfigError` with file, line and column.
+    """
+
+    def __init__(self, message: str, hint: str | None = None):
+        self.message = message
+        self.hint = hint
+        super().__init__(message + (f" ({hint})" if hint else ""))
+
+
+class PluginError(KpiframeError):
+    """A plugin could not be loaded, clashes with another plugin, or breaks the contract."""
+
+
+class SourceError(KpiframeError):
+    """A source could not be opened or read. Its metrics become ``error``; others run on."""
+
+
+class CalculationError(KpiframeError):
+    """A calculator failed for one metric. That metric becomes ``error``; others run on."""

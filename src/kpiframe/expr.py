@@ -1,0 +1,429 @@
+"""The small expression language of ``where`` filters, value columns and derived metrics.
+
+Grammar (lowest precedence first)::
+
+    expr    := or
+    or      := and ("or" and)*
+    and     := not ("and" not)*
+    not     := "not" not | compare
+    compare := sum [ ("=="|"="|"!="|"<>"|"<"|"<="|">"|">=") sum
+                   | "is" ["not"] "null"
+                   | ["not"] "in" "[" literal ("," literal)* "]"
+                   | "between" sum "and" sum ]
+    sum     := product (("+"|"-") product)*
+    product := unary (("*"|"/") unary)*
+    unary   := "-" unary | atom
+    atom    := number | 'string' | "string" | true | false | null
+             | name | `any name` | function "(" expr ("," expr)* ")" | "(" expr ")"
+
+Text is parsed by this module into an AST and compiled into Ibis expressions
+(:func:`to_ibis`) or evaluated on plain numbers (:func:`evaluate`). Nothing is
+ever passed to ``eval`` or pasted into SQL: names become column references and
+literals become bound Ibis literals.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kpiframe.errors import ExpressionError
+
+__all__ = ["Node", "parse", "names", "to_ibis", "evaluate"]
+
+
+# ---------------------------------------------------------------- AST
+@dataclass(frozen=True)
+class Node:
+    """One node of the expression tree. ``kind`` says what it is; ``args`` its children."""
+
+    kind: str  # literal, name, unary, binary, compare, logic, not, isnull, in, between, call
+    value: Any = None
+    args: tuple[Node, ...] = ()
+
+
+# ---------------------------------------------------------------- tokens
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)
+      | (?P<string>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*")
+      | (?P<quoted>`[^`]+`)
+      | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
+      | (?P<op><=|>=|==|!=|<>|[-+*/()<>=,\[\]])
+    )""",
+    re.VERBOSE,
+)
+_KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false", "between"}
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # number string name op keyword end
+    text: str
+    pos: int
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise ExpressionError(f"unexpected character {text[pos:].lstrip()[:1]!r} at position {pos + 1} in {text!r}")
+        kind = match.lastgroup or "op"
+        value = match.group(kind)
+        start = match.start(kind)
+        if kind == "name" and value.lower() in _KEYWORDS:
+            tokens.append(_Token("keyword", value.lower(), start))
+        elif kind == "quoted":
+            tokens.append(_Token("name", value[1:-1], start))
+        else:
+            tokens.append(_Token(kind, value, start))
+        pos = match.end()
+    tokens.append(_Token("end", "", len(text)))
+    return tokens
+
+
+def _unquote(text: str) -> str:
+    quote = text[0]
+    body = text[1:-1]
+    if quote == "'":
+        body = body.replace("''", "'")
+    return re.sub(r"\\(.)", r"\1", body)
+
+
+# ---------------------------------------------------------------- parser
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = _tokenize(text)
+        self.i = 0
+
+    @property
+    def tok(self) -> _Token:
+        return self.tokens[self.i]
+
+    def take(self) -> _Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def accept(self, kind: str, text: str | None = None) -> _Token | None:
+        tok = self.tok
+        if tok.kind == kind and (text is None or tok.text == text):
+            self.i += 1
+            return tok
+        return None
+
+    def expect(self, kind: str, text: str) -> None:
+        if not self.accept(kind, text):
+            self.fail(f"expected {text!r}")
+
+    def fail(self, what: str) -> None:
+        tok = self.tok
+        found = "the end" if tok.kind == "end" else repr(tok.text)
+        raise ExpressionError(f"{what} at position {tok.pos + 1} of {self.text!r}, found {found}")
+
+    def parse(self) -> Node:
+        if self.tok.kind == "end":
+            raise ExpressionError("the expression is empty")
+        node = self.or_()
+        if self.tok.kind != "end":
+            self.fail("expected an operator such as 'and', '<=' or '+'")
+        return node
+
+    def or_(self) -> Node:
+        node = self.and_()
+        while self.accept("keyword", "or"):
+            node = Node("logic", "or", (node, self.and_()))
+        return node
+
+    def and_(self) -> Node:
+        node = self.not_()
+        while self.accept("keyword", "and"):
+            node = Node("logic", "and", (node, self.not_()))
+        return node
+
+    def not_(self) -> Node:
+        if self.accept("keyword", "not"):
+            return Node("not", None, (self.not_(),))
+        return self.compare()
+
+    def compare(self) -> Node:
+        left = self.sum_()
+        tok = self.tok
+        if tok.kind == "op" and tok.text in {"==", "=", "!=", "<>", "<", "<=", ">", ">="}:
+            self.take()
+            op = {"=": "==", "<>": "!="}.get(tok.text, tok.text)
+            return Node("compare", op, (left, self.sum_()))
+        if self.accept("keyword", "is"):
+            negate = bool(self.accept("keyword", "not"))
+            self.expect("keyword", "null")
+            node = Node("isnull", None, (left,))
+            return Node("not", None, (node,)) if negate else node
+        if tok.kind == "keyword" and tok.text == "not" and self.tokens[self.i + 1].text == "in":
+            self.take()
+            self.take()
+            return Node("not", None, (self.in_list(left),))
+        if self.accept("keyword", "in"):
+            return self.in_list(left)
+        if self.accept("keyword", "between"):
+            low = self.sum_()
+            self.expect("keyword", "and")
+            return Node("between", None, (left, low, self.sum_()))
+        return left
+
+    def in_list(self, left: Node) -> Node:
+        self.expect("op", "[")
+        items = [self.literal()]
+        while self.accept("op", ","):
+            items.append(self.literal())
+        self.expect("op", "]")
+        return Node("in", tuple(item.value for item in items), (left,))
+
+    def literal(self) -> Node:
+        node = self.unary()
+        if node.kind != "literal":
+            self.fail("expected a literal value in the list")
+        return node
+
+    def sum_(self) -> Node:
+        node = self.product()
+        while self.tok.kind == "op" and self.tok.text in {"+", "-"}:
+            op = self.take().text
+            node = Node("binary", op, (node, self.product()))
+        return node
+
+    def product(self) -> Node:
+        node = self.unary()
+        while self.tok.kind == "op" and self.tok.text in {"*", "/"}:
+            op = self.take().text
+            node = Node("binary", op, (node, self.unary()))
+        return node
+
+    def unary(self) -> Node:
+        if self.accept("op", "-"):
+            inner = self.unary()
+            if inner.kind == "literal" and isinstance(inner.value, (int, float)):
+                return Node("literal", -inner.value)
+            return Node("unary", "-", (inner,))
+        return self.atom()
+
+    def atom(self) -> Node:
+        tok = self.tok
+        if tok.kind == "number":
+            self.take()
+            number = float(tok.text)
+            return Node("literal", int(number) if number.is_integer() and "." not in tok.text and "e" not in tok.text.lower() else number)
+        if tok.kind == "string":
+            self.take()
+            return Node("literal", _unquote(tok.text))
+        if tok.kind == "keyword" and tok.text in {"true", "false", "null"}:
+            self.take()
+            return Node("literal", {"true": True, "false": False, "null": None}[tok.text])
+        if tok.kind == "name":
+            self.take()
+            if self.accept("op", "("):
+                args = [self.or_()]
+                while self.accept("op", ","):
+                    args.append(self.or_())
+                self.expect("op", ")")
+                return Node("call", tok.text.lower(), tuple(args))
+            return Node("name", tok.text)
+        if self.accept("op", "("):
+            node = self.or_()
+            self.expect("op", ")")
+            return node
+        self.fail("expected a column name, a number or a quoted string")
+        raise AssertionError  # unreachable: fail() raises
+
+
+def parse(text: str) -> Node:
+    """Parse ``text`` into an expression tree, or raise :class:`ExpressionError`."""
+    if not isinstance(text, str):
+        raise ExpressionError(f"expected an expression as text, got {text!r}")
+    return _Parser(text).parse()
+
+
+def names(node: Node) -> set[str]:
+    """Every column (or metric) name the expression refers to."""
+    if node.kind == "name":
+        return {node.value}
+    found: set[str] = set()
+    for arg in node.args:
+        found |= names(arg)
+    return found
+
+
+def suggest(name: str, known: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+# ---------------------------------------------------------------- to Ibis
+def _ibis_functions() -> dict[str, Callable[..., Any]]:
+    import ibis
+
+    return {
+        "coalesce": lambda *a: ibis.coalesce(*a),
+        "abs": lambda x: x.abs(),
+        "lower": lambda x: x.lower(),
+        "upper": lambda x: x.upper(),
+        "length": lambda x: x.length(),
+        "date": lambda x: x.date(),
+        "hour": lambda x: x.hour(),
+        "weekday": lambda x: x.day_of_week.index(),  # Monday = 0, as Python's datetime
+        "seconds": lambda x: x.epoch_seconds(),
+        "round": lambda x, digits=None: x.round(digits) if digits is not None else x.round(),
+    }
+
+
+FUNCTIONS = ("abs", "coalesce", "date", "hour", "length", "lower", "round", "seconds", "upper", "weekday")
+
+
+def to_ibis(node: Node, table: Any) -> Any:
+    """Compile an expression tree into an Ibis expression over ``table``.
+
+    Unknown columns raise :class:`ExpressionError` listing the table's columns.
+    """
+    import ibis
+
+    columns = list(table.columns)
+    functions = _ibis_functions()
+
+    def column(name: str) -> Any:
+        if name in columns:
+            return table[name]
+        lowered = {c.lower(): c for c in columns}
+        if name.lower() in lowered:
+            return table[lowered[name.lower()]]
+        raise ExpressionError(
+            f"unknown column {name!r}; the source has: {', '.join(columns)}",
+            suggest(name, columns),
+        )
+
+    def compare_operand(expr: Any, other: Any) -> Any:
+        # A string literal compared with a timestamp or date column is read as one.
+        if isinstance(other, ibis.Expr) and isinstance(expr, str):
+            dtype = other.type()
+            if dtype.is_timestamp():
+                return ibis.literal(expr).cast(dtype)
+            if dtype.is_date():
+                return ibis.literal(expr).cast("date")
+        return expr
+
+    def go(n: Node) -> Any:
+        kind = n.kind
+        if kind == "literal":
+            return n.value
+        if kind == "name":
+            return column(n.value)
+        if kind == "unary":
+            return -_as_expr(go(n.args[0]))
+        if kind == "binary":
+            left, right = go(n.args[0]), go(n.args[1])
+            if not isinstance(left, ibis.Expr) and not isinstance(right, ibis.Expr):
+                return _apply_python(n.value, left, right)
+            left, right = _as_expr(left), right
+            return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right, "/": lambda: left / right}[n.value]()
+        if kind == "compare":
+            left, right = go(n.args[0]), go(n.args[1])
+            left = compare_operand(left, right)
+            right = compare_operand(right, left)
+            left_expr = _as_expr(left)
+            ops = {
+                "==": lambda: left_expr == right,
+                "!=": lambda: left_expr != right,
+                "<": lambda: left_expr < right,
+                "<=": lambda: left_expr <= right,
+                ">": lambda: left_expr > right,
+                ">=": lambda: left_expr >= right,
+            }
+            return ops[n.value]()
+        if kind == "logic":
+            left, right = _as_bool(go(n.args[0])), _as_bool(go(n.args[1]))
+            return (left & right) if n.value == "and" else (left | right)
+        if kind == "not":
+            return ~_as_bool(go(n.args[0]))
+        if kind == "isnull":
+            return _as_expr(go(n.args[0])).isnull()
+        if kind == "in":
+            return _as_expr(go(n.args[0])).isin(list(n.value))
+        if kind == "between":
+            value, low, high = (go(a) for a in n.args)
+            low, high = compare_operand(low, value), compare_operand(high, value)
+            return _as_expr(value).between(low, high)
+        if kind == "call":
+            if n.value not in functions:
+                raise ExpressionError(f"unknown function {n.value}()", f"known functions: {', '.join(FUNCTIONS)}")
+            args = [go(a) for a in n.args]
+            try:
+                return functions[n.value](*[_as_expr(a) if i == 0 else a for i, a in enumerate(args)])
+            except (AttributeError, TypeError) as exc:
+                raise ExpressionError(f"{n.value}() cannot be applied here: {exc}") from None
+        raise ExpressionError(f"cannot compile {kind}")
+
+    try:
+        return go(node)
+    except ExpressionError:
+        raise
+    except (TypeError, AttributeError, NotImplementedError, ibis.common.exceptions.IbisTypeError) as exc:
+        raise ExpressionError(f"the expression does not fit the column types: {exc}") from None
+
+
+def _as_expr(value: Any) -> Any:
+    import ibis
+
+    return value if isinstance(value, ibis.Expr) else ibis.literal(value)
+
+
+def _as_bool(value: Any) -> Any:
+    import ibis
+
+    expr = _as_expr(value)
+    if not expr.type().is_boolean():
+        raise ExpressionError(f"expected a condition (true or false), got a {expr.type()} value")
+    return expr
+
+
+# ---------------------------------------------------------------- on plain numbers
+def _apply_python(op: str, left: Any, right: Any) -> Any:
+    if left is None or right is None:
+        return None
+    if op == "/" and right == 0:
+        return None  # x / 0 has no value; the metric reports no data, as SQL's NULLIF idiom would
+    return {"+": left + right, "-": left - right, "*": left * right}.get(op) if op != "/" else left / right
+
+
+def evaluate(node: Node, values: Mapping[str, float | None]) -> Any:
+    """Evaluate an expression tree on plain values (derived metrics). ``None`` propagates."""
+
+    def go(n: Node) -> Any:
+        if n.kind == "literal":
+            return n.value
+        if n.kind == "name":
+            if n.value not in values:
+                raise ExpressionError(f"unknown metric {n.value!r}", suggest(n.value, list(values)))
+            return values[n.value]
+        if n.kind == "unary":
+            inner = go(n.args[0])
+            return None if inner is None else -inner
+        if n.kind == "binary":
+            return _apply_python(n.value, go(n.args[0]), go(n.args[1]))
+        if n.kind == "call" and n.value in {"abs", "round", "coalesce"}:
+            args = [go(a) for a in n.args]
+            if n.value == "coalesce":
+                return next((a for a in args if a is not None), None)
+            if args[0] is None:
+                return None
+            return abs(args[0]) if n.value == "abs" else round(args[0], int(args[1]) if len(args) > 1 else 0)
+        if n.kind in {"compare", "logic", "not", "isnull", "in", "between", "call"}:
+            raise ExpressionError("a derived metric is arithmetic on other metrics (+ - * / and abs, round, coalesce)")
+        raise ExpressionError(f"cannot evaluate {n.kind}")
+
+    return go(node)

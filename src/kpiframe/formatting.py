@@ -1,0 +1,51 @@
+"""How values, intervals and statuses read in human-facing reports."""
+
+from __future__ import annotations
+
+import math
+
+STATUS_LABELS = {
+    "pass": "PASS",
+    "info": "INFO",
+    "no_data": "NO DATA",
+    "warn": "WARN",
+    "fail": "FAIL",
+    "error": "ERROR",
+}
+
+_ANSI = {"pass": "32", "info": "36", "no_data": "90", "warn": "33", "fail": "1;31", "error": "1;35"}
+
+
+def number(value: float) -> str:
+    """Up to three significant decimals, thousands separated; integers stay integers."""
+    if math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    magnitude = abs(value)
+    digits = 1 if magnitude >= 100 else 2 if magnitude >= 1 else 3
+    return f"{value:,.{digits}f}"
+
+
+def value_text(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit in ("count", "number", ""):
+        return number(value)
+    return f"{number(value)} {unit}"
+
+
+def interval_text(interval: tuple[float, float] | list[float] | None, unit: str) -> str:
+    if not interval:
+        return ""
+    low, high = interval
+    if unit == "%":
+        return f"{low:.1f}–{high:.1f}%"
+    return f"{number(low)}–{number(high)}"
+
+
+def status_text(status: str, color: bool = False) -> str:
+    label = STATUS_LABELS.get(status, status.upper())
+    if not color:
+        return label
+    return f"\x1b[{_ANSI.get(status, '0')}m{label}\x1b[0m"

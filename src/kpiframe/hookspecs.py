@@ -1,0 +1,81 @@
+"""The hooks kpiframe calls, and what a plugin returns from each.
+
+A plugin is a module (or object) with functions marked ``@kpiframe.hookimpl``
+and named like the specs below. Built-in connectors, calculators and reporters
+register through these same hooks.
+
+Hooks are called in this order during ``kpiframe run``:
+
+1. :func:`kpiframe_register_connectors`, :func:`kpiframe_register_calculators`,
+   :func:`kpiframe_register_reporters`: once, when the plugin manager is built.
+2. :func:`kpiframe_scorecard_ready`: once, after every target was evaluated and
+   before any report is written.
+
+A hook implementation may accept fewer arguments than its spec offers; new
+arguments are only ever added, so plugins keep working.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from kpiframe.config.model import Config
+    from kpiframe.contracts import Calculator, Connector, Reporter
+    from kpiframe.scorecard import Scorecard
+
+# Private on purpose: plugins implement hooks, they do not define new ones.
+_hookspec = pluggy.HookspecMarker("kpiframe")
+
+
+@_hookspec
+def kpiframe_register_connectors() -> list[Connector]:
+    """Return the source connectors this plugin provides.
+
+    Called once when the plugin manager is built. Each connector's ``name`` is
+    what a source's ``connector:`` key names; two plugins returning the same
+    name is an error that names both.
+
+    :returns: a list of :class:`kpiframe.Connector` instances (may be empty).
+
+    Example::
+
+        @kpiframe.hookimpl
+        def kpiframe_register_connectors():
+            return [MyApiConnector()]
+    """
+
+
+@_hookspec
+def kpiframe_register_calculators() -> list[Calculator]:
+    """Return the metric calculators this plugin provides.
+
+    Called once when the plugin manager is built. Each calculator's ``name`` is
+    what a metric's ``calc:`` key names (use a prefix such as ``mypack.``).
+
+    :returns: a list of :class:`kpiframe.Calculator` instances (may be empty).
+    """
+
+
+@_hookspec
+def kpiframe_register_reporters() -> list[Reporter]:
+    """Return the scorecard reporters (output formats) this plugin provides.
+
+    :returns: a list of :class:`kpiframe.Reporter` instances; each ``name`` is
+        a value for ``kpiframe run --format``.
+    """
+
+
+@_hookspec
+def kpiframe_scorecard_ready(scorecard: Scorecard, config: Config) -> None:
+    """Called once per run after every target was evaluated, before reports are written.
+
+    Use it for notifiers (chat, webhooks, files). Exceptions propagate and stop
+    the run, so catch what you can handle. The return value is ignored.
+
+    :param scorecard: the finished :class:`kpiframe.Scorecard`.
+    :param config: the loaded config the scorecard was computed from.
+    """
+

@@ -1,0 +1,235 @@
+"""Builds the pluggy plugin manager and the index of what each plugin registered.
+
+Load order (as tox does it): the built-in plugin modules, then every installed
+entry point of group ``kpiframe`` (restricted by ``KPIFRAME_PLUGINS``), then the
+modules or files a config names under ``plugins:``. Every connector, calculator
+and reporter keeps the package and version it came from, so clashes and
+``kpiframe plugins`` can name them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from kpiframe import hookspecs
+from kpiframe.contracts import PLUGIN_API_VERSION, Calculator, Connector, Reporter
+from kpiframe.errors import PluginError
+
+ENTRY_POINT_GROUP = "kpiframe"
+
+#: The built-in plugins, registered like any other.
+BUILTIN_PLUGINS = (
+    "kpiframe.connectors.files",
+    "kpiframe.connectors.databases",
+    "kpiframe.calculators.basic",
+    "kpiframe.calculators.quantiles",
+    "kpiframe.calculators.conditional",
+    "kpiframe.calculators.duration",
+    "kpiframe.calculators.derived",
+    "kpiframe.reporters.table",
+    "kpiframe.reporters.json",
+)
+
+hookimpl = pluggy.HookimplMarker("kpiframe")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a plugin came from: a package and version, or a file a config named."""
+
+    plugin: str
+    package: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.package} {self.version}" if self.version else self.package
+
+
+@dataclass(frozen=True)
+class Registration:
+    kind: str  # connector | calculator | reporter
+    name: str
+    obj: Any
+    origin: Origin
+
+
+@dataclass
+class Registry:
+    """What the loaded plugins provide, by kind and name, with origins."""
+
+    plugin_manager: pluggy.PluginManager
+    origins: dict[str, Origin] = field(default_factory=dict)
+    connectors: dict[str, Registration] = field(default_factory=dict)
+    calculators: dict[str, Registration] = field(default_factory=dict)
+    reporters: dict[str, Registration] = field(default_factory=dict)
+
+    def connector(self, name: str) -> Connector:
+        return self.connectors[name].obj
+
+    def calculator(self, name: str) -> Calculator:
+        return self.calculators[name].obj
+
+    def reporter(self, name: str) -> Reporter:
+        return self.reporters[name].obj
+
+    def versions(self) -> dict[str, str]:
+        """Package → version of every loaded plugin (for the scorecard's metadata)."""
+        return {o.package: o.version for o in self.origins.values()}
+
+
+def _kpiframe_version() -> str:
+    from kpiframe import __version__
+
+    return __version__
+
+
+def _check_api_version(module: Any, who: str) -> None:
+    declared = getattr(module, "KPIFRAME_PLUGIN_API", None)
+    if declared is not None and int(str(declared).split(".")[0]) != PLUGIN_API_VERSION:
+        raise PluginError(
+            f"plugin {who} was written for kpiframe plugin API {declared}, "
+            f"but this kpiframe provides API {PLUGIN_API_VERSION}; upgrade the plugin or kpiframe"
+        )
+
+
+def _allowed_entry_points(environ: Mapping[str, str]) -> set[str] | None:
+    """``KPIFRAME_PLUGINS``: unset → all; ``builtin`` → none; ``a,b`` → those names."""
+    raw = environ.get("KPIFRAME_PLUGINS")
+    if raw is None:
+        return None
+    names = {part.strip() for part in raw.replace(" ", ",").split(",") if part.strip()}
+    names.discard("builtin")
+    return names
+
+
+def _load_file(path: Path) -> ModuleType:
+    module_name = f"kpiframe_config_plugin_{abs(hash(str(path)))}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise PluginError(f"cannot load plugin file {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_plugin_manager(
+    config_plugins: Iterable[str] = (),
+    *,
+    base_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    extra: Iterable[Any] = (),
+) -> Registry:
+    """Build a fresh plugin manager and index its registrations.
+
+    :param config_plugins: module names or ``.py`` paths from a config's ``plugins:`` key.
+    :param base_dir: the folder relative paths in ``config_plugins`` resolve against.
+    :param environ: the environment (``KPIFRAME_PLUGINS``); ``os.environ`` by default.
+    :param extra: plugin objects to register directly (tests, embedding applications).
+    """
+    environ = os.environ if environ is None else environ
+    pm = pluggy.PluginManager("kpiframe")
+    pm.add_hookspecs(hookspecs)
+    registry = Registry(pm)
+    version = _kpiframe_version()
+
+    def register(plugin: Any, name: str, origin: Origin) -> None:
+        _check_api_version(plugin, str(origin))
+        if pm.has_plugin(name):
+            return
+        try:
+            pm.register(plugin, name=name)
+        except ValueError as exc:
+            raise PluginError(f"plugin {origin} could not be registered: {exc}") from None
+        registry.origins[name] = origin
+
+    for module_name in BUILTIN_PLUGINS:
+        register(importlib.import_module(module_name), module_name, Origin(module_name, "kpiframe", version))
+
+    allowed = _allowed_entry_points(environ)
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if allowed is not None and ep.name not in allowed:
+            continue
+        dist = ep.dist
+        origin = Origin(ep.name, dist.name if dist else ep.value, dist.version if dist else "")
+        try:
+            plugin = ep.load()
+        except Exception as exc:  # a broken third-party package must not look like our bug
+            raise PluginError(f"plugin {ep.name!r} from {origin} failed to import: {type(exc).__name__}: {exc}") from None
+        register(plugin, f"entrypoint:{ep.name}", origin)
+
+    for spec in config_plugins:
+        looks_like_path = spec.endswith(".py") or "/" in spec or os.sep in spec
+        try:
+            if looks_like_path:
+                path = Path(spec)
+                if not path.is_absolute() and base_dir is not None:
+                    path = base_dir / path
+                if not path.is_file():
+                    raise PluginError(f"plugin file {spec} not found (looked at {path})")
+                module = _load_file(path.resolve())
+                origin = Origin(spec, str(path), "")
+            else:
+                module = importlib.import_module(spec)
+                origin = Origin(spec, spec, "")
+        except PluginError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"plugin {spec!r} named in the config failed to import: {type(exc).__name__}: {exc}") from None
+        register(module, f"config:{spec}", origin)
+
+    for i, plugin in enumerate(extra):
+        register(plugin, f"extra:{i}:{getattr(plugin, '__name__', type(plugin).__name__)}", Origin(f"extra:{i}", getattr(plugin, "__name__", "extra"), ""))
+
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"a plugin implements a hook kpiframe does not have: {exc}") from None
+
+    _index(registry)
+    return registry
+
+
+_KINDS = (
+    ("connector", "kpiframe_register_connectors", Connector, "connectors"),
+    ("calculator", "kpiframe_register_calculators", Calculator, "calculators"),
+    ("reporter", "kpiframe_register_reporters", Reporter, "reporters"),
+)
+
+
+def _index(registry: Registry) -> None:
+    pm = registry.plugin_manager
+    for kind, hook_name, base, attr in _KINDS:
+        table: dict[str, Registration] = getattr(registry, attr)
+        # Call each implementation on its own (HookImpl is public pluggy API) so
+        # every registration keeps the plugin that made it.
+        for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+            origin = registry.origins.get(impl.plugin_name, Origin(impl.plugin_name, impl.plugin_name, ""))
+            try:
+                provided = impl.function() or []
+            except Exception as exc:
+                raise PluginError(f"{hook_name} of plugin {origin} raised {type(exc).__name__}: {exc}") from None
+            for obj in provided:
+                if not isinstance(obj, base):
+                    raise PluginError(f"plugin {origin} returned {obj!r} from {hook_name}; expected a kpiframe.{base.__name__} instance")
+                name = getattr(obj, "name", None)
+                if not isinstance(name, str) or not name:
+                    raise PluginError(f"plugin {origin} registered a {kind} without a name")
+                if name in table:
+                    first = table[name].origin
+                    raise PluginError(
+                        f"two plugins register the {kind} {name!r}: {first} and {origin}; "
+                        f"uninstall one, or restrict which load with KPIFRAME_PLUGINS"
+                    )
+                table[name] = Registration(kind, name, obj, origin)

@@ -1,0 +1,1 @@
+"""Built-in reporters (registered as plugins, like third-party ones)."""
