@@ -9,7 +9,11 @@ from kpiframe.api import column
 from kpiframe.contracts import Calculator, Value
 from kpiframe.plugins import hookimpl
 
-COLUMN = {"type": "string", "description": "a column, or an expression such as `talk_seconds + hold_seconds`"}
+COLUMN = {
+    "type": "string",
+    "format": "kpiframe-expression",
+    "description": "a column, or an expression such as `talk_seconds + hold_seconds`",
+}
 UNIT = {"type": "string", "description": "the unit shown beside the value (count, %, s, min, h, d, or a word)"}
 
 

@@ -11,7 +11,11 @@ from kpiframe.calculators.intervals import wilson
 from kpiframe.contracts import Calculator, Value
 from kpiframe.plugins import hookimpl
 
-CONDITION = {"type": "string", "description": "a condition such as `wait_seconds <= 20 and not abandoned`"}
+CONDITION = {
+    "type": "string",
+    "format": "kpiframe-expression",
+    "description": "a condition such as `wait_seconds <= 20 and not abandoned`",
+}
 
 
 class Share(Calculator):

@@ -20,7 +20,7 @@ class Expression(DerivedCalculator):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "expr": {"type": "string", "description": "e.g. `tickets / agents`"},
+            "expr": {"type": "string", "format": "kpiframe-expression", "description": "e.g. `tickets / agents`"},
             "unit": {"type": "string", "description": "the unit of the result (default number)"},
         },
         "required": ["expr"],

@@ -46,8 +46,8 @@ class Duration(Calculator):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "start": {"type": "string", "description": "the start timestamp column"},
-            "end": {"type": "string", "description": "the end timestamp column"},
+            "start": {"type": "string", "format": "kpiframe-expression", "description": "the start timestamp column"},
+            "end": {"type": "string", "format": "kpiframe-expression", "description": "the end timestamp column"},
             "stat": STAT_SCHEMA,
             "unit": {"enum": DISPLAY_UNITS, "description": "the unit of the value (default min)"},
         },

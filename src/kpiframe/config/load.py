@@ -16,7 +16,7 @@ from kpiframe.config.literals import parse_duration
 from kpiframe.config.model import Config, MetricSpec, SourceSpec, WindowSpec
 from kpiframe.config.schema import SOURCE_CORE_KEYS, core_schema
 from kpiframe.config.validation import validate
-from kpiframe.config.yaml_source import Document, parse_yaml
+from kpiframe.config.yaml_source import Document, dotted, parse_yaml
 from kpiframe.contracts import DerivedCalculator
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError, PluginError
 from kpiframe.expr import parse as parse_expression
@@ -42,13 +42,20 @@ def _zone_ok(name: str) -> bool:
 class _Checker:
     """Turns validated raw data into the model, collecting every problem."""
 
-    def __init__(self, doc: Document, registry: Any):
+    def __init__(self, doc: Document, registry: Any, reported: set[str]):
         self.doc = doc
         self.registry = registry
         self.problems: list[ConfigProblem] = []
+        self.reported = reported  # dotted paths the schema already complained about
+
+    def bad(self, path: tuple[Any, ...]) -> bool:
+        """Whether the schema already reported ``path`` or something inside or above it."""
+        text = dotted(path)
+        return any(r == text or r.startswith(text + ".") or text.startswith(r + ".") for r in self.reported)
 
     def add(self, path: tuple[Any, ...], message: str, hint: str | None = None, *, key: bool = False) -> None:
-        self.problems.append(self.doc.problem(path, message, hint, key=key))
+        if not self.bad(path):
+            self.problems.append(self.doc.problem(path, message, hint, key=key))
 
     def zone(self, name: Any, path: tuple[Any, ...]) -> str:
         if name is None:
@@ -59,7 +66,7 @@ class _Checker:
         return str(name)
 
     def window(self, raw: Any, path: tuple[Any, ...], zone: str) -> WindowSpec | None:
-        if raw is None:
+        if raw is None or self.bad(path):
             return None
         if raw == "all":
             return WindowSpec("all")
@@ -82,7 +89,7 @@ class _Checker:
         return WindowSpec("between", between=(start, end))
 
     def expression(self, text: str | None, path: tuple[Any, ...]) -> None:
-        if text is None:
+        if not isinstance(text, str) or self.bad(path):
             return
         try:
             parse_expression(text)
@@ -90,10 +97,13 @@ class _Checker:
             self.add(path, exc.message, exc.hint)
 
     def params(self, schema: dict[str, Any], params: dict[str, Any], path: tuple[Any, ...]) -> None:
-        self.problems.extend(validate(params, schema, self.doc, path))
+        if not self.bad(path):
+            self.problems.extend(validate(params, schema, self.doc, path))
 
-    def source(self, sid: str, raw: dict[str, Any]) -> SourceSpec | None:
+    def source(self, sid: str, raw: Any) -> SourceSpec | None:
         path = ("sources", sid)
+        if not isinstance(raw, dict) or not isinstance(raw.get("connector"), str):
+            return None
         name = raw["connector"]
         params = {k: v for k, v in raw.items() if k not in SOURCE_CORE_KEYS}
         if name not in self.registry.connectors:
@@ -108,14 +118,16 @@ class _Checker:
             params=params,
             time=raw.get("time"),
             timezone=self.zone(raw.get("timezone"), path + ("timezone",)),
-            columns=dict(raw.get("columns", {})),
+            columns=dict(raw["columns"]) if isinstance(raw.get("columns"), dict) else {},
             where=raw.get("where"),
         )
 
-    def metric(self, mid: str, raw: dict[str, Any], sources: Mapping[str, SourceSpec], zone: str) -> MetricSpec | None:
+    def metric(self, mid: str, raw: Any, sources: Mapping[str, SourceSpec], zone: str) -> MetricSpec | None:
         path = ("metrics", mid)
+        if not isinstance(raw, dict) or not isinstance(raw.get("calc"), str):
+            return None
         name = raw["calc"]
-        params = raw.get("params", {})
+        params = raw.get("params", {}) if isinstance(raw.get("params", {}), dict) else {}
         calc = self.registry.calculators.get(name)
         if calc is None:
             known = sorted(self.registry.calculators)
@@ -139,7 +151,7 @@ class _Checker:
             unit = calculator.unit
         comparisons = {}
         for key in ("target", "warn"):
-            if key not in raw:
+            if key not in raw or self.bad(path + (key,)):
                 continue
             try:
                 comparison = parse_comparison(raw[key])
@@ -164,9 +176,9 @@ class _Checker:
             window=self.window(raw.get("window"), path + ("window",), zone),
             target=comparisons.get("target"),
             warn=comparisons.get("warn"),
-            min_sample=raw.get("min_sample"),
+            min_sample=raw.get("min_sample") if isinstance(raw.get("min_sample"), int) else None,
             description=raw.get("description"),
-            tags=tuple(raw.get("tags", ())),
+            tags=tuple(raw.get("tags", ())) if isinstance(raw.get("tags", ()), list) else (),
         )
 
     def derived_graph(self, metrics: Mapping[str, MetricSpec]) -> None:
@@ -231,29 +243,35 @@ def load_config(
         raise ConfigError([doc.problem((), "the config must be a mapping with version, sources and metrics", "see docs/getting-started.md")])
     data, secrets, problems = interpolate(doc, environ)
     problems += validate(data, core_schema(), doc)
-    if problems:
-        raise _redacted(problems, secrets)
 
     if registry is None:
+        plugins = data.get("plugins", ())
+        plugins = [p for p in plugins if isinstance(p, str)] if isinstance(plugins, list) else []
         try:
-            registry = make_plugin_manager(data.get("plugins", ()), base_dir=file.parent, environ=environ)
+            registry = make_plugin_manager(plugins, base_dir=file.parent, environ=environ)
         except PluginError as exc:
-            raise ConfigError([doc.problem(("plugins",), str(exc))]) from None
+            raise _redacted(problems + [doc.problem(("plugins",), str(exc))], secrets) from None
 
-    check = _Checker(doc, registry)
-    zone = check.zone(data.get("timezone"), ("timezone",))
-    sources = {sid: s for sid, raw in data["sources"].items() if (s := check.source(sid, raw))}
-    metrics = {mid: m for mid, raw in data["metrics"].items() if (m := check.metric(mid, raw, sources, zone))}
+    # Check what the schema could not (plugins' params, names, targets, expressions) even
+    # when it found problems, so that one run reports every mistake at once.
+    check = _Checker(doc, registry, {p.path for p in problems})
+    zone = check.zone(data.get("timezone"), ("timezone",)) if isinstance(data.get("timezone"), (str, type(None))) else "UTC"
+    raw_sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
+    raw_metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
+    sources = {sid: s for sid, raw in raw_sources.items() if (s := check.source(sid, raw))}
+    metrics = {mid: m for mid, raw in raw_metrics.items() if (m := check.metric(mid, raw, raw_sources, zone))}
     check.derived_graph(metrics)
     window = check.window(data.get("window"), ("window",), zone) or WindowSpec("all")
     as_of = None
-    if data.get("as_of"):
+    if isinstance(data.get("as_of"), str) and not check.bad(("as_of",)):
         try:
             as_of = parse_timestamp(data["as_of"], zone)
         except ValueError as exc:
             check.add(("as_of",), f"not a valid timestamp: {exc}")
-    if check.problems:
-        raise _redacted(check.problems, secrets)
+    problems += check.problems
+    if problems:
+        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+        raise _redacted(problems, secrets)
 
     return Config(
         path=file,

@@ -5,11 +5,24 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from kpiframe.config.yaml_source import Document, Path
-from kpiframe.errors import ConfigProblem
+from kpiframe.errors import ConfigProblem, ExpressionError
+from kpiframe.expr import parse as parse_expression
+
+#: ``"format": "kpiframe-expression"`` in a plugin's params schema makes kpiframe
+#: parse that string as an expression when the config loads (no data needed).
+EXPRESSION_FORMAT = "kpiframe-expression"
+_FORMATS = FormatChecker()
+
+
+@_FORMATS.checks(EXPRESSION_FORMAT, raises=ExpressionError)
+def _is_expression(value: object) -> bool:
+    if isinstance(value, str):
+        parse_expression(value)
+    return True
 
 _TYPE_NAMES = {
     "object": "a mapping (key: value)",
@@ -73,6 +86,8 @@ def describe(error: ValidationError, doc: Document, base: Path = ()) -> ConfigPr
         return doc.problem(path + (str(value),), f"invalid name {value!r}", "use letters, digits and _ only, not starting with a digit", key=True)
     if kind in ("oneOf", "anyOf", "pattern") and schema.get("x-kpiframe-expected"):
         return doc.problem(path, f"expected {schema['x-kpiframe-expected']}, got {_got(value)}")
+    if kind == "format" and isinstance(error.cause, ExpressionError):
+        return doc.problem(path, error.cause.message, error.cause.hint)
     if kind == "type":
         return doc.problem(path, f"expected {_type_phrase(error.validator_value)}, got {_got(value)}")
     if kind == "enum":
@@ -90,7 +105,7 @@ def describe(error: ValidationError, doc: Document, base: Path = ()) -> ConfigPr
 
 def validate(instance: Any, schema: dict[str, Any], doc: Document, base: Path = ()) -> list[ConfigProblem]:
     """Every problem of ``instance`` against ``schema``, in document order."""
-    validator = Draft202012Validator(schema)
+    validator = Draft202012Validator(schema, format_checker=_FORMATS)
     problems = [describe(e, doc, base) for e in validator.iter_errors(instance)]
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     # oneOf/anyOf can report the same spot twice; keep one message per location and text.

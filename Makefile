@@ -1,0 +1,41 @@
+# The two commands a newcomer needs, on a fresh machine with only Python:
+#   make demo   installs kpiframe, writes the sample data, prints the demo scorecard
+#   make test   installs kpiframe with its test extras and runs the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test docs bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the package metadata changes.
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-all: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[all]'
+	touch $@ $(VENV)/.installed-base
+
+demo: $(VENV)/.installed-base
+	$(BIN)/kpiframe sample-data sample-data
+	@# The demo shows a failing KPI on purpose; --fail-on never keeps `make` green.
+	$(BIN)/kpiframe run configs/demo.yaml --fail-on never
+
+test: $(VENV)/.installed-all
+	$(BIN)/python -m pytest
+	$(BIN)/python -m kpiframe.docs_gen --check
+	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
+
+docs: $(VENV)/.installed-all
+	$(BIN)/python -m kpiframe.docs_gen
+	$(BIN)/mkdocs build --strict --site-dir build/site
+
+bench: $(VENV)/.installed-all
+	$(BIN)/python bench/fused_vs_sql.py
+
+clean:
+	rm -rf $(VENV) build sample-data .pytest_cache
