@@ -90,7 +90,10 @@ class SQLiteConnector(Connector):
             arrow = pa.table({name: pa.array(list(col)) for name, col in zip(names, columns)})
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             raise SourceError(f"SQLite column with mixed types in {params['path']!r}: {exc}") from None
-        return context.duckdb().create_table(f"src_{context.source_id}", arrow, temp=True, overwrite=True)
+        import ibis
+
+        # Through a memtable: create_table(arrow, temp=True) issues a malformed DROP VIEW on some DuckDB releases.
+        return context.duckdb().create_table(f"sqlite_{context.source_id}_{id(arrow):x}", ibis.memtable(arrow))
 
 
 @hookimpl

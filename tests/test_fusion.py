@@ -1,0 +1,95 @@
+"""Fusion: the metrics that share a source and a window reach the engine as one query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import pytest
+
+import kpiframe
+from conftest import AS_OF
+
+
+class CountingConnection:
+    """Wraps the raw DuckDB connection and records every SELECT sent through it."""
+
+    def __init__(self, inner: Any):
+        self._inner = inner
+        self.selects: list[str] = []
+
+    def _record(self, query: Any) -> None:
+        text = str(query).lstrip().upper()
+        if text.startswith(("SELECT", "WITH")):
+            self.selects.append(str(query))
+
+    def sql(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+        self._record(query)
+        return self._inner.sql(query, *args, **kwargs)
+
+    def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+        self._record(query)
+        return self._inner.execute(query, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[CountingConnection]:
+    connections: list[CountingConnection] = []
+    real_connect = ibis.duckdb.connect
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        backend = real_connect(*args, **kwargs)
+        backend.con = CountingConnection(backend.con)
+        connections.append(backend.con)
+        return backend
+
+    monkeypatch.setattr(ibis.duckdb, "connect", connect)
+    return connections
+
+
+TEN_METRICS = """
+version: 1
+window: {{last: 30d}}
+sources:
+  t: {{connector: parquet, path: {path}, time: created_at}}
+metrics:
+  n: {{calc: count, source: t}}
+  email: {{calc: count, source: t, where: "channel == 'email'"}}
+  wait_mean: {{calc: mean, source: t, params: {{column: wait}}}}
+  wait_p90: {{calc: percentile, source: t, params: {{column: wait, q: 0.9}}}}
+  wait_median_chat: {{calc: median, source: t, where: "channel == 'chat'", params: {{column: wait}}}}
+  wait_max: {{calc: max, source: t, params: {{column: wait}}}}
+  agents: {{calc: distinct_count, source: t, params: {{column: agent}}}}
+  escalated: {{calc: share, source: t, params: {{match: escalated}}}}
+  frt: {{calc: duration, source: t, params: {{start: created_at, end: first_response_at, stat: p90}}}}
+  per_agent: {{calc: ratio, source: t, params: {{numerator: {{}}, denominator: {{agg: distinct_count, column: agent}}}}}}
+"""
+
+
+def test_ten_metrics_on_one_source_compile_to_one_aggregate_query(tickets, write_config, counted):
+    card = kpiframe.run(write_config(TEN_METRICS.format(path=tickets)), as_of=AS_OF)
+    assert [m.status for m in card.metrics] == ["info"] * 10
+    aggregate_queries = [q for c in counted for q in c.selects if "tickets.parquet" in q or "src_t" in q]
+    assert len(aggregate_queries) == 1, aggregate_queries
+    assert card.run.queries == 1
+    # the values are the real ones, not an artefact of fusing
+    assert card.metric("n").value == 6
+    assert card.metric("email").value == 3
+
+
+def test_a_second_window_is_a_second_query(tickets, write_config, counted):
+    config = TEN_METRICS.format(path=tickets) + "  n_all: {calc: count, source: t, window: all}\n"
+    card = kpiframe.run(write_config(config), as_of=AS_OF)
+    assert card.run.queries == 2
+    assert card.metric("n_all").value == 7
+
+
+def test_a_metric_whose_query_fails_does_not_take_the_others_down(tickets, write_config):
+    config = TEN_METRICS.format(path=tickets) + "  broken: {calc: duration, source: t, params: {start: channel, end: created_at}}\n"
+    card = kpiframe.run(write_config(config), as_of=AS_OF)
+    assert card.metric("n").value == 6 and card.metric("n").status == "info"
+    assert card.metric("broken").status == "error"
+    assert "query on source 't' failed" in card.metric("broken").reason
