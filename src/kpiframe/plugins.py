@@ -179,7 +179,7 @@ def make_plugin_manager(
                 if not path.is_file():
                     raise PluginError(f"plugin file {spec} not found (looked at {path})")
                 module = _load_file(path.resolve())
-                origin = Origin(spec, str(path), "")
+                origin = Origin(spec, spec, "")
             else:
                 module = importlib.import_module(spec)
                 origin = Origin(spec, spec, "")
@@ -214,7 +214,7 @@ def _index(registry: Registry) -> None:
         table: dict[str, Registration] = getattr(registry, attr)
         # Call each implementation on its own (HookImpl is public pluggy API) so
         # every registration keeps the plugin that made it.
-        for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+        for impl in getattr(pm.hook, hook_name).get_hookimpls():  # in registration order
             origin = registry.origins.get(impl.plugin_name, Origin(impl.plugin_name, impl.plugin_name, ""))
             try:
                 provided = impl.function() or []
