@@ -118,14 +118,16 @@ def run(
             else:
                 output.write_text(report, encoding="utf-8")
             if not quiet:
-                table = loaded.registry.reporter("table").render(scorecard, {"color": _use_color(color)})
-                typer.echo(table, nl=False)
+                colored = _use_color(color)
+                table = loaded.registry.reporter("table").render(scorecard, {"color": colored})
+                typer.echo(table, nl=False, color=colored)
                 typer.echo(f"{format} report written to {output}")
         else:
             if isinstance(report, bytes):
                 sys.stdout.buffer.write(report)
             else:
-                typer.echo(report, nl=False)
+                # color= keeps the codes the reporter chose; click would strip them off a non-terminal.
+                typer.echo(report, nl=False, color=options["color"])
     except KpiframeError as error:
         _fail(error)
     raise typer.Exit(int(exit_code(scorecard, fail_on)))

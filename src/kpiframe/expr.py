@@ -74,7 +74,8 @@ def _tokenize(text: str) -> list[_Token]:
             break
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise ExpressionError(f"unexpected character {text[pos:].lstrip()[:1]!r} at position {pos + 1} in {text!r}")
+            at = len(text) - len(text[pos:].lstrip())
+            raise ExpressionError(f"unexpected character {text[at]!r} at position {at + 1} in {text!r}")
         kind = match.lastgroup or "op"
         value = match.group(kind)
         start = match.start(kind)

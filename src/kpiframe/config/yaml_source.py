@@ -67,6 +67,9 @@ def dotted(path: Path) -> str:
     return out
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 def _mark(node: yaml.Node) -> Location:
     return Location(node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -79,6 +82,9 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.doc.values[path] = _mark(node)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            # The safe constructor refuses unknown scalar tags; collections we build ourselves.
+            raise yaml.constructor.ConstructorError(None, None, f"unsupported YAML tag {node.tag!r}", node.start_mark)
         if isinstance(node, yaml.MappingNode):
             # Merge keys (<<: *anchor) are resolved the way SafeLoader does it.
             self.constructor.flatten_mapping(node)

@@ -1,0 +1,98 @@
+"""The demo: `kpiframe sample-data` + configs/demo.yaml, checked against hand-written SQL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+ROOT = Path(__file__).parents[1]
+
+WINDOW = "'2026-09-01' <= {col} and {col} < '2026-10-01'"
+
+# Each metric of configs/demo.yaml, written again by hand as plain DuckDB SQL.
+EXPECTED_SQL = {
+    "tickets_created": "select count(*) from tickets where {w}",
+    "first_response_p90": "select quantile_cont(epoch(first_response_at) - epoch(created_at), 0.9) / 3600 from tickets where {w} and channel = 'email' and first_response_at >= created_at",
+    "first_response_median": "select median(epoch(first_response_at) - epoch(created_at)) / 60 from tickets where {w} and first_response_at >= created_at",
+    "resolution_time_mean": "select avg(epoch(resolved_at) - epoch(created_at)) / 3600 from tickets where {w} and resolved_at >= created_at",
+    "escalation_rate": "select 100.0 * sum(case when escalated then 1 else 0 end) / count(*) from tickets where {w}",
+    "agents_active": "select count(distinct agent) from tickets where {w}",
+    "tickets_per_agent": "select count(*) / count(distinct agent) from tickets where {w}",
+    "service_level": "select 100.0 * sum(case when not abandoned and wait_seconds <= 20 then 1 else 0 end) / count(*) from calls where {w} and not blocked",
+    "abandonment_rate": "select 100.0 * sum(case when abandoned then 1 else 0 end) / count(*) from calls where {w} and not blocked",
+    "speed_of_answer": "select avg(wait_seconds) from calls where {w} and not abandoned and not blocked",
+    "handle_time_p90": "select quantile_cont(talk_seconds + hold_seconds + wrap_seconds, 0.9) from calls where {w} and not abandoned and not blocked",
+    "csat": "select 100.0 * sum(case when score >= 4 then 1 else 0 end) / count(*) from surveys where {w} and kind = 'csat' and score is not null",
+    "nps_responses": "select count(score) from surveys where {w} and kind = 'nps'",
+}
+TIME = {"tickets": "created_at", "calls": "queued_at", "surveys": "answered_at"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("demo")
+    (root / "configs").mkdir()
+    shutil.copy(ROOT / "configs" / "demo.yaml", root / "configs" / "demo.yaml")
+    from kpiframe.sample_data import write_sample_data
+
+    write_sample_data(root / "sample-data", tickets=4000, seed=11)
+    return root
+
+
+def test_demo_scorecard_equals_hand_written_sql(demo, cli):
+    result = cli("run", demo / "configs" / "demo.yaml", "--format", "json")
+    card = {m["id"]: m for m in json.loads(result.stdout)["metrics"]}
+    assert set(card) == set(EXPECTED_SQL)
+    con = duckdb.connect()
+    for table in TIME:
+        con.execute(f"create view {table} as select * from '{demo / 'sample-data' / (table + '.parquet')}'")
+    for metric, sql in EXPECTED_SQL.items():
+        table = sql.split(" from ")[1].split()[0]
+        expected = con.execute(sql.format(w=WINDOW.format(col=TIME[table]))).fetchall()[0][0]
+        assert card[metric]["value"] == pytest.approx(float(expected), rel=1e-9), metric
+    assert card["service_level"]["status"] in {"pass", "warn", "fail"}
+    assert all(m["status"] != "error" for m in card.values())
+
+
+def test_demo_runs_as_one_query_per_source(demo, cli):
+    card = json.loads(cli("run", demo / "configs" / "demo.yaml", "--format", "json").stdout)
+    assert card["run"]["queries"] == 3
+
+
+def test_sample_data_is_deterministic_and_parallel_friendly(tmp_path):
+    from kpiframe.sample_data import write_sample_data
+
+    first = write_sample_data(tmp_path / "a", tickets=500, seed=3)
+    write_sample_data(tmp_path / "b", tickets=500, seed=3)
+    other = write_sample_data(tmp_path / "c", tickets=500, seed=4)
+    for path in first:
+        twin = tmp_path / "b" / path.name
+        assert path.read_bytes() == twin.read_bytes() if path.suffix == ".csv" else pq.read_table(path).equals(pq.read_table(twin))
+    assert (tmp_path / "a" / "tickets.csv").read_bytes() != (tmp_path / "c" / "tickets.csv").read_bytes()
+    import os
+
+    assert pq.ParquetFile(tmp_path / "a" / "tickets.parquet").num_row_groups >= (os.cpu_count() or 1)
+
+
+def test_sample_data_looks_like_a_real_export(tmp_path):
+    from kpiframe.sample_data import write_sample_data
+
+    write_sample_data(tmp_path, tickets=5000, seed=7)
+    tickets = pq.read_table(tmp_path / "tickets.parquet").to_pandas()
+    calls = pq.read_table(tmp_path / "calls.parquet").to_pandas()
+    assert tickets["agent"].nunique() > 150  # about 200 agents
+    assert set(tickets["channel"]) == {"email", "chat", "phone", "web", "social"}
+    assert tickets["first_response_at"].isna().any() and tickets["resolved_at"].isna().any()
+    assert tickets["priority"].isna().any()
+    weekday = tickets["created_at"].dt.weekday
+    assert (weekday < 5).mean() > 0.8  # weekday seasonality
+    hours = tickets["created_at"].dt.hour
+    assert (hours.between(9, 17)).mean() > 0.5  # office-hours seasonality
+    assert ((tickets["resolved_at"] - tickets["created_at"]).dt.total_seconds() < 0).any()  # real-export clock errors
+    assert calls["abandoned"].any() and calls["blocked"].any()
+    assert calls.loc[calls["abandoned"], "talk_seconds"].isna().all()
