@@ -31,15 +31,17 @@ def column(table: Any, text: str) -> Any:
 def condition(table: Any, text: str, where: Any = None) -> Any:
     """Compile a condition against ``table``, and-ed with ``where`` when given.
 
-    A null condition counts as false (SQL's three-valued logic would drop it
-    from both a numerator and its complement).
+    Use it as a reduction's ``where=``: a row where the condition is null does
+    not match (SQL's ``FILTER (WHERE ...)`` semantics). Do not negate it to
+    count the complement, since null rows match neither; count rows instead.
     """
     predicate = to_ibis(parse(text), table)
     if not predicate.type().is_boolean():
         from kpiframe.errors import ExpressionError
 
         raise ExpressionError(f"{text!r} is not a condition (true or false)")
-    predicate = predicate.fill_null(False)
+    # No fill_null(False) here: FILTER already drops nulls, and COALESCE inside
+    # FILTER costs DuckDB ~17% on a 10-metric scan (bench/fused_vs_sql.py).
     return predicate if where is None else (predicate & where)
 
 

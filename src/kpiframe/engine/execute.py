@@ -40,9 +40,10 @@ def _plain(value: Any) -> Any:
 
 def _run(group: QueryGroup, only: list[MetricPlan] | None, state: Execution) -> dict[str, Any]:
     state.queries += 1
-    table = group.aggregate(only).to_pyarrow()
+    query, columns = group.aggregate(only)
+    table = query.to_pyarrow()
     row = table.to_pylist()[0] if table.num_rows else {}
-    return {k: _plain(v) for k, v in row.items()}
+    return {part: _plain(row.get(column)) for part, column in columns.items()}
 
 
 def _finalize(plan: MetricPlan, row: dict[str, Any]) -> Outcome:

@@ -37,11 +37,23 @@ class QueryGroup:
     table: Any
     metrics: list[MetricPlan] = field(default_factory=list)
 
-    def aggregate(self, only: list[MetricPlan] | None = None) -> Any:
-        parts: dict[str, Any] = {}
+    def aggregate(self, only: list[MetricPlan] | None = None) -> tuple[Any, dict[str, str]]:
+        """The fused query, and for each part the column that holds its value.
+
+        Identical aggregates (the ``COUNT(*)`` or ``COUNT(wait)`` of several metrics)
+        are computed once: Ibis expressions compare structurally, so equal ones
+        share a column.
+        """
+        unique: dict[Any, str] = {}
+        columns: dict[str, str] = {}
         for plan in only or self.metrics:
-            parts.update(plan.parts)
-        return self.table.aggregate(**parts)
+            for name, expr in plan.parts.items():
+                op = expr.op()
+                if op not in unique:
+                    unique[op] = f"p{len(unique)}"
+                columns[name] = unique[op]
+        exprs = {column: op.to_expr().name(column) for op, column in unique.items()}
+        return self.table.aggregate(**exprs), columns
 
 
 @dataclass
@@ -101,7 +113,7 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
             plan.error = f"calculator {spec.calc} could not be planned: {type(exc).__name__}: {exc}"
             failed.append(plan)
             continue
-        plan.parts = {part_name(spec.id, name): expr.name(part_name(spec.id, name)) for name, expr in raw_parts.items()}
+        plan.parts = {part_name(spec.id, name): expr for name, expr in raw_parts.items()}
         group.metrics.append(plan)
 
     return Plan([g for g in groups.values() if g.metrics], failed, derived, problems)

@@ -1,0 +1,54 @@
+"""The docs stay true: generated pages are fresh, and the plugin guide's examples run as written."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import kpiframe
+from conftest import AS_OF, TICKETS
+
+ROOT = Path(__file__).parents[1]
+GUIDE = ROOT / "docs" / "plugins.md"
+
+
+def example(hook: str) -> str:
+    """The first python block in the guide's section for ``hook``."""
+    section = GUIDE.read_text().split(f"## {hook}\n", 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match, f"no python example under ## {hook}"
+    return match.group(1)
+
+
+def test_generated_reference_pages_are_fresh():
+    result = subprocess.run([sys.executable, "-m", "kpiframe.docs_gen", "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_plugin_guide_examples_work_as_written(tmp_path, tickets, write_config, capsys):
+    for i, hook in enumerate(["kpiframe_register_connectors", "kpiframe_register_calculators", "kpiframe_register_reporters", "kpiframe_scorecard_ready"]):
+        (tmp_path / f"example_{i}.py").write_text(example(hook))
+    (tmp_path / "numbers.csv").write_text("id,wait\n" + "".join(f"{t['id']},{t['wait'] if t['wait'] is not None else ''}\n" for t in TICKETS))
+    path = write_config(
+        """
+        version: 1
+        title: Guide
+        plugins: [example_0.py, example_1.py, example_2.py, example_3.py]
+        window: all
+        sources:
+          n: {connector: numbers, path: numbers.csv}
+        metrics:
+          spread: {calc: mytool.spread, source: n, params: {column: wait}, target: "<= 10"}
+        """
+    )
+    config = kpiframe.load_config(path)
+    card = kpiframe.run(config, as_of=AS_OF)
+    waits = [t["wait"] for t in TICKETS if t["wait"] is not None]
+    assert card.metric("spread").value == pytest.approx(max(waits) - min(waits))
+    assert card.metric("spread").status == "fail"
+    assert "Guide: 1 KPIs failed: spread" in capsys.readouterr().out
+    assert config.registry.reporter("counts").render(card, {}) == "pass=0 info=0 no_data=0 warn=0 fail=1 error=0\n"
