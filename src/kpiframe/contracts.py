@@ -100,7 +100,9 @@ class Calculator:
     engine fuses with every other metric on the same source and window into one
     query; ``finalize`` turns the few numbers that come back into a :class:`Value`.
 
-    Attributes: ``name`` (what ``calc:`` names), ``title``, ``params_schema``
+    Attributes: ``name`` (what ``calc:`` names), ``title`` (the default title of a
+    metric that names none; leave it empty for generic calculators, and the
+    metric id is used), ``params_schema``
     (JSON Schema of ``params:``), ``unit`` (``count``, ``%``, ``s``, ``min``, ``h``,
     ``d``, ``number`` or your own word), ``direction`` (``higher``, ``lower`` or
     ``neutral``: which way is better) and ``doc`` (the formula, in words).

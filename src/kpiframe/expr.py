@@ -279,9 +279,20 @@ def _ibis_functions() -> dict[str, Callable[..., Any]]:
         "date": lambda x: x.date(),
         "hour": lambda x: x.hour(),
         "weekday": lambda x: x.day_of_week.index(),  # Monday = 0, as Python's datetime
-        "seconds": lambda x: x.epoch_seconds(),
+        "seconds": _seconds,
         "round": lambda x, digits=None: x.round(digits) if digits is not None else x.round(),
     }
+
+
+def _seconds(value: Any) -> Any:
+    """Seconds in a value: since the epoch for a timestamp; for a time of day or an
+    ``hh:mm:ss`` text (how call-centre exports write durations), the seconds it spans."""
+    dtype = value.type()
+    if dtype.is_string():
+        value, dtype = value.cast("time"), value.cast("time").type()
+    if dtype.is_time():
+        return value.hour() * 3600 + value.minute() * 60 + value.second() + value.millisecond() / 1000
+    return value.epoch_seconds()
 
 
 FUNCTIONS = ("abs", "coalesce", "date", "hour", "length", "lower", "round", "seconds", "upper", "weekday")

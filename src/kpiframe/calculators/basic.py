@@ -19,7 +19,6 @@ UNIT = {"type": "string", "description": "the unit shown beside the value (count
 
 class Count(Calculator):
     name = "count"
-    title = "Count"
     unit = "count"
     doc = "Rows in the window (after `where`); with `column`, rows where that column is not null."
     params_schema: ClassVar[dict[str, Any]] = {
@@ -64,28 +63,27 @@ class _ColumnStat(Calculator):
 
 
 class Sum(_ColumnStat):
-    name, stat, title = "sum", "sum", "Sum"
+    name, stat = "sum", "sum"
     doc = "Sum of `column` over non-null values. No non-null value: no data (never 0)."
 
 
 class Mean(_ColumnStat):
-    name, stat, title = "mean", "mean", "Mean"
+    name, stat = "mean", "mean"
     doc = "Arithmetic mean of `column`; nulls are left out, not counted as 0."
 
 
 class Min(_ColumnStat):
-    name, stat, title = "min", "min", "Minimum"
+    name, stat = "min", "min"
     doc = "Smallest non-null value of `column`."
 
 
 class Max(_ColumnStat):
-    name, stat, title = "max", "max", "Maximum"
+    name, stat = "max", "max"
     doc = "Largest non-null value of `column`."
 
 
 class DistinctCount(Calculator):
     name = "distinct_count"
-    title = "Distinct count"
     unit = "count"
     doc = "Number of distinct non-null values of `column` (exact, not approximate)."
     params_schema: ClassVar[dict[str, Any]] = {

@@ -20,7 +20,6 @@ CONDITION = {
 
 class Share(Calculator):
     name = "share"
-    title = "Share"
     unit = "%"
     direction = "higher"
     doc = (
@@ -73,7 +72,6 @@ def _aggregate(table: Any, spec: Mapping[str, Any], where: Any) -> Any:
 
 class Ratio(Calculator):
     name = "ratio"
-    title = "Ratio"
     doc = (
         "numerator ÷ denominator, each an aggregate (count, sum, mean, min, max, distinct_count) "
         "with its own optional `where`; times `scale` (100 with unit % gives a percentage). "

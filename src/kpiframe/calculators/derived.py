@@ -12,7 +12,6 @@ from kpiframe.plugins import hookimpl
 
 class Expression(DerivedCalculator):
     name = "expr"
-    title = "Derived"
     doc = (
         "Arithmetic (+ - * / and abs, round, coalesce) on other metrics' values, named by "
         "their ids. A metric with no data makes the result no data; dividing by zero too."

@@ -34,7 +34,6 @@ def seconds_between(table: Any, start: str, end: str) -> tuple[Any, Any, Any]:
 
 class Duration(Calculator):
     name = "duration"
-    title = "Duration"
     unit = "min"
     direction = "lower"
     doc = (

@@ -13,7 +13,6 @@ from kpiframe.plugins import hookimpl
 
 class Percentile(Calculator):
     name = "percentile"
-    title = "Percentile"
     doc = (
         "The q-th quantile of `column` (q between 0 and 1), exact and continuous: linear "
         "interpolation between the two nearest order statistics, like DuckDB quantile_cont, "
@@ -49,7 +48,6 @@ class Percentile(Calculator):
 
 class Median(Percentile):
     name = "median"
-    title = "Median"
     doc = "The median of `column` (the 0.5 continuous quantile: the mean of the two middle values when n is even)."
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
