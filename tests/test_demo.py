@@ -89,7 +89,7 @@ def test_sample_data_looks_like_a_real_export(tmp_path):
     assert set(tickets["channel"]) == {"email", "chat", "phone", "web", "social"}
     assert tickets["first_response_at"].isna().any() and tickets["resolved_at"].isna().any()
     assert tickets["priority"].isna().any()
-    weekday = tickets["created_at"].dt.weekday
+    weekday = tickets["created_at"].dt.day_of_week
     assert (weekday < 5).mean() > 0.8  # weekday seasonality
     hours = tickets["created_at"].dt.hour
     assert (hours.between(9, 17)).mean() > 0.5  # office-hours seasonality

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -76,6 +77,34 @@ class SourceContext:
         return self._duckdb
 
 
+@dataclass(frozen=True)
+class Period:
+    """The window a metric is computed over, as a calculator that needs it sees it.
+
+    Given to ``parts(..., window=period)`` when the calculator's ``parts`` accepts
+    a ``window`` argument. Times are naive, in the source's time zone, ready to be
+    compared with the source's (naive) timestamp columns; ``None`` means unbounded.
+    """
+
+    start: datetime | None
+    end: datetime | None
+    as_of: datetime
+
+
+@dataclass(frozen=True)
+class Preset:
+    """How a known export (Zendesk, Freshdesk...) maps onto a pack's roles.
+
+    :param columns: role → expression over the export's own column names.
+    :param time: the column (or role) windows should filter on, if the source names none.
+    """
+
+    name: str
+    description: str
+    columns: Mapping[str, str]
+    time: str | None = None
+
+
 class Connector:
     """Opens a data source as an ``ibis.Table``.
 
@@ -114,6 +143,20 @@ class Calculator:
     unit: ClassVar[str] = "number"
     direction: ClassVar[str] = "neutral"
     doc: ClassVar[str] = ""
+    #: Columns (roles) the source must provide, by name; kpiframe checks them
+    #: before ``parts`` and names the missing ones with the source's columns.
+    roles: ClassVar[tuple[str, ...]] = ()
+    #: Roles used when present (an exclusion flag, a precomputed duration).
+    optional_roles: ClassVar[tuple[str, ...]] = ()
+    #: Window on this role instead of the source's ``time:`` (resolution KPIs: ``resolved_at``).
+    time_role: ClassVar[str | None] = None
+    #: ``rows``: the engine keeps the window's rows; ``none``: the calculator gets
+    #: every row and the window as ``parts(..., window=period)`` (snapshots, cohorts).
+    windowing: ClassVar[str] = "rows"
+
+    def roles_for(self, params: Mapping[str, Any]) -> tuple[str, ...]:
+        """The roles required with these params (default: ``roles``)."""
+        return self.roles
 
     def unit_for(self, params: Mapping[str, Any]) -> str:
         """The unit of the value for these params (a duration calculator lets the user pick)."""

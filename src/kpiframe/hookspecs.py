@@ -7,7 +7,8 @@ register through these same hooks.
 Hooks are called in this order during ``kpiframe run``:
 
 1. :func:`kpiframe_register_connectors`, :func:`kpiframe_register_calculators`,
-   :func:`kpiframe_register_reporters`: once, when the plugin manager is built.
+   :func:`kpiframe_register_reporters`, :func:`kpiframe_register_presets`: once,
+   when the plugin manager is built.
 2. :func:`kpiframe_scorecard_ready`: once, after every target was evaluated and
    before any report is written.
 
@@ -23,7 +24,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from kpiframe.config.model import Config
-    from kpiframe.contracts import Calculator, Connector, Reporter
+    from kpiframe.contracts import Calculator, Connector, Preset, Reporter
     from kpiframe.scorecard import Scorecard
 
 # Private on purpose: plugins implement hooks, they do not define new ones.
@@ -65,6 +66,20 @@ def kpiframe_register_reporters() -> list[Reporter]:
 
     :returns: a list of :class:`kpiframe.Reporter` instances; each ``name`` is
         a value for ``kpiframe run --format``.
+    """
+
+
+@_hookspec
+def kpiframe_register_presets() -> list[Preset]:
+    """Return the source presets this plugin provides.
+
+    A source that says ``preset: NAME`` gets the preset's ``columns`` (role →
+    expression over the export's own column names); keys the source maps itself
+    win. Presets let one config line adapt a pack to a known export format.
+
+    :returns: a list of :class:`kpiframe.Preset` (may be empty).
+
+    .. versionadded:: 0.1
     """
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import pluggy
 
 from kpiframe import hookspecs
-from kpiframe.contracts import PLUGIN_API_VERSION, Calculator, Connector, Reporter
+from kpiframe.contracts import PLUGIN_API_VERSION, Calculator, Connector, Preset, Reporter
 from kpiframe.errors import PluginError
 
 ENTRY_POINT_GROUP = "kpiframe"
@@ -73,6 +73,7 @@ class Registry:
     connectors: dict[str, Registration] = field(default_factory=dict)
     calculators: dict[str, Registration] = field(default_factory=dict)
     reporters: dict[str, Registration] = field(default_factory=dict)
+    presets: dict[str, Registration] = field(default_factory=dict)
 
     def connector(self, name: str) -> Connector:
         return self.connectors[name].obj
@@ -205,6 +206,7 @@ _KINDS = (
     ("connector", "kpiframe_register_connectors", Connector, "connectors"),
     ("calculator", "kpiframe_register_calculators", Calculator, "calculators"),
     ("reporter", "kpiframe_register_reporters", Reporter, "reporters"),
+    ("preset", "kpiframe_register_presets", Preset, "presets"),
 )
 
 

@@ -112,11 +112,22 @@ class _Checker:
         else:
             self.params(self.registry.connector(name).params_schema, params, path)
         self.expression(raw.get("where"), path + ("where",))
+        preset_name, preset_columns, time = raw.get("preset"), {}, raw.get("time")
+        if isinstance(preset_name, str):
+            if preset_name not in self.registry.presets:
+                known = sorted(self.registry.presets)
+                self.add(path + ("preset",), f"unknown preset {preset_name!r}", suggest(preset_name, known) or f"installed presets: {', '.join(known)}")
+            else:
+                preset = self.registry.presets[preset_name].obj
+                preset_columns = dict(preset.columns)
+                time = time or preset.time
         return SourceSpec(
             id=sid,
             connector=name,
             params=params,
-            time=raw.get("time"),
+            preset=preset_name if isinstance(preset_name, str) else None,
+            preset_columns=preset_columns,
+            time=time,
             timezone=self.zone(raw.get("timezone"), path + ("timezone",)),
             columns=dict(raw["columns"]) if isinstance(raw.get("columns"), dict) else {},
             where=raw.get("where"),

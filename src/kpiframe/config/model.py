@@ -33,6 +33,8 @@ class SourceSpec:
     timezone: str = "UTC"
     columns: dict[str, str] = field(default_factory=dict)
     where: str | None = None
+    preset: str | None = None
+    preset_columns: dict[str, str] = field(default_factory=dict)  # mapped when the export has the columns
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ WINDOW: dict[str, Any] = {
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
-SOURCE_CORE_KEYS = ("connector", "time", "timezone", "columns", "where", "description")
+SOURCE_CORE_KEYS = ("connector", "time", "timezone", "columns", "preset", "where", "description")
 
 SOURCE: dict[str, Any] = {
     "type": "object",
@@ -94,9 +94,10 @@ SOURCE: dict[str, Any] = {
         "timezone": {"type": "string", "description": "IANA zone of naive timestamps in this source (default UTC)"},
         "columns": {
             "type": "object",
-            "additionalProperties": {"type": "string"},
-            "description": "role → column name in this source (for packs that ask for roles)",
+            "additionalProperties": {"type": "string", "format": "kpiframe-expression"},
+            "description": "role → column name or expression in this source (`abandoned: \"answered == 'N'\"`); overrides the preset",
         },
+        "preset": {"type": "string", "description": "fill `columns` for a known export: zendesk, freshdesk, intercom, call_log..."},
         "where": {"type": "string", "description": "a filter applied to every metric on this source"},
         "description": {"type": "string"},
     },

@@ -7,16 +7,17 @@ scan); calculators pass it to each reduction, which SQL engines compile to
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from kpiframe.config.model import Config, MetricSpec
-from kpiframe.contracts import Calculator, DerivedCalculator
-from kpiframe.engine.sources import OpenedSource, apply_window
+from kpiframe.contracts import Calculator, DerivedCalculator, Period
+from kpiframe.engine.sources import OpenedSource, apply_window, local_naive
 from kpiframe.engine.windows import Window, resolve
 from kpiframe.errors import ConfigProblem, ExpressionError
-from kpiframe.expr import parse, to_ibis
+from kpiframe.expr import parse, suggest, to_ibis
 
 
 @dataclass
@@ -89,7 +90,13 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
             plan.error = f"source {spec.source!r} could not be read: {source.error}"
             failed.append(plan)
             continue
-        if (window.start or window.end) and not source.spec.time:
+        missing = _missing_roles(config, spec, calculator, source)
+        if missing:
+            problems.append(missing)
+            continue
+        time_column = calculator.time_role if calculator.windowing == "rows" else None
+        windowed = calculator.windowing == "rows" and bool(window.start or window.end)
+        if windowed and not (time_column or source.spec.time):
             problems.append(
                 config.document.problem(
                     ("sources", spec.source),
@@ -98,13 +105,18 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
                 )
             )
             continue
-        key = (spec.source, window.key())
+        key = (spec.source, window.key() if windowed else None, time_column)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = QueryGroup(spec.source, window, apply_window(source.table, source.spec, window))
+            table = apply_window(source.table, source.spec, window, time_column) if windowed else source.table
+            group = groups[key] = QueryGroup(spec.source, window, table)
         try:
             where = to_ibis(parse(spec.where), group.table) if spec.where else None
-            raw_parts = calculator.parts(group.table, spec.params, where)
+            if _takes_window(calculator):
+                period = Period(local_naive(window.start, source.spec.timezone), local_naive(window.end, source.spec.timezone), local_naive(as_of, source.spec.timezone))
+                raw_parts = calculator.parts(group.table, spec.params, where, window=period)  # type: ignore[call-arg]
+            else:
+                raw_parts = calculator.parts(group.table, spec.params, where)
         except ExpressionError as exc:
             location = ("metrics", spec.id, "where") if spec.where and exc.message.startswith("unknown column") and _names_in(spec.where, exc) else ("metrics", spec.id, "params")
             problems.append(config.document.problem(location, exc.message, exc.hint))
@@ -117,6 +129,30 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
         group.metrics.append(plan)
 
     return Plan([g for g in groups.values() if g.metrics], failed, derived, problems)
+
+
+def _takes_window(calculator: Calculator) -> bool:
+    """Whether ``parts`` accepts the ``window`` argument (hooks gain arguments, never lose them)."""
+    return "window" in inspect.signature(calculator.parts).parameters
+
+
+def _missing_roles(config: Config, spec: MetricSpec, calculator: Calculator, source: OpenedSource) -> ConfigProblem | None:
+    """A problem naming the roles this KPI needs that the source does not provide."""
+    columns = list(source.table.columns)
+    needed = list(calculator.roles_for(spec.params))
+    if calculator.time_role and calculator.windowing == "rows":
+        needed.append(calculator.time_role)
+    missing = [role for role in dict.fromkeys(needed) if role not in columns]
+    if not missing:
+        return None
+    role = missing[0]
+    others = f" (and {', '.join(repr(r) for r in missing[1:])})" if missing[1:] else ""
+    reason = source.unmapped.get(role)
+    message = f"{spec.calc} needs the role {role!r}{others}, which source {spec.source!r} does not provide"
+    message += f": {reason}" if reason else f"; its columns: {', '.join(columns)}"
+    close = suggest(role, columns)
+    hint = f"{close[:-1]} Map it with `columns: {{{role}: <column>}}` on the source" if close else f"map it with `columns: {{{role}: <column or expression>}}` on the source, or use a `preset:`"
+    return config.document.problem(("metrics", spec.id, "calc"), message, hint)
 
 
 def _names_in(where: str, exc: ExpressionError) -> bool:

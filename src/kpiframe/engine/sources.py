@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ class OpenedSource:
     spec: SourceSpec
     table: Any = None
     error: str | None = None
+    unmapped: dict[str, str] = field(default_factory=dict)  # preset role → why the export cannot give it
 
 
 def open_sources(config: Config, needed: set[str], duckdb: Any = None) -> tuple[dict[str, OpenedSource], list[ConfigProblem]]:
@@ -43,20 +44,30 @@ def open_sources(config: Config, needed: set[str], duckdb: Any = None) -> tuple[
             continue
         finally:
             shared["duckdb"] = context._duckdb
+        unmapped: dict[str, str] = {}
+        preset_roles: dict[str, Any] = {}
+        for role, text in spec.preset_columns.items():
+            if role in spec.columns:
+                continue  # the config's own mapping wins
+            try:
+                preset_roles[role] = to_ibis(parse(text), table)
+            except ExpressionError as exc:
+                unmapped[role] = f"preset {spec.preset!r} maps it to `{text}`, but {exc.message.split(';')[0]}"
+        if preset_roles:
+            table = table.mutate(**{role: expr for role, expr in preset_roles.items() if not (spec.preset_columns[role] == role and role in table.columns)})
         if spec.columns:
-            missing = {role: col for role, col in spec.columns.items() if col not in table.columns}
-            for role, col in missing.items():
-                problems.append(
-                    config.document.problem(
-                        ("sources", sid, "columns", role),
-                        f"role {role!r} maps to {col!r}, which the source does not have; it has: {', '.join(table.columns)}",
-                        suggest(col, list(table.columns)),
-                    )
-                )
-            if missing:
+            roles, failed = {}, False
+            for role, text in spec.columns.items():
+                try:
+                    roles[role] = to_ibis(parse(text), table)
+                except ExpressionError as exc:
+                    failed = True
+                    message = exc.message.replace("unknown column", f"role {role!r} maps to unknown column", 1)
+                    problems.append(config.document.problem(("sources", sid, "columns", role), message, exc.hint))
+            if failed:
                 continue
-            # Roles become extra column names; the original names stay usable too.
-            table = table.mutate(**{role: table[col] for role, col in spec.columns.items() if role != col})
+            # Roles become extra columns; the export's own names stay usable too.
+            table = table.mutate(**{role: expr for role, expr in roles.items() if not (role == spec.columns[role] and role in table.columns)})
         if spec.where:
             try:
                 table = table.filter(to_ibis(parse(spec.where), table))
@@ -72,8 +83,13 @@ def open_sources(config: Config, needed: set[str], duckdb: Any = None) -> tuple[
                 )
             )
             continue
-        opened[sid] = OpenedSource(spec, table=table)
+        opened[sid] = OpenedSource(spec, table=table, unmapped=unmapped)
     return opened, problems
+
+
+def local_naive(moment: datetime | None, zone: str) -> datetime | None:
+    """An aware instant as a naive wall-clock time in ``zone`` (how naive columns store time)."""
+    return None if moment is None else moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
 def _local_naive(moment: datetime, zone: str) -> datetime:
@@ -89,17 +105,19 @@ def time_column(table: Any, column: str) -> Any:
     return col
 
 
-def apply_window(table: Any, spec: SourceSpec, window: Window) -> Any:
+def apply_window(table: Any, spec: SourceSpec, window: Window, column: str | None = None) -> Any:
     """Keep the rows whose time falls in ``[window.start, window.end)``.
 
-    Naive timestamps are read in the source's time zone (``timezone:``, UTC by
-    default); zone-aware ones are compared as instants.
+    ``column`` overrides the source's ``time:`` (resolution KPIs window on
+    ``resolved_at``). Naive timestamps are read in the source's time zone
+    (``timezone:``, UTC by default); zone-aware ones are compared as instants.
     """
     if window.start is None and window.end is None:
         return table
-    if not spec.time:
+    column = column or spec.time
+    if not column:
         raise SourceError(f"source {spec.id!r} has no `time:` column, so it cannot be filtered to the window {window.label!r}")
-    col = time_column(table, spec.time)
+    col = time_column(table, column)
     aware = col.type().timezone is not None
     predicates = []
     for bound, op in ((window.start, "ge"), (window.end, "lt")):
