@@ -168,7 +168,7 @@ def schema(
 def plugins(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """List every connector, calculator and reporter, with the package and version it came from."""
+    """List every connector, calculator, reporter and preset, with the package and version it came from."""
     from tabulate import tabulate
 
     from kpiframe.plugins import make_plugin_manager
@@ -178,7 +178,7 @@ def plugins(
     except KpiframeError as error:
         _fail(error)
     rows = []
-    for kind, table in (("connector", registry.connectors), ("calculator", registry.calculators), ("reporter", registry.reporters)):
+    for kind, table in (("connector", registry.connectors), ("calculator", registry.calculators), ("reporter", registry.reporters), ("preset", registry.presets)):
         for name, reg in sorted(table.items()):
             doc = getattr(reg.obj, "description", "") or getattr(reg.obj, "doc", "")
             rows.append({"kind": kind, "name": name, "package": reg.origin.package, "version": reg.origin.version, "summary": doc.split(". ")[0].rstrip(".")})

@@ -89,6 +89,7 @@ class Period:
     start: datetime | None
     end: datetime | None
     as_of: datetime
+    timezone: str = "UTC"  # the source's zone: how its naive timestamps are to be read
 
 
 @dataclass(frozen=True)

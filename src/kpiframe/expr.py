@@ -281,6 +281,8 @@ def _ibis_functions() -> dict[str, Callable[..., Any]]:
         "weekday": lambda x: x.day_of_week.index(),  # Monday = 0, as Python's datetime
         "seconds": _seconds,
         "round": lambda x, digits=None: x.round(digits) if digits is not None else x.round(),
+        "from_unix": lambda x: x.cast("int64").as_timestamp("s"),  # Intercom and many APIs: seconds since 1970
+        "if": _if,
     }
 
 
@@ -295,7 +297,17 @@ def _seconds(value: Any) -> Any:
     return value.epoch_seconds()
 
 
-FUNCTIONS = ("abs", "coalesce", "date", "hour", "length", "lower", "round", "seconds", "upper", "weekday")
+FUNCTIONS = ("abs", "coalesce", "date", "from_unix", "hour", "if", "length", "lower", "round", "seconds", "upper", "weekday")
+
+
+def _if(condition: Any, then: Any, otherwise: Any = None) -> Any:
+    """``if(cond, a, b)``: a where cond holds, else b (a null ``b`` takes a's type)."""
+    import ibis
+
+    then_expr = _as_expr(then)
+    if otherwise is None:
+        otherwise = ibis.null(then_expr.type())
+    return ibis.ifelse(_as_bool(condition), then_expr, otherwise)
 
 
 def to_ibis(node: Node, table: Any) -> Any:
@@ -314,6 +326,9 @@ def to_ibis(node: Node, table: Any) -> Any:
         lowered = {c.lower(): c for c in columns}
         if name.lower() in lowered:
             return table[lowered[name.lower()]]
+        head, _, rest = name.partition(".")
+        if rest and head in columns and table[head].type().is_struct():
+            return _field(table[head], rest, name)
         raise ExpressionError(
             f"unknown column {name!r}; the source has: {', '.join(columns)}",
             suggest(name, columns),
@@ -386,6 +401,17 @@ def to_ibis(node: Node, table: Any) -> Any:
         raise
     except (TypeError, AttributeError, NotImplementedError, ibis.common.exceptions.IbisTypeError) as exc:
         raise ExpressionError(f"the expression does not fit the column types: {exc}") from None
+
+
+def _field(value: Any, path: str, full: str) -> Any:
+    """``metric_set.reply_time.calendar``: walk struct fields (nested JSON exports)."""
+    for part in path.split("."):
+        dtype = value.type()
+        if not dtype.is_struct() or part not in dtype.names:
+            known = ", ".join(dtype.names) if dtype.is_struct() else "none"
+            raise ExpressionError(f"unknown field {part!r} in {full!r}; the fields there are: {known}")
+        value = value[part]
+    return value
 
 
 def _as_expr(value: Any) -> Any:

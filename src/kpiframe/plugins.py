@@ -37,6 +37,7 @@ BUILTIN_PLUGINS = (
     "kpiframe.calculators.conditional",
     "kpiframe.calculators.duration",
     "kpiframe.calculators.derived",
+    "kpiframe.packs.support",
     "kpiframe.reporters.table",
     "kpiframe.reporters.json",
 )

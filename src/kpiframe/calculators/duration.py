@@ -8,7 +8,9 @@ from typing import Any, ClassVar
 from kpiframe.api import column
 from kpiframe.calculators.stats import STAT_SCHEMA, both, reduce
 from kpiframe.config.literals import DURATION_UNITS
-from kpiframe.contracts import Calculator, Value
+from kpiframe.business_hours import business_seconds, parse_schedule
+from kpiframe.config.schema import BUSINESS_HOURS_PARAM
+from kpiframe.contracts import Calculator, Period, Value
 from kpiframe.errors import ExpressionError
 from kpiframe.plugins import hookimpl
 
@@ -38,7 +40,7 @@ class Duration(Calculator):
     direction = "lower"
     doc = (
         "end − start over rows where both are set, as `stat` (mean by default; median or a "
-        "percentile such as p90), in `unit`. Rows with end before start are data errors: "
+        "percentile such as p90), in `unit`; with `business_hours`, only working time counts. Rows with end before start are data errors: "
         "counted in `negative` and left out, never averaged in. Rows with a start but no end "
         "yet are counted in `censored`."
     )
@@ -49,6 +51,7 @@ class Duration(Calculator):
             "end": {"type": "string", "format": "kpiframe-expression", "description": "the end timestamp column"},
             "stat": STAT_SCHEMA,
             "unit": {"enum": DISPLAY_UNITS, "description": "the unit of the value (default min)"},
+            "business_hours": BUSINESS_HOURS_PARAM,
         },
         "required": ["start", "end"],
         "additionalProperties": False,
@@ -57,8 +60,11 @@ class Duration(Calculator):
     def unit_for(self, params: Mapping[str, Any]) -> str:
         return params.get("unit", self.unit)
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period | None = None) -> dict[str, Any]:
         seconds, start, end = seconds_between(table, params["start"], params["end"])
+        if params.get("business_hours"):
+            zone = window.timezone if window else "UTC"
+            seconds = business_seconds(start, end, zone, parse_schedule(params["business_hours"]))
         # Compare the timestamps, not the difference: cheaper, and the same rows.
         valid = both(where, end >= start)
         return {

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from kpiframe.business_hours import parse_schedule
 from kpiframe.config.comparisons import parse_comparison
 from kpiframe.config.interpolate import interpolate, redact
 from kpiframe.config.literals import parse_duration
@@ -47,6 +48,7 @@ class _Checker:
         self.registry = registry
         self.problems: list[ConfigProblem] = []
         self.reported = reported  # dotted paths the schema already complained about
+        self.schedules: dict[str, Any] = {}
 
     def bad(self, path: tuple[Any, ...]) -> bool:
         """Whether the schema already reported ``path`` or something inside or above it."""
@@ -133,6 +135,26 @@ class _Checker:
             where=raw.get("where"),
         )
 
+    def business_hours(self, params: dict[str, Any], path: tuple[Any, ...], schedules: Mapping[str, Any]) -> dict[str, Any]:
+        """Replace a schedule name in ``params['business_hours']`` by the schedule, checking it parses."""
+        value = params.get("business_hours")
+        if value is None or self.bad(path + ("business_hours",)):
+            return params
+        if isinstance(value, str):
+            if value not in schedules:
+                known = sorted(schedules)
+                self.add(path + ("business_hours",), f"unknown schedule {value!r}", suggest(value, known) or (f"defined schedules: {', '.join(known)}" if known else "define it under a top-level `business_hours:`"))
+                return params
+            value = schedules[value]
+        try:
+            parse_schedule(value)
+        except ValueError as exc:
+            self.add(path + ("business_hours",), str(exc))
+            return params
+        if "timezone" in value:
+            self.zone(value["timezone"], path + ("business_hours", "timezone"))
+        return {**params, "business_hours": value}
+
     def metric(self, mid: str, raw: Any, sources: Mapping[str, SourceSpec], zone: str) -> MetricSpec | None:
         path = ("metrics", mid)
         if not isinstance(raw, dict) or not isinstance(raw.get("calc"), str):
@@ -146,6 +168,7 @@ class _Checker:
             return None
         calculator = calc.obj
         self.params(calculator.params_schema, params, path + ("params",))
+        params = self.business_hours(params, path + ("params",), self.schedules)
         derived = isinstance(calculator, DerivedCalculator)
         source = raw.get("source")
         if derived:
@@ -266,6 +289,13 @@ def load_config(
     # Check what the schema could not (plugins' params, names, targets, expressions) even
     # when it found problems, so that one run reports every mistake at once.
     check = _Checker(doc, registry, {p.path for p in problems})
+    check.schedules = data.get("business_hours") if isinstance(data.get("business_hours"), dict) else {}
+    for name, schedule in check.schedules.items():
+        if isinstance(schedule, dict) and not check.bad(("business_hours", name)):
+            try:
+                parse_schedule(schedule)
+            except ValueError as exc:
+                check.add(("business_hours", name, "hours"), str(exc))
     zone = check.zone(data.get("timezone"), ("timezone",)) if isinstance(data.get("timezone"), (str, type(None))) else "UTC"
     raw_sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
     raw_metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}

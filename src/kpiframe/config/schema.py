@@ -14,8 +14,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from kpiframe.business_hours import SCHEDULE_SCHEMA
+
 if TYPE_CHECKING:
     from kpiframe.plugins import Registry
+
+#: What a calculator puts in its params schema to accept business hours.
+BUSINESS_HOURS_PARAM: dict[str, Any] = {
+    "description": "count only working time: the name of a schedule under `business_hours:`, or a schedule",
+    "oneOf": [{"type": "string"}, SCHEDULE_SCHEMA],
+    "x-kpiframe-expected": "the name of a schedule under `business_hours:` or a schedule with `hours:`",
+}
 
 _NUMBER = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
 _QUANTITY = rf"\s*{_NUMBER}\s*(%|ms|sec|min|s|m|h|d|w)?\s*"
@@ -139,6 +148,12 @@ def core_schema() -> dict[str, Any]:
             "as_of": {**TIMESTAMP, "description": "the instant windows end at; --as-of overrides it; default now (UTC)"},
             "timezone": {"type": "string", "description": "IANA zone for calendar windows (default UTC)"},
             "window": WINDOW,
+            "business_hours": {
+                "type": "object",
+                "propertyNames": {"pattern": IDENTIFIER},
+                "additionalProperties": SCHEDULE_SCHEMA,
+                "description": "named opening-hours schedules; duration KPIs take `business_hours: NAME` to count only working time",
+            },
             "plugins": {
                 "type": "array",
                 "items": {"type": "string"},

@@ -113,7 +113,8 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
         try:
             where = to_ibis(parse(spec.where), group.table) if spec.where else None
             if _takes_window(calculator):
-                period = Period(local_naive(window.start, source.spec.timezone), local_naive(window.end, source.spec.timezone), local_naive(as_of, source.spec.timezone))
+                zone = source.spec.timezone
+                period = Period(local_naive(window.start, zone), local_naive(window.end, zone), local_naive(as_of, zone), zone)  # type: ignore[arg-type]
                 raw_parts = calculator.parts(group.table, spec.params, where, window=period)  # type: ignore[call-arg]
             else:
                 raw_parts = calculator.parts(group.table, spec.params, where)

@@ -1,0 +1,1 @@
+"""KPI packs: calculators that know a domain, registered through the same hooks as any plugin."""
