@@ -30,14 +30,15 @@ def test_generated_reference_pages_are_fresh():
 
 
 def test_the_plugin_guide_examples_work_as_written(tmp_path, tickets, write_config, capsys):
-    for i, hook in enumerate(["kpiframe_register_connectors", "kpiframe_register_calculators", "kpiframe_register_reporters", "kpiframe_scorecard_ready"]):
+    hooks = ["kpiframe_register_connectors", "kpiframe_register_calculators", "kpiframe_register_reporters", "kpiframe_scorecard_ready", "kpiframe_register_presets"]
+    for i, hook in enumerate(hooks):
         (tmp_path / f"example_{i}.py").write_text(example(hook))
     (tmp_path / "numbers.csv").write_text("id,wait\n" + "".join(f"{t['id']},{t['wait'] if t['wait'] is not None else ''}\n" for t in TICKETS))
     path = write_config(
         """
         version: 1
         title: Guide
-        plugins: [example_0.py, example_1.py, example_2.py, example_3.py]
+        plugins: [example_0.py, example_1.py, example_2.py, example_3.py, example_4.py]
         window: all
         sources:
           n: {connector: numbers, path: numbers.csv}
@@ -52,3 +53,4 @@ def test_the_plugin_guide_examples_work_as_written(tmp_path, tickets, write_conf
     assert card.metric("spread").status == "fail"
     assert "Guide: 1 KPIs failed: spread" in capsys.readouterr().out
     assert config.registry.reporter("counts").render(card, {}) == "pass=0 info=0 no_data=0 warn=0 fail=1 error=0\n"
+    assert config.registry.presets["mytool.helpscout"].obj.columns["agent"] == "Assignee"

@@ -159,6 +159,10 @@ class Calculator:
         """The roles required with these params (default: ``roles``)."""
         return self.roles
 
+    def time_role_for(self, params: Mapping[str, Any]) -> str | None:
+        """The role the window filters on with these params (default: ``time_role``)."""
+        return self.time_role
+
     def unit_for(self, params: Mapping[str, Any]) -> str:
         """The unit of the value for these params (a duration calculator lets the user pick)."""
         return self.unit

@@ -16,13 +16,19 @@ STATUS_LABELS = {
 _ANSI = {"pass": "32", "info": "36", "no_data": "90", "warn": "33", "fail": "1;31", "error": "1;35"}
 
 
-def number(value: float) -> str:
+#: Units shown as a bare number: their name would add nothing beside the metric's title.
+PLAIN_UNITS = {"count", "number", "", "score", "points", "gap", "money"}
+
+
+def _digits(magnitude: float) -> int:
+    return 1 if magnitude >= 100 else 2 if magnitude >= 1 else 3
+
+
+def number(value: float, digits: int | None = None) -> str:
     """Up to three significant decimals, thousands separated; integers stay integers."""
-    if math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
+    if digits is None and math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
-    magnitude = abs(value)
-    digits = 1 if magnitude >= 100 else 2 if magnitude >= 1 else 3
-    return f"{value:,.{digits}f}"
+    return f"{value:,.{_digits(abs(value)) if digits is None else digits}f}"
 
 
 def value_text(value: float | None, unit: str) -> str:
@@ -30,7 +36,7 @@ def value_text(value: float | None, unit: str) -> str:
         return "-"
     if unit == "%":
         return f"{value:.1f}%"
-    if unit in ("count", "number", ""):
+    if unit in PLAIN_UNITS:
         return number(value)
     return f"{number(value)} {unit}"
 
@@ -41,7 +47,8 @@ def interval_text(interval: tuple[float, float] | list[float] | None, unit: str)
     low, high = interval
     if unit == "%":
         return f"{low:.1f}–{high:.1f}%"
-    return f"{number(low)}–{number(high)}"
+    digits = _digits(max(abs(low), abs(high)))  # both ends alike: 0.3–28.8, not 0.263–28.80
+    return f"{number(low, digits)}–{number(high, digits)}"
 
 
 def status_text(status: str, color: bool = False) -> str:

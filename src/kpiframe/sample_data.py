@@ -198,6 +198,110 @@ def make_surveys(rng: random.Random, tickets: list[dict[str, Any]]) -> list[dict
     return rows
 
 
+def make_agent_surveys(rng: random.Random, agents: list[tuple[str, str]], first_id: int) -> list[dict[str, Any]]:
+    """A monthly staff pulse survey (0–10: would you recommend working here?)."""
+    rows = []
+    for month_start in (datetime(2026, 7, 1), datetime(2026, 8, 1), datetime(2026, 9, 1)):
+        for agent, _team in agents:
+            if rng.random() < 0.6:
+                rows.append(
+                    {
+                        "survey_id": first_id + len(rows),
+                        "answered_at": month_start + timedelta(days=rng.randrange(0, 25), hours=rng.randrange(8, 18)),
+                        "kind": "agent",
+                        "score": _pick(rng, [(10, 0.15), (9, 0.2), (8, 0.25), (7, 0.15), (6, 0.1), (5, 0.07), (4, 0.04), (2, 0.04)]),
+                        "scale_max": 10,
+                        "ticket_id": None,
+                        "agent": agent,
+                        "channel": None,
+                    }
+                )
+    return rows
+
+
+def make_agents(rng: random.Random, agents: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The staff roster: hires, leavers and promotions, some inside the data's quarter."""
+    rows = []
+    for agent, team in agents:
+        hired = datetime(2023, 1, 1) + timedelta(days=rng.randrange(0, 1270))
+        left = hired + timedelta(days=rng.randrange(30, 1400)) if rng.random() < 0.3 else None
+        promoted = hired + timedelta(days=rng.randrange(60, 1300)) if rng.random() < 0.15 else None
+        left = left if left is None or left < END else None
+        promoted = promoted if promoted is not None and promoted < (left or END) else None
+        rows.append({"agent": agent, "team": team, "hired_at": hired, "left_at": left, "promoted_at": promoted})
+    return rows
+
+
+def make_customers(rng: random.Random, count: int = 8000) -> list[dict[str, Any]]:
+    """Customers with subscription spells: about 2% leave a month; revenue is per month."""
+    rows = []
+    for i in range(1, count + 1):
+        started = datetime(2024, 1, 1) + timedelta(days=rng.randrange(0, 1004), hours=rng.randrange(24))
+        months = rng.expovariate(0.02)
+        ended = started + timedelta(days=30.4 * months)
+        rows.append(
+            {
+                "customer_id": f"C{i:05d}",
+                "started_at": started,
+                "ended_at": ended if ended < END else None,
+                "revenue": None if rng.random() < 0.01 else round(rng.lognormvariate(math.log(80), 0.8), 2),
+                "referred": None if rng.random() < 0.02 else rng.random() < 0.16,
+                "plan": _pick(rng, [("basic", 0.5), ("pro", 0.35), ("enterprise", 0.15)]),
+            }
+        )
+    return rows
+
+
+def make_kb_views(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    """Help-centre article views; a view followed by a contact did not deflect it."""
+    clock = _Clock(rng)
+    articles = list(range(1, 121))
+    weights = [1 / a for a in articles]  # a few articles get most of the reads
+    rows = []
+    for i in range(1, count + 1):
+        rows.append(
+            {
+                "view_id": i,
+                "viewed_at": clock.arrival(),
+                "article_id": rng.choices(articles, weights=weights)[0],
+                "read_seconds": None if rng.random() < 0.05 else round(rng.lognormvariate(math.log(55), 0.9), 1),
+                "contacted_after": None if rng.random() < 0.03 else rng.random() < 0.22,
+            }
+        )
+    return rows
+
+
+def make_quality_reviews(rng: random.Random, agents: list[tuple[str, str]], count: int = 1500) -> list[dict[str, Any]]:
+    clock = _Clock(rng)
+    rows = []
+    for i in range(1, count + 1):
+        max_score = 20
+        rows.append(
+            {
+                "review_id": i,
+                "reviewed_at": clock.arrival(),
+                "agent": agents[rng.randrange(len(agents))][0],
+                "score": min(max_score, max(0, round(rng.gauss(16.5, 2.5)))),
+                "max_score": max_score,
+            }
+        )
+    return rows
+
+
+def make_servqual(rng: random.Random, respondents: int = 400) -> list[dict[str, Any]]:
+    """SERVQUAL answers: expectation and perception (1–7) for each of the five dimensions."""
+    clock = _Clock(rng)
+    gaps = {"tangibles": 0.1, "reliability": -0.6, "responsiveness": -0.9, "assurance": -0.2, "empathy": -0.3}
+    rows = []
+    for respondent in range(1, respondents + 1):
+        answered = clock.arrival()
+        for dimension, gap in gaps.items():
+            expectation = min(7, max(1, round(rng.gauss(6.0, 0.8))))
+            perception = min(7, max(1, round(expectation + gap + rng.gauss(0, 1.0))))
+            rows.append({"respondent": respondent, "answered_at": answered, "dimension": dimension, "expectation": expectation, "perception": perception})
+    return rows
+
+
 def _write(rows: list[dict[str, Any]], directory: Path, name: str) -> dict[Path, int]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -215,9 +319,11 @@ def _write(rows: list[dict[str, Any]], directory: Path, name: str) -> dict[Path,
 
 
 def write_sample_data(directory: str | os.PathLike[str], *, tickets: int = 20000, seed: int = 7) -> dict[Path, int]:
-    """Write ``tickets``, ``calls`` and ``surveys`` as Parquet and CSV; return path → row count.
+    """Write the support tables as Parquet and CSV; return path → row count.
 
-    Only these six file names are written; other files in ``directory`` are left alone.
+    Tables: tickets, calls, surveys (customer CSAT/NPS/CES and a staff pulse), agents,
+    customers, kb_views, quality_reviews and servqual. Only these files are written;
+    other files in ``directory`` are left alone.
     """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -226,7 +332,19 @@ def write_sample_data(directory: str | os.PathLike[str], *, tickets: int = 20000
     ticket_rows = make_tickets(random.Random(rng.random()), tickets, agents)
     call_rows = make_calls(random.Random(rng.random()), int(tickets * 1.5), agents)
     survey_rows = make_surveys(random.Random(rng.random()), ticket_rows)
+    # Later tables draw from their own generators, so adding one never changes the others.
+    survey_rows += make_agent_surveys(random.Random(rng.random()), agents, len(survey_rows) + 1)
+    tables = {
+        "tickets": ticket_rows,
+        "calls": call_rows,
+        "surveys": survey_rows,
+        "agents": make_agents(random.Random(rng.random()), agents),
+        "customers": make_customers(random.Random(rng.random())),
+        "kb_views": make_kb_views(random.Random(rng.random()), tickets * 2),
+        "quality_reviews": make_quality_reviews(random.Random(rng.random()), agents),
+        "servqual": make_servqual(random.Random(rng.random())),
+    }
     written: dict[Path, int] = {}
-    for name, rows in (("tickets", ticket_rows), ("calls", call_rows), ("surveys", survey_rows)):
+    for name, rows in tables.items():
         written.update(_write(rows, out, name))
     return written

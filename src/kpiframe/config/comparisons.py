@@ -36,6 +36,13 @@ class Comparison:
             return math.isclose(value, numbers[0], rel_tol=1e-9, abs_tol=1e-12)
         return bool(_OPS[self.op](value, numbers[0]))
 
+    def possible(self, low: float, high: float, unit: str) -> bool:
+        """Whether some value in [low, high] satisfies the comparison (for interval-aware targets)."""
+        if self.op == "between":
+            a, b = sorted(q.in_unit(unit) for q in self.bounds)
+            return low <= b and high >= a
+        return self.holds(low, unit) or self.holds(high, unit)
+
     def describe(self, unit: str) -> str:
         return self.text.strip()
 

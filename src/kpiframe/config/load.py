@@ -49,6 +49,7 @@ class _Checker:
         self.problems: list[ConfigProblem] = []
         self.reported = reported  # dotted paths the schema already complained about
         self.schedules: dict[str, Any] = {}
+        self.calc_uses: dict[str, int] = {}
 
     def bad(self, path: tuple[Any, ...]) -> bool:
         """Whether the schema already reported ``path`` or something inside or above it."""
@@ -155,6 +156,13 @@ class _Checker:
             self.zone(value["timezone"], path + ("business_hours", "timezone"))
         return {**params, "business_hours": value}
 
+    def default_title(self, mid: str, calc: str, calc_title: str) -> str:
+        """The calculator's title when one metric uses it; otherwise one from the metric id."""
+        humanized = mid.replace("_", " ").capitalize()
+        if calc_title and self.calc_uses.get(calc, 0) == 1:
+            return calc_title
+        return f"{calc_title}: {humanized}" if calc_title else humanized
+
     def metric(self, mid: str, raw: Any, sources: Mapping[str, SourceSpec], zone: str) -> MetricSpec | None:
         path = ("metrics", mid)
         if not isinstance(raw, dict) or not isinstance(raw.get("calc"), str):
@@ -202,7 +210,7 @@ class _Checker:
             id=mid,
             calc=name,
             source=source,
-            title=raw.get("title") or calculator.title or mid.replace("_", " ").capitalize(),
+            title=raw.get("title") or self.default_title(mid, name, calculator.title),
             params=params,
             unit=unit,
             direction=raw.get("direction", calculator.direction),
@@ -211,6 +219,7 @@ class _Checker:
             target=comparisons.get("target"),
             warn=comparisons.get("warn"),
             min_sample=raw.get("min_sample") if isinstance(raw.get("min_sample"), int) else None,
+            confidence=raw.get("confidence", "point") if raw.get("confidence") in ("point", "significant") else "point",
             description=raw.get("description"),
             tags=tuple(raw.get("tags", ())) if isinstance(raw.get("tags", ()), list) else (),
         )
@@ -300,6 +309,9 @@ def load_config(
     raw_sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
     raw_metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
     sources = {sid: s for sid, raw in raw_sources.items() if (s := check.source(sid, raw))}
+    for raw in raw_metrics.values():
+        if isinstance(raw, dict) and isinstance(raw.get("calc"), str):
+            check.calc_uses[raw["calc"]] = check.calc_uses.get(raw["calc"], 0) + 1
     metrics = {mid: m for mid, raw in raw_metrics.items() if (m := check.metric(mid, raw, raw_sources, zone))}
     check.derived_graph(metrics)
     window = check.window(data.get("window"), ("window",), zone) or WindowSpec("all")

@@ -51,6 +51,7 @@ class MetricSpec:
     target: Comparison | None = None
     warn: Comparison | None = None
     min_sample: int | None = None
+    confidence: str = "point"
     description: str | None = None
     tags: tuple[str, ...] = ()
 

@@ -126,6 +126,10 @@ METRIC: dict[str, Any] = {
         "target": {**COMPARISON, "description": "the fail level: the metric fails when this is false"},
         "warn": {**COMPARISON, "description": "the warn level: a passing metric warns when this is false"},
         "min_sample": {"type": "integer", "minimum": 0, "description": "fewer rows than this: status no_data"},
+        "confidence": {
+            "enum": ["point", "significant"],
+            "description": "point (default): judge the value; significant: fail or warn only when the whole 95% interval misses the level",
+        },
         "direction": {"enum": ["higher", "lower", "neutral"], "description": "override the calculator's better direction"},
         "tags": {"type": "array", "items": {"type": "string"}},
     },

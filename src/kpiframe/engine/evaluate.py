@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kpiframe.config.comparisons import Comparison
 from kpiframe.config.model import MetricSpec
 from kpiframe.contracts import Value
 from kpiframe.exit_codes import ExitCode
@@ -25,10 +26,20 @@ def status_of(spec: MetricSpec, value: Value | None, error: str | None) -> tuple
         return "no_data", f"sample of {value.n} is below min_sample {spec.min_sample}"
     if spec.target is None and spec.warn is None:
         return "info", None
-    if spec.target is not None and not spec.target.holds(value.value, spec.unit):
+
+    def misses(level: Comparison) -> bool:
+        if spec.confidence == "significant" and value.interval is not None:
+            # Only a shortfall the sample cannot explain: no point of the interval meets the level.
+            return not level.possible(value.interval[0], value.interval[1], spec.unit)
+        return not level.holds(value.value, spec.unit)  # type: ignore[arg-type]
+
+    if spec.target is not None and misses(spec.target):
         return "fail", None
-    if spec.warn is not None and not spec.warn.holds(value.value, spec.unit):
-        return "warn", None
+    if spec.warn is not None and misses(spec.warn):
+        reason = "the interval does not reach the warn level" if spec.confidence == "significant" else None
+        return "warn", reason
+    if spec.confidence == "significant" and value.interval is not None and spec.target is not None and not spec.target.holds(value.value, spec.unit):
+        return "pass", "below the target, but within the noise of the sample (confidence: significant)"
     return "pass", None
 
 

@@ -94,7 +94,7 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
         if missing:
             problems.append(missing)
             continue
-        time_column = calculator.time_role if calculator.windowing == "rows" else None
+        time_column = calculator.time_role_for(spec.params) if calculator.windowing == "rows" else None
         windowed = calculator.windowing == "rows" and bool(window.start or window.end)
         if windowed and not (time_column or source.spec.time):
             problems.append(
@@ -141,8 +141,9 @@ def _missing_roles(config: Config, spec: MetricSpec, calculator: Calculator, sou
     """A problem naming the roles this KPI needs that the source does not provide."""
     columns = list(source.table.columns)
     needed = list(calculator.roles_for(spec.params))
-    if calculator.time_role and calculator.windowing == "rows":
-        needed.append(calculator.time_role)
+    time_role = calculator.time_role_for(spec.params)
+    if time_role and calculator.windowing == "rows":
+        needed.append(time_role)
     missing = [role for role in dict.fromkeys(needed) if role not in columns]
     if not missing:
         return None
@@ -152,7 +153,7 @@ def _missing_roles(config: Config, spec: MetricSpec, calculator: Calculator, sou
     message = f"{spec.calc} needs the role {role!r}{others}, which source {spec.source!r} does not provide"
     message += f": {reason}" if reason else f"; its columns: {', '.join(columns)}"
     close = suggest(role, columns)
-    hint = f"{close[:-1]} Map it with `columns: {{{role}: <column>}}` on the source" if close else f"map it with `columns: {{{role}: <column or expression>}}` on the source, or use a `preset:`"
+    hint = f"{close} Map it with `columns: {{{role}: <column>}}` on the source" if close else f"map it with `columns: {{{role}: <column or expression>}}` on the source, or use a `preset:`"
     return config.document.problem(("metrics", spec.id, "calc"), message, hint)
 
 

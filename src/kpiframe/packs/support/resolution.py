@@ -35,8 +35,7 @@ class FirstContactResolution(RateKpi):
     doc = (
         "Resolved tickets with contacts = 1 and not reopened ÷ resolved tickets (window on "
         "resolved_at). Tickets without a contacts count are left out of both. `basis: calls` "
-        "uses the calls' resolved_first_contact flag over answered calls instead (map a "
-        "resolved_at role on the call log, e.g. `resolved_at: ended_at`, for the window)."
+        "uses the calls' resolved_first_contact flag over answered calls instead, windowed on the calls' time."
     )
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
@@ -48,6 +47,9 @@ class FirstContactResolution(RateKpi):
 
     def roles_for(self, params: Mapping[str, Any]) -> tuple[str, ...]:
         return ("resolved_first_contact",) if params.get("basis") == "calls" else ("resolved_at", "contacts")
+
+    def time_role_for(self, params: Mapping[str, Any]) -> str | None:
+        return None if params.get("basis") == "calls" else "resolved_at"  # calls: the call's own time
 
     def population(self, table: Any, params: Mapping[str, Any], window: Period | None) -> Any:
         if params.get("basis") == "calls":
