@@ -39,7 +39,8 @@ def _fail(error: BaseException) -> NoReturn:
     if isinstance(error, ConfigError):
         count = len(error.problems)
         typer.echo(str(error), err=True)
-        typer.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was computed.", err=True)
+        if any(p.file for p in error.problems):
+            typer.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was computed.", err=True)
     else:
         typer.echo(f"error: {error}", err=True)
     raise typer.Exit(int(code))
@@ -186,6 +187,53 @@ def plugins(
         typer.echo(json.dumps(rows, indent=2))
         return
     typer.echo(tabulate([[r["kind"], r["name"], f"{r['package']} {r['version']}".strip(), r["summary"][:70]] for r in rows], headers=["kind", "name", "from", "summary"]))
+
+
+#: What support teams call the KPIs, for `kpiframe explain`.
+_ABBREVIATIONS = {
+    "frt": "first_response_time", "asa": "average_speed_of_answer", "aht": "average_handle_time",
+    "fcr": "first_contact_resolution", "ttr": "time_to_resolution", "sl": "service_level",
+    "iqs": "iqs", "enps": "agent_satisfaction", "esat": "agent_satisfaction", "clv": "clv",
+}
+
+
+@app.command()
+def explain(name: Annotated[str, typer.Argument(help="A calculator, such as support.csat or percentile.")]) -> None:
+    """Say what a calculator computes: formula, roles, params, unit, direction and an example."""
+    from kpiframe.explain import explain as explain_text
+    from kpiframe.plugins import make_plugin_manager
+
+    try:
+        registry = make_plugin_manager()
+        full = _ABBREVIATIONS.get(name.lower(), name)
+        reg = registry.calculators.get(full) or registry.calculators.get(f"support.{full}")
+        if reg is None:
+            from kpiframe.expr import suggest
+
+            hint = suggest(name, sorted(registry.calculators))
+            raise ConfigError(f"unknown calculator {name!r}" + (f" ({hint})" if hint else "; `kpiframe plugins` lists them"))
+    except KpiframeError as error:
+        _fail(error)
+    typer.echo(explain_text(reg), nl=False)
+
+
+@app.command()
+def init(
+    pack: Annotated[str, typer.Option("--pack", help="The KPI pack: support.")] = "support",
+    preset: Annotated[str | None, typer.Option("--preset", help="The export you have: zendesk, freshdesk, intercom or call_log.")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the config (never overwritten).")] = Path("kpis.yaml"),
+) -> None:
+    """Write a starter config for a pack, shaped for your export."""
+    from kpiframe.starter import starter_config
+
+    try:
+        text = starter_config(pack, preset)
+        if output.exists():
+            raise ConfigError(f"{output} already exists; kpiframe never overwrites a file you wrote. Choose another --output")
+    except KpiframeError as error:
+        _fail(error)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}; next: kpiframe validate {output}")
 
 
 @app.command("sample-data")

@@ -43,6 +43,8 @@ class ConfigProblem:
     hint: str | None = None
 
     def render(self) -> str:
+        if not self.file:  # a command-line problem: no file to point at
+            return f"error: {self.message}" + (f" ({self.hint})" if self.hint else "")
         where = self.file
         if self.line is not None:
             where += f":{self.line}"
@@ -59,7 +61,7 @@ class ConfigError(KpiframeError):
 
     def __init__(self, problems: list[ConfigProblem] | str):
         if isinstance(problems, str):
-            problems = [ConfigProblem("<config>", None, None, "", problems)]
+            problems = [ConfigProblem("", None, None, "", problems)]
         self.problems = problems
         super().__init__("\n".join(p.render() for p in problems))
 

@@ -1,0 +1,69 @@
+"""What a calculator computes, from its own metadata: for `kpiframe explain` and docs/metrics.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from kpiframe.plugins import Registration
+
+_SOURCE_FOR = {"tickets": "tickets", "calls": "calls", "surveys": "surveys", "customers": "customers", "agents": "agents",
+               "kb_views": "kb_views", "quality_reviews": "reviews", "servqual": "servqual"}
+
+
+def example_block(reg: Registration) -> str:
+    """A metric block that uses this calculator, ready to paste under `metrics:`."""
+    calc = reg.obj
+    metric: dict[str, Any] = {"calc": reg.name, "source": _SOURCE_FOR.get(getattr(calc, "table_kind", ""), "data")}
+    example = getattr(calc, "example", None)
+    if example:
+        metric["params"] = dict(example)
+    elif calc.params_schema.get("required"):
+        metric["params"] = {key: f"<{key}>" for key in calc.params_schema["required"]}
+    block = {reg.name.split(".")[-1]: metric}
+    return yaml.safe_dump(block, sort_keys=False, default_flow_style=None).rstrip()
+
+
+def _params(schema: dict[str, Any]) -> list[tuple[str, str, str]]:
+    required = set(schema.get("required", []))
+    rows = []
+    for key, prop in schema.get("properties", {}).items():
+        kind = " | ".join(str(v) for v in prop["enum"]) if "enum" in prop else prop.get("x-kpiframe-expected") or prop.get("type", "")
+        if isinstance(kind, list):
+            kind = " or ".join(kind)
+        rows.append((key + (" (required)" if key in required else ""), str(kind), prop.get("description", "")))
+    return rows
+
+
+def roles_text(calc: Any) -> str:
+    roles = list(calc.roles_for({})) if hasattr(calc, "roles_for") else list(calc.roles)
+    text = ", ".join(roles) if roles else "none"
+    if getattr(calc, "time_role", None):
+        text += f"; the window filters on {calc.time_role}"
+    if getattr(calc, "windowing", "rows") == "none":
+        text += "; not filtered by the window (it reads the window's bounds)"
+    return text
+
+
+def explain(reg: Registration) -> str:
+    """A plain-text explanation of one calculator."""
+    calc = reg.obj
+    lines = [
+        f"{reg.name}" + (f"  ({calc.title})" if calc.title else ""),
+        "",
+        calc.doc,
+        "",
+        f"unit:      {calc.unit}",
+        f"better:    {calc.direction}",
+        f"roles:     {roles_text(calc)}",
+        f"from:      {reg.origin}",
+    ]
+    params = _params(calc.params_schema)
+    if params:
+        lines += ["", "params:"]
+        width = max(len(p[0]) for p in params)
+        lines += [f"  {name.ljust(width)}  {kind}{': ' + desc if desc else ''}" for name, kind, desc in params]
+    lines += ["", "example:", "  metrics:"]
+    lines += ["    " + line for line in example_block(reg).splitlines()]
+    return "\n".join(lines) + "\n"
