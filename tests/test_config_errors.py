@@ -148,7 +148,7 @@ def test_window_on_a_source_without_time_is_a_config_error(write_config, tickets
           n: {{calc: count, source: t}}
         """
     )
-    with pytest.raises(ConfigError, match="has no `time:` column"):
+    with pytest.raises(ConfigError, match="needs a time column .* but source 't' has none"):
         kpiframe.run(path)
 
 

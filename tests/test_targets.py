@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kpiframe.config.comparisons import parse_comparison
-from kpiframe.config.model import MetricSpec
+from kpiframe.config.model import Level, MetricSpec
 from kpiframe.contracts import Value
 from kpiframe.engine.evaluate import exit_code, status_of
 from kpiframe.exit_codes import ExitCode
@@ -62,8 +62,8 @@ def spec(target: str | None = None, warn: str | None = None, min_sample: int | N
         params={},
         unit=unit,
         direction="lower",
-        target=parse_comparison(target) if target else None,
-        warn=parse_comparison(warn) if warn else None,
+        target=Level(value=parse_comparison(target)) if target else None,
+        warn=Level(value=parse_comparison(warn)) if warn else None,
         min_sample=min_sample,
     )
 

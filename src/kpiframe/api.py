@@ -12,7 +12,7 @@ from kpiframe.config import Config
 from kpiframe.config import load_config as _load_config
 from kpiframe.errors import ConfigError
 from kpiframe.expr import parse, to_ibis
-from kpiframe.scorecard import MetricResult, RunInfo, Scorecard, WindowInfo
+from kpiframe.scorecard import RunInfo, Scorecard
 
 __all__ = ["column", "condition", "load_config", "run"]
 
@@ -49,10 +49,6 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
 
 
-def _window_info(window: Any) -> WindowInfo:
-    return WindowInfo(_iso(window.start), _iso(window.end), window.label)
-
-
 def run(
     config: Config | str | os.PathLike[str],
     *,
@@ -70,10 +66,11 @@ def run(
     """
     from kpiframe import __version__
     from kpiframe.config.interpolate import redact
-    from kpiframe.engine.evaluate import status_of
     from kpiframe.engine.execute import execute
+    from kpiframe.engine.results import build as build_result
     from kpiframe.engine.plan import build_plan
     from kpiframe.engine.sources import open_sources
+    from kpiframe.engine.results import window_info
     from kpiframe.engine.windows import resolve
 
     started = time.perf_counter()
@@ -94,31 +91,8 @@ def run(
         raise ConfigError(problems)
     outcome = execute(plan, redact=lambda text: redact(text, secrets))
 
-    results = []
-    for metric_id, spec in config.metrics.items():
-        result = outcome.outcomes[metric_id]
-        status, reason = status_of(spec, result.value, result.error)
-        value = result.value
-        results.append(
-            MetricResult(
-                id=metric_id,
-                title=spec.title,
-                calc=spec.calc,
-                source=spec.source,
-                unit=spec.unit,
-                direction=spec.direction,
-                status=status,
-                value=value.value if value else None,
-                n=value.n if value else None,
-                interval=tuple(value.interval) if value and value.interval else None,
-                target=spec.target.text if spec.target else None,
-                warn=spec.warn.text if spec.warn else None,
-                reason=redact(reason, secrets) if reason else None,
-                window=_window_info(result.plan.window),
-                details=dict(value.details) if value else {},
-                description=spec.description,
-            )
-        )
+    clean = lambda text: redact(text, secrets)  # noqa: E731
+    results = [build_result(spec, outcome.outcomes[metric_id], clean) for metric_id, spec in config.metrics.items()]
 
     scorecard = Scorecard(
         title=config.title,
@@ -130,7 +104,7 @@ def run(
             duration_s=round(time.perf_counter() - started, 4),
             kpiframe_version=__version__,
             plugins=config.registry.versions(),
-            window=_window_info(resolve(config.window, as_of, config.timezone)),
+            window=window_info(resolve(config.window, as_of, config.timezone)),
             queries=outcome.queries,
         ),
         metrics=tuple(results),

@@ -277,6 +277,8 @@ def _ibis_functions() -> dict[str, Callable[..., Any]]:
         "upper": lambda x: x.upper(),
         "length": lambda x: x.length(),
         "date": lambda x: x.date(),
+        "week": lambda x: x.truncate("W").date(),  # the Monday the ISO week starts on
+        "month": lambda x: x.truncate("M").date(),  # the first day of the month
         "hour": lambda x: x.hour(),
         "weekday": lambda x: x.day_of_week.index(),  # Monday = 0, as Python's datetime
         "seconds": _seconds,
@@ -297,7 +299,7 @@ def _seconds(value: Any) -> Any:
     return value.epoch_seconds()
 
 
-FUNCTIONS = ("abs", "coalesce", "date", "from_unix", "hour", "if", "length", "lower", "round", "seconds", "upper", "weekday")
+FUNCTIONS = ("abs", "coalesce", "date", "from_unix", "hour", "if", "length", "lower", "month", "round", "seconds", "upper", "week", "weekday")
 
 
 def _if(condition: Any, then: Any, otherwise: Any = None) -> Any:

@@ -12,6 +12,15 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 
+
+def _jsonable(value: Any) -> Any:
+    """Segment keys may be dates or decimals; JSON gets their ISO text or float."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)
+
 #: Every status a metric can have, from best to worst. ``info`` is a metric
 #: with no target: reported, never gating.
 STATUSES = ("pass", "info", "no_data", "warn", "fail", "error")
@@ -22,6 +31,33 @@ class WindowInfo:
     start: str | None  # ISO 8601, UTC
     end: str | None
     label: str
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """One segment of a metric (``by:``): its key, value and verdict."""
+
+    key: dict[str, Any]
+    label: str
+    status: str
+    value: float | None
+    n: int | None = None
+    interval: tuple[float, float] | None = None
+    target: str | None = None
+    warn: str | None = None
+    reason: str | None = None
+    baseline: float | None = None
+    delta: float | None = None
+    delta_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One period of a metric's series (``grain:``)."""
+
+    period: str  # ISO date of the period's first day
+    value: float | None
+    n: int | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +78,18 @@ class MetricResult:
     window: WindowInfo | None = None
     details: dict[str, Any] = field(default_factory=dict)
     description: str | None = None
+    segments: tuple[SegmentResult, ...] = ()
+    hidden_segments: int = 0
+    series: tuple[SeriesPoint, ...] | None = None
+    baseline: float | None = None
+    baseline_window: WindowInfo | None = None
+    delta: float | None = None
+    delta_pct: float | None = None
+    matrix: dict[str, Any] | None = None
+
+    def verdicts(self) -> list[str]:
+        """This metric's status and every segment's: what the exit code looks at."""
+        return [self.status, *(segment.status for segment in self.segments)]
 
 
 @dataclass(frozen=True)
@@ -65,18 +113,28 @@ class Scorecard:
 
     @property
     def summary(self) -> dict[str, int]:
+        """How many metrics have each status (segments are counted in ``segment_summary``)."""
         counts = {status: 0 for status in STATUSES}
         for metric in self.metrics:
             counts[metric.status] += 1
         return counts
 
     @property
+    def segment_summary(self) -> dict[str, int]:
+        counts = {status: 0 for status in STATUSES}
+        for metric in self.metrics:
+            for segment in metric.segments:
+                counts[segment.status] += 1
+        return counts
+
+    @property
     def status(self) -> str:
-        """The worst status of any metric (``pass`` for an empty scorecard)."""
+        """The worst status of any metric or segment (``pass`` for an empty scorecard)."""
         worst = "pass"
         for metric in self.metrics:
-            if STATUSES.index(metric.status) > STATUSES.index(worst):
-                worst = metric.status
+            for status in metric.verdicts():
+                if STATUSES.index(status) > STATUSES.index(worst):
+                    worst = status
         return worst
 
     def metric(self, metric_id: str) -> MetricResult:
@@ -91,13 +149,11 @@ class Scorecard:
             "title": self.title,
             "status": self.status,
             "summary": self.summary,
+            "segment_summary": self.segment_summary,
             "run": asdict(self.run),
             "metrics": [asdict(m) for m in self.metrics],
         }
-        for metric in data["metrics"]:
-            if metric["interval"] is not None:
-                metric["interval"] = list(metric["interval"])
-        return data
+        return json.loads(json.dumps(data, default=_jsonable))
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, sort_keys=False, default=str)
@@ -110,7 +166,12 @@ class Scorecard:
         metrics = []
         for raw in data["metrics"]:
             item = dict(raw)
-            item["window"] = WindowInfo(**item["window"]) if item.get("window") else None
+            for key in ("window", "baseline_window"):
+                item[key] = WindowInfo(**item[key]) if item.get(key) else None
             item["interval"] = tuple(item["interval"]) if item.get("interval") else None
+            item["segments"] = tuple(
+                SegmentResult(**{**seg, "interval": tuple(seg["interval"]) if seg.get("interval") else None}) for seg in item.get("segments", ())
+            )
+            item["series"] = tuple(SeriesPoint(**point) for point in item["series"]) if item.get("series") is not None else None
             metrics.append(MetricResult(**item))
         return cls(title=data["title"], run=RunInfo(**run), metrics=tuple(metrics))

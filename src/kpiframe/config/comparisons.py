@@ -58,3 +58,48 @@ def parse_comparison(text: str | int | float) -> Comparison:
             op = "==" if simple.group(1) == "=" else simple.group(1)
             return Comparison(op, (parse_quantity(simple.group(2)),), text)
     raise ValueError(f'expected a comparison such as "<= 60", ">= 85%" or "between 10 and 20", got {text!r}')
+
+
+_CHANGE = re.compile(r"\s*(<=|>=|<|>)\s*([-+]?\s*(?:\d+(?:\.\d*)?|\.\d+))\s*(%|points?|pts|ms|sec|min|s|m|h|d|w)?\s*$")
+
+
+@dataclass(frozen=True)
+class ChangeComparison:
+    """A target on the change from a baseline: ``"<= +10%"`` (relative), ``">= -2 points"`` (absolute).
+
+    ``%`` always means a relative change ((new − old) ÷ |old|); ``points`` (or a
+    bare number, or a duration) an absolute difference in the metric's unit, so
+    "+2%" on a percentage metric is never ambiguous.
+    """
+
+    op: str
+    amount: Quantity
+    relative: bool
+    text: str
+
+    def change(self, value: float, baseline: float, unit: str) -> float | None:
+        """The change this comparison judges: a % for relative ones, else value − baseline."""
+        if self.relative:
+            return None if baseline == 0 else 100.0 * (value - baseline) / abs(baseline)
+        return value - baseline
+
+    def holds(self, value: float, baseline: float, unit: str) -> bool | None:
+        """Whether the change from ``baseline`` satisfies it; ``None`` when undefined (baseline 0)."""
+        change = self.change(value, baseline, unit)
+        if change is None:
+            return None
+        limit = self.amount.value if self.relative or self.amount.kind == "number" else self.amount.in_unit(unit)
+        return bool(_OPS[self.op](change, limit))
+
+
+def parse_change(text: str | int | float) -> ChangeComparison:
+    """Parse a change target; raises ``ValueError`` with the expected form on failure."""
+    match = _CHANGE.fullmatch(text) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(f'expected a change such as "<= +10%", ">= -2 points" or "<= +30s", got {text!r}')
+    op, number, suffix = match.group(1), match.group(2).replace(" ", ""), match.group(3)
+    if suffix == "%":
+        return ChangeComparison(op, Quantity(float(number), "number", text), True, text)
+    if suffix in (None, "point", "points", "pts"):
+        return ChangeComparison(op, Quantity(float(number), "number", text), False, text)
+    return ChangeComparison(op, parse_quantity(number + suffix), False, text)

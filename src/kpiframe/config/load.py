@@ -11,10 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from kpiframe.business_hours import parse_schedule
-from kpiframe.config.comparisons import parse_comparison
+from kpiframe.config.comparisons import Comparison, parse_change, parse_comparison
 from kpiframe.config.interpolate import interpolate, redact
 from kpiframe.config.literals import parse_duration
-from kpiframe.config.model import Config, MetricSpec, SourceSpec, WindowSpec
+from kpiframe.config.model import Config, Level, MetricSpec, SourceSpec, WindowSpec
 from kpiframe.config.schema import SOURCE_CORE_KEYS, core_schema
 from kpiframe.config.validation import validate
 from kpiframe.config.yaml_source import Document, dotted, parse_yaml
@@ -156,6 +156,59 @@ class _Checker:
             self.zone(value["timezone"], path + ("business_hours", "timezone"))
         return {**params, "business_hours": value}
 
+    def comparison(self, text: Any, path: tuple[Any, ...], unit: str) -> Comparison | None:
+        try:
+            comparison = parse_comparison(text)
+            comparison.check_unit(unit)
+        except ValueError as exc:
+            self.add(path, str(exc))
+            return None
+        if unit == "%" and all(b.kind == "number" and 0 < abs(b.value) < 1 for b in comparison.bounds):
+            percent = comparison.bounds[0].value * 100
+            self.add(path, f"{text!r} on a percentage metric means {comparison.bounds[0].value}%", f"write {percent:g}% if that is what you mean")
+            return None
+        return comparison
+
+    def level(self, raw: Any, path: tuple[Any, ...], unit: str) -> Level | None:
+        """A target or warn level: a comparison, or {value:, change:}."""
+        if self.bad(path):
+            return None
+        if not isinstance(raw, dict):
+            comparison = self.comparison(raw, path, unit)
+            return Level(value=comparison) if comparison else None
+        value = self.comparison(raw["value"], path + ("value",), unit) if "value" in raw else None
+        change = None
+        if "change" in raw:
+            try:
+                change = parse_change(raw["change"])
+                if not change.relative and change.amount.kind == "duration":
+                    change.amount.in_unit(unit)
+            except ValueError as exc:
+                self.add(path + ("change",), str(exc))
+        return Level(value=value, change=change) if value or change else None
+
+    def segment_targets(self, raw: Any, by: tuple[str, ...], path: tuple[Any, ...], unit: str) -> dict[tuple[tuple[str, str], ...], Level]:
+        """``{"channel=phone": "<= 30s"}`` → {(("channel", "phone"),): Level}; keys must name `by` keys."""
+        if not isinstance(raw, dict) or self.bad(path):
+            return {}
+        if not by:
+            self.add(path, "per-segment targets need segments", "add `by: [<key>]` to the metric")
+            return {}
+        result = {}
+        for key, level_raw in raw.items():
+            pairs = []
+            for part in str(key).split(","):
+                name, eq, value = part.partition("=")
+                if not eq or name.strip() not in by:
+                    self.add(path + (key,), f"segment {key!r} must be written key=value with a key of `by` ({', '.join(by)})", suggest(name.strip(), list(by)), key=True)
+                    pairs = []
+                    break
+                pairs.append((name.strip(), value.strip()))
+            level = self.level(level_raw, path + (key,), unit)
+            if pairs and level:
+                result[tuple(sorted(pairs))] = level
+        return result
+
     def default_title(self, mid: str, calc: str, calc_title: str) -> str:
         """The calculator's title when one metric uses it; otherwise one from the metric id."""
         humanized = mid.replace("_", " ").capitalize()
@@ -191,21 +244,13 @@ class _Checker:
             unit = calculator.unit_for(params)
         except Exception:  # params already reported invalid above
             unit = calculator.unit
-        comparisons = {}
-        for key in ("target", "warn"):
-            if key not in raw or self.bad(path + (key,)):
-                continue
-            try:
-                comparison = parse_comparison(raw[key])
-                comparison.check_unit(unit)
-            except ValueError as exc:
-                self.add(path + (key,), str(exc))
-                continue
-            if unit == "%" and all(b.kind == "number" and 0 < abs(b.value) < 1 for b in comparison.bounds):
-                percent = comparison.bounds[0].value * 100
-                self.add(path + (key,), f"{raw[key]!r} on a percentage metric means {comparison.bounds[0].value}%", f"write {percent:g}% if that is what you mean")
-                continue
-            comparisons[key] = comparison
+        levels = {key: self.level(raw[key], path + (key,), unit) for key in ("target", "warn") if key in raw}
+        by = tuple(raw["by"]) if isinstance(raw.get("by"), list) else ()
+        segment_targets = self.segment_targets(raw.get("targets"), by, path + ("targets",), unit)
+        if raw.get("top") and raw.get("worst"):
+            self.add(path + ("worst",), "give either `top` or `worst`, not both")
+        if "grain" in raw and calculator.windowing == "none":
+            self.add(path + ("grain",), f"{name} is a snapshot of the window, so it has no series over it")
         return MetricSpec(
             id=mid,
             calc=name,
@@ -216,12 +261,21 @@ class _Checker:
             direction=raw.get("direction", calculator.direction),
             where=raw.get("where"),
             window=self.window(raw.get("window"), path + ("window",), zone),
-            target=comparisons.get("target"),
-            warn=comparisons.get("warn"),
+            target=levels.get("target"),
+            warn=levels.get("warn"),
             min_sample=raw.get("min_sample") if isinstance(raw.get("min_sample"), int) else None,
             confidence=raw.get("confidence", "point") if raw.get("confidence") in ("point", "significant") else "point",
             description=raw.get("description"),
             tags=tuple(raw.get("tags", ())) if isinstance(raw.get("tags", ()), list) else (),
+            by=by,
+            segment_levels={key: (level, None) for key, level in segment_targets.items()},
+            top=raw.get("top") if isinstance(raw.get("top"), int) else None,
+            worst=raw.get("worst") if isinstance(raw.get("worst"), int) else None,
+            grain=raw.get("grain") if isinstance(raw.get("grain"), str) else None,
+            compare=raw.get("compare") if isinstance(raw.get("compare"), str) else None,
+            per=tuple(raw["per"]) if isinstance(raw.get("per"), list) else (),
+            per_stat=raw.get("per_stat", "mean") if isinstance(raw.get("per_stat"), str) else "mean",
+            heatmap=raw.get("heatmap") is True,
         )
 
     def derived_graph(self, metrics: Mapping[str, MetricSpec]) -> None:

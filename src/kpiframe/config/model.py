@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kpiframe.config.comparisons import Comparison
+from kpiframe.config.comparisons import ChangeComparison, Comparison
 from kpiframe.config.yaml_source import Document
 
 if TYPE_CHECKING:
@@ -38,6 +38,21 @@ class SourceSpec:
 
 
 @dataclass(frozen=True)
+class Level:
+    """A target or warn level: on the value, on the change from a baseline, or both."""
+
+    value: Comparison | None = None
+    change: ChangeComparison | None = None
+
+    @property
+    def text(self) -> str:
+        parts = [self.value.text.strip()] if self.value else []
+        if self.change:
+            parts.append(f"change {self.change.text.strip()}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
 class MetricSpec:
     id: str
     calc: str
@@ -48,12 +63,21 @@ class MetricSpec:
     direction: str
     where: str | None = None
     window: WindowSpec | None = None
-    target: Comparison | None = None
-    warn: Comparison | None = None
+    target: Level | None = None
+    warn: Level | None = None
     min_sample: int | None = None
     confidence: str = "point"
     description: str | None = None
     tags: tuple[str, ...] = ()
+    by: tuple[str, ...] = ()
+    segment_levels: dict[tuple[tuple[str, str], ...], tuple[Level | None, Level | None]] = field(default_factory=dict)
+    top: int | None = None
+    worst: int | None = None
+    grain: str | None = None
+    compare: str | None = None
+    per: tuple[str, ...] = ()
+    per_stat: str = "mean"
+    heatmap: bool = False
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,28 @@ SOURCE: dict[str, Any] = {
     "required": ["connector"],
 }
 
+CHANGE: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^\s*(<=|>=|<|>)\s*[-+]?\s*(\d+(\.\d*)?|\.\d+)\s*(%|points?|pts|ms|sec|min|s|m|h|d|w)?\s*$",
+    "x-kpiframe-expected": 'a change such as "<= +10%" (relative), ">= -2 points" or "<= +30s" (absolute)',
+}
+
+LEVEL: dict[str, Any] = {
+    "description": 'a comparison ("<= 60"), or {value: "<= 60", change: "<= +10%"} to judge the change from a baseline too',
+    "oneOf": [
+        COMPARISON,
+        {
+            "type": "object",
+            "properties": {"value": COMPARISON, "change": CHANGE},
+            "minProperties": 1,
+            "additionalProperties": False,
+        },
+    ],
+    "x-kpiframe-expected": 'a comparison such as "<= 60", or {value: "<= 60", change: "<= +10%"}',
+}
+
+KEY_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string", "format": "kpiframe-expression"}, "minItems": 1}
+
 METRIC: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -123,8 +145,26 @@ METRIC: dict[str, Any] = {
         "params": {"type": "object", "description": "the calculator's parameters (see `kpiframe plugins`)"},
         "where": {"type": "string", "description": "a filter on the rows this metric counts"},
         "window": WINDOW,
-        "target": {**COMPARISON, "description": "the fail level: the metric fails when this is false"},
-        "warn": {**COMPARISON, "description": "the warn level: a passing metric warns when this is false"},
+        "target": {**LEVEL, "description": "the fail level: " + LEVEL["description"]},
+        "warn": {**LEVEL, "description": "the warn level: a passing metric warns when this is false"},
+        "by": {**KEY_LIST, "description": "segment keys: columns or weekday(ts), hour(ts), date(ts), week(ts), month(ts); every segment gets a row and a verdict"},
+        "targets": {
+            "type": "object",
+            "additionalProperties": LEVEL,
+            "description": 'per-segment targets overriding `target`: {"channel=phone": "<= 30s"}',
+        },
+        "top": {"type": "integer", "minimum": 1, "description": "keep the N largest segments (by n); the report says how many were hidden"},
+        "worst": {"type": "integer", "minimum": 1, "description": "keep the N worst segments (by status, then value); the report says how many were hidden"},
+        "grain": {"enum": ["day", "week", "month"], "description": "the metric's series over the window, one value per day, week or month"},
+        "compare": {"enum": ["previous_period", "same_period_last_year"], "description": "compute the metric on that window too, report the delta, allow change targets"},
+        "per": {**KEY_LIST, "description": "two-level aggregation: compute the metric per group of these keys, then `per_stat` over the groups"},
+        "per_stat": {
+            "type": "string",
+            "pattern": r"^(mean|median|min|max|sum|p(\d{1,2}(\.\d+)?|100))$",
+            "x-kpiframe-expected": "mean, median, min, max, sum or a percentile such as p90",
+            "description": "the statistic over `per` groups (default mean)",
+        },
+        "heatmap": {"type": "boolean", "description": "also compute the weekday × hour matrix on the window's time column"},
         "min_sample": {"type": "integer", "minimum": 0, "description": "fewer rows than this: status no_data"},
         "confidence": {
             "enum": ["point", "significant"],

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from kpiframe.config.comparisons import Comparison
-from kpiframe.config.model import MetricSpec
+from kpiframe.config.model import Level, MetricSpec
 from kpiframe.contracts import Value
 from kpiframe.exit_codes import ExitCode
 from kpiframe.scorecard import Scorecard
@@ -15,8 +14,39 @@ _SEVERITY = {"pass": 0, "info": 0, "no_data": 0, "warn": 1, "fail": 2, "error": 
 _THRESHOLD = {"warn": 1, "fail": 2, "error": 3}
 
 
-def status_of(spec: MetricSpec, value: Value | None, error: str | None) -> tuple[str, str | None]:
-    """The status of one metric, and the reason when it is not plain pass/fail."""
+def _misses(level: Level, spec: MetricSpec, value: Value, baseline: float | None) -> tuple[bool, bool]:
+    """(the level is missed, a change part could not be judged for lack of a baseline)."""
+    missed, unjudged = False, False
+    if level.value is not None:
+        if spec.confidence == "significant" and value.interval is not None:
+            # Only a shortfall the sample cannot explain: no point of the interval meets the level.
+            missed = not level.value.possible(value.interval[0], value.interval[1], spec.unit)
+        else:
+            missed = not level.value.holds(value.value, spec.unit)  # type: ignore[arg-type]
+    if level.change is not None:
+        holds = None if baseline is None else level.change.holds(value.value, baseline, spec.unit)  # type: ignore[arg-type]
+        if holds is None:
+            unjudged = True
+        elif not holds:
+            missed = True
+    return missed, unjudged
+
+
+def status_of(
+    spec: MetricSpec,
+    value: Value | None,
+    error: str | None,
+    *,
+    baseline: float | None = None,
+    target: Level | None = None,
+    warn: Level | None = None,
+) -> tuple[str, str | None]:
+    """The status of one metric (or segment), and the reason when it needs one.
+
+    ``target`` and ``warn`` default to the metric's own; segments pass theirs.
+    """
+    target = target if target is not None else spec.target
+    warn = warn if warn is not None else spec.warn
     if error is not None:
         return "error", error
     assert value is not None
@@ -24,21 +54,22 @@ def status_of(spec: MetricSpec, value: Value | None, error: str | None) -> tuple
         return "no_data", value.reason or "no rows in the window"
     if spec.min_sample is not None and value.n is not None and value.n < spec.min_sample:
         return "no_data", f"sample of {value.n} is below min_sample {spec.min_sample}"
-    if spec.target is None and spec.warn is None:
+    if target is None and warn is None:
         return "info", None
-
-    def misses(level: Comparison) -> bool:
-        if spec.confidence == "significant" and value.interval is not None:
-            # Only a shortfall the sample cannot explain: no point of the interval meets the level.
-            return not level.possible(value.interval[0], value.interval[1], spec.unit)
-        return not level.holds(value.value, spec.unit)  # type: ignore[arg-type]
-
-    if spec.target is not None and misses(spec.target):
-        return "fail", None
-    if spec.warn is not None and misses(spec.warn):
-        reason = "the interval does not reach the warn level" if spec.confidence == "significant" else None
-        return "warn", reason
-    if spec.confidence == "significant" and value.interval is not None and spec.target is not None and not spec.target.holds(value.value, spec.unit):
+    unjudged = False
+    if target is not None:
+        missed, unjudged = _misses(target, spec, value, baseline)
+        if missed:
+            return "fail", None
+    if warn is not None:
+        missed, no_base = _misses(warn, spec, value, baseline)
+        unjudged = unjudged or no_base
+        if missed:
+            reason = "the interval does not reach the warn level" if spec.confidence == "significant" else None
+            return "warn", reason
+    if unjudged:
+        return "pass", "no baseline to compare with yet, so the change target was not checked"
+    if spec.confidence == "significant" and value.interval is not None and target is not None and target.value is not None and not target.value.holds(value.value, spec.unit):
         return "pass", "below the target, but within the noise of the sample (confidence: significant)"
     return "pass", None
 
@@ -46,13 +77,13 @@ def status_of(spec: MetricSpec, value: Value | None, error: str | None) -> tuple
 def exit_code(scorecard: Scorecard, fail_on: str = "fail") -> ExitCode:
     """0 when nothing is at or above ``fail_on``; 3 when an error is; else 1.
 
-    An error wins over a failure: the verdict is incomplete until the source is
-    fixed. With the default ``fail``, a run where every metric errored exits 3 too.
+    Segments count: a failing segment fails the run like a failing metric. An
+    error wins over a failure: the verdict is incomplete until the source is fixed.
     """
     if fail_on == "never":
         return ExitCode.OK
     threshold = _THRESHOLD[fail_on]
-    severities = [_SEVERITY[m.status] for m in scorecard.metrics]
+    severities = [_SEVERITY[status] for metric in scorecard.metrics for status in metric.verdicts()]
     if 3 in severities:
         return ExitCode.SOURCE_ERROR
     if any(threshold <= s < 3 for s in severities):

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from kpiframe.contracts import Value
-from kpiframe.engine.plan import MetricPlan, Plan, QueryGroup, part_name
+from kpiframe.engine.plan import MetricPlan, Plan, QueryGroup, Request, part_name
+
+Key = tuple[Any, ...]
 
 
 @dataclass
 class Outcome:
-    """What one metric came to: a value, or an error message."""
+    """What one metric came to: values by request kind and key, or an error message."""
 
     plan: MetricPlan
-    value: Value | None = None
+    values: dict[str, dict[Key, Value]] = field(default_factory=dict)
     error: str | None = None
+
+    @property
+    def value(self) -> Value | None:
+        return self.values.get("overall", {}).get(())
 
 
 @dataclass
@@ -38,43 +46,94 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _run(group: QueryGroup, only: list[MetricPlan] | None, state: Execution) -> dict[str, Any]:
+def quantile(values: list[float], q: float) -> float:
+    """Linear interpolation between order statistics (numpy's default, DuckDB's quantile_cont)."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def over_groups(values: list[float], stat: str) -> float:
+    """A statistic of per-group values (the second level of ``per:``)."""
+    if stat == "mean":
+        return sum(values) / len(values)
+    if stat == "median":
+        return quantile(values, 0.5)
+    if stat in ("min", "max", "sum"):
+        return {"min": min, "max": max, "sum": sum}[stat](values)
+    return quantile(values, float(stat[1:]) / 100)
+
+
+def _finalize(request: Request, parts: dict[str, Any]) -> Value:
+    return request.metric.calculator.finalize(parts, request.metric.spec.params)
+
+
+def _results(request: Request, rows: list[dict[str, Any]], columns: dict[str, str]) -> dict[Key, Value]:
+    """Values by outer key (segment, period, cell); two-level metrics take their stat over inner groups."""
+    grouping = request.group.grouping
+    outer = grouping.outer()
+    prefix = part_name(request.metric.spec.id, "")
+    mine = {name[len(prefix):]: column for name, column in columns.items() if name.startswith(prefix)}
+    if not rows and not outer and not grouping.per:
+        rows = [{}]  # an aggregate over no rows still has one row of empty totals
+
+    def parts_of(row: dict[str, Any]) -> dict[str, Any]:
+        return {name: _plain(row.get(column)) for name, column in mine.items()}
+
+    if not grouping.per:
+        return {tuple(_plain(row[k]) for k in outer): _finalize(request, parts_of(row)) for row in rows}
+    by_outer: dict[Key, list[Value]] = defaultdict(list)
+    for row in rows:
+        by_outer[tuple(_plain(row[k]) for k in outer)].append(_finalize(request, parts_of(row)))
+    if not outer and () not in by_outer:
+        by_outer[()] = []
+    stat = request.metric.spec.per_stat
+    result = {}
+    for key, inner in by_outer.items():
+        values = [v.value for v in inner if v.value is not None]
+        if not values:
+            result[key] = Value(None, n=0, reason="no groups with data in the window")
+        else:
+            result[key] = Value(over_groups(values, stat), n=len(values), details={"groups": len(values), "per": list(request.metric.spec.per), "stat": stat})
+    return result
+
+
+def _run(group: QueryGroup, only: list[Request] | None, state: Execution) -> tuple[list[dict[str, Any]], dict[str, str]]:
     state.queries += 1
-    query, columns = group.aggregate(only)
-    table = query.to_pyarrow()
-    row = table.to_pylist()[0] if table.num_rows else {}
-    return {part: _plain(row.get(column)) for part, column in columns.items()}
+    query, columns = group.query(only)
+    return query.to_pyarrow().to_pylist(), columns
 
 
-def _finalize(plan: MetricPlan, row: dict[str, Any]) -> Outcome:
-    prefix = part_name(plan.spec.id, "")
-    parts = {name[len(prefix):]: value for name, value in row.items() if name.startswith(prefix)}
-    try:
-        return Outcome(plan, value=plan.calculator.finalize(parts, plan.spec.params))
-    except Exception as exc:
-        return Outcome(plan, error=f"calculator {plan.spec.calc} failed: {type(exc).__name__}: {exc}")
-
-
-def execute(plan: Plan, redact: Any = lambda text: text) -> Execution:
+def execute(plan: Plan, redact: Callable[[str], str] = lambda text: text) -> Execution:
     """Execute every group as one query; if a fused query fails, isolate the failing metrics."""
     state = Execution()
-    for failed in plan.failed:
-        state.outcomes[failed.spec.id] = Outcome(failed, error=failed.error)
+    for metric in plan.metrics:
+        state.outcomes[metric.spec.id] = Outcome(metric, error=metric.error)
     for group in plan.groups:
         try:
-            row = _run(group, None, state)
+            rows, columns = _run(group, None, state)
+            batches = [(group.requests, rows, columns)]
         except Exception:
             # One bad metric (a cast that fails on this data, say) must not take the
-            # others down: run each metric alone so only the culprit gets `error`.
-            for metric in group.metrics:
+            # others down: run each request alone so only the culprit gets `error`.
+            batches = []
+            for request in group.requests:
                 try:
-                    state.outcomes[metric.spec.id] = _finalize(metric, _run(group, [metric], state))
+                    batches.append(([request], *_run(group, [request], state)))
                 except Exception as exc:
                     message = f"query on source {group.source_id!r} failed: {type(exc).__name__}: {_first_line(exc)}"
-                    state.outcomes[metric.spec.id] = Outcome(metric, error=redact(message))
-            continue
-        for metric in group.metrics:
-            state.outcomes[metric.spec.id] = _finalize(metric, row)
+                    state.outcomes[request.metric.spec.id].error = redact(message)
+        for requests, rows, columns in batches:
+            for request in requests:
+                outcome = state.outcomes[request.metric.spec.id]
+                if outcome.error:
+                    continue
+                try:
+                    outcome.values[request.kind] = _results(request, rows, columns)
+                except Exception as exc:
+                    outcome.error = redact(f"calculator {request.metric.spec.calc} failed: {type(exc).__name__}: {exc}")
     _derive(plan, state)
     return state
 
@@ -85,22 +144,23 @@ def _derive(plan: Plan, state: Execution) -> None:
         progressed = False
         for metric in list(pending):
             needs = metric.calculator.inputs(metric.spec.params)  # type: ignore[attr-defined]
-            if not needs <= set(state.outcomes):
+            if not all(dep in state.outcomes and (state.outcomes[dep].value or state.outcomes[dep].error) for dep in needs):
                 continue
             pending.remove(metric)
             progressed = True
+            outcome = state.outcomes[metric.spec.id]
             broken = sorted(dep for dep in needs if state.outcomes[dep].error)
             if broken:
-                state.outcomes[metric.spec.id] = Outcome(metric, error=f"depends on metrics that failed: {', '.join(broken)}")
+                outcome.error = f"depends on metrics that failed: {', '.join(broken)}"
                 continue
             inputs = {dep: state.outcomes[dep].value for dep in needs}
             try:
-                state.outcomes[metric.spec.id] = Outcome(metric, value=metric.calculator.derive(inputs, metric.spec.params))  # type: ignore[attr-defined]
+                outcome.values["overall"] = {(): metric.calculator.derive(inputs, metric.spec.params)}  # type: ignore[attr-defined]
             except Exception as exc:
-                state.outcomes[metric.spec.id] = Outcome(metric, error=f"{type(exc).__name__}: {exc}")
+                outcome.error = f"{type(exc).__name__}: {exc}"
         if not progressed:  # inputs that were never planned (their source had a config problem)
             for metric in pending:
-                state.outcomes[metric.spec.id] = Outcome(metric, error="depends on metrics that could not be computed")
+                state.outcomes[metric.spec.id].error = "depends on metrics that could not be computed"
             return
 
 

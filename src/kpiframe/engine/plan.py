@@ -1,8 +1,14 @@
-"""Fusion: every metric on one source and window becomes part of one aggregate query.
+"""Fusion: plan one aggregate query per source × window × time column × grouping.
+
+Each metric makes *requests*: its overall value, its segments (``by:``), its
+series (``grain:``), its weekday × hour matrix (``heatmap:``) and the same on a
+comparison window (``compare:``). A request lands in the query group with the
+same source, window, time column and grouping, so twenty metrics with the same
+segments still cost one query for their segments and one for their totals.
 
 A metric's own ``where`` is not applied to the table (that would need a second
 scan); calculators pass it to each reduction, which SQL engines compile to
-``agg(x) FILTER (WHERE ...)`` or ``agg(CASE WHEN ...)``.
+``agg(x) FILTER (WHERE ...)``.
 """
 
 from __future__ import annotations
@@ -14,10 +20,33 @@ from typing import Any
 
 from kpiframe.config.model import Config, MetricSpec
 from kpiframe.contracts import Calculator, DerivedCalculator, Period
-from kpiframe.engine.sources import OpenedSource, apply_window, local_naive
-from kpiframe.engine.windows import Window, resolve
+from kpiframe.engine.sources import OpenedSource, apply_window, local_naive, time_column
+from kpiframe.engine.windows import Window, comparison_window, resolve
 from kpiframe.errors import ConfigProblem, ExpressionError
 from kpiframe.expr import parse, suggest, to_ibis
+
+GRAIN_UNITS = {"day": "D", "week": "W", "month": "M"}
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How a query's rows are grouped: segment keys, two-level keys, a time grain, or weekday × hour."""
+
+    keys: tuple[str, ...] = ()
+    per: tuple[str, ...] = ()
+    grain: str | None = None
+    heatmap: bool = False
+
+    def outer(self) -> list[str]:
+        """Column names of the keys a result is reported by (segments, periods, cells)."""
+        if self.grain:
+            return ["period"]
+        if self.heatmap:
+            return ["weekday", "hour"]
+        return [f"k{i}" for i in range(len(self.keys))]
+
+    def inner(self) -> list[str]:
+        return [f"q{i}" for i in range(len(self.per))]
 
 
 @dataclass
@@ -25,35 +54,47 @@ class MetricPlan:
     spec: MetricSpec
     calculator: Calculator
     window: Window
-    parts: dict[str, Any] = field(default_factory=dict)  # prefixed part name → aggregate expr
+    previous_window: Window | None = None
     error: str | None = None
+    requests: list[Request] = field(default_factory=list)
+
+
+@dataclass
+class Request:
+    """One thing a metric needs from one query group."""
+
+    metric: MetricPlan
+    kind: str  # overall | segments | series | heatmap | previous | previous_segments
+    group: QueryGroup
+    parts: dict[str, Any]  # prefixed part name → aggregate expression
 
 
 @dataclass
 class QueryGroup:
-    """Metrics that share a source and a window: one query."""
-
     source_id: str
     window: Window
     table: Any
-    metrics: list[MetricPlan] = field(default_factory=list)
+    grouping: Grouping
+    keys: dict[str, Any]  # key column name → expression
+    requests: list[Request] = field(default_factory=list)
 
-    def aggregate(self, only: list[MetricPlan] | None = None) -> tuple[Any, dict[str, str]]:
+    def query(self, only: list[Request] | None = None) -> tuple[Any, dict[str, str]]:
         """The fused query, and for each part the column that holds its value.
 
-        Identical aggregates (the ``COUNT(*)`` or ``COUNT(wait)`` of several metrics)
-        are computed once: Ibis expressions compare structurally, so equal ones
-        share a column.
+        Identical aggregates (the ``COUNT(*)`` of several metrics) are computed
+        once: Ibis expressions compare structurally, so equal ones share a column.
         """
         unique: dict[Any, str] = {}
         columns: dict[str, str] = {}
-        for plan in only or self.metrics:
-            for name, expr in plan.parts.items():
+        for request in only or self.requests:
+            for name, expr in request.parts.items():
                 op = expr.op()
                 if op not in unique:
                     unique[op] = f"p{len(unique)}"
                 columns[name] = unique[op]
         exprs = {column: op.to_expr().name(column) for op, column in unique.items()}
+        if self.keys:
+            return self.table.group_by(**self.keys).aggregate(**exprs), columns
         return self.table.aggregate(**exprs), columns
 
 
@@ -62,6 +103,7 @@ class Plan:
     groups: list[QueryGroup]
     failed: list[MetricPlan]  # could not be planned (their source failed)
     derived: list[MetricPlan]
+    metrics: list[MetricPlan]
     problems: list[ConfigProblem]
 
 
@@ -69,72 +111,133 @@ def part_name(metric_id: str, part: str) -> str:
     return f"{metric_id}__{part}"
 
 
+class _Planner:
+    def __init__(self, config: Config, sources: dict[str, OpenedSource], as_of: datetime):
+        self.config = config
+        self.sources = sources
+        self.as_of = as_of
+        self.groups: dict[tuple[Any, ...], QueryGroup] = {}
+        self.problems: list[ConfigProblem] = []
+
+    def problem(self, path: tuple[Any, ...], message: str, hint: str | None = None) -> None:
+        self.problems.append(self.config.document.problem(path, message, hint))
+
+    def group(self, source: OpenedSource, window: Window, windowed: bool, time_role: str | None, grouping: Grouping) -> QueryGroup:
+        key = (source.spec.id, window.key() if windowed else None, time_role, grouping)
+        group = self.groups.get(key)
+        if group is not None:
+            return group
+        table = apply_window(source.table, source.spec, window, time_role) if windowed else source.table
+        keys: dict[str, Any] = {}
+        for name, text in zip(grouping.outer() if not (grouping.grain or grouping.heatmap) else [], grouping.keys):
+            keys[name] = to_ibis(parse(text), table)
+        clock = grouping.grain or grouping.heatmap
+        if clock:
+            column = time_column(table, time_role or source.spec.time or "")
+            if grouping.grain:
+                keys["period"] = column.truncate(GRAIN_UNITS[grouping.grain]).date()
+            else:
+                keys["weekday"] = column.day_of_week.index()
+                keys["hour"] = column.hour()
+        for name, text in zip(grouping.inner(), grouping.per):
+            keys[name] = to_ibis(parse(text), table)
+        group = self.groups[key] = QueryGroup(source.spec.id, window, table, grouping, keys)
+        return group
+
+    def request(self, plan: MetricPlan, kind: str, group: QueryGroup, window: Window) -> None:
+        spec, calculator = plan.spec, plan.calculator
+        where = to_ibis(parse(spec.where), group.table) if spec.where else None
+        if "window" in inspect.signature(calculator.parts).parameters:
+            zone = self.sources[spec.source or ""].spec.timezone
+            as_of = self.as_of if kind in ("overall", "segments", "series", "heatmap") else (window.end or self.as_of)
+            period = Period(local_naive(window.start, zone), local_naive(window.end, zone), local_naive(as_of, zone), zone)  # type: ignore[arg-type]
+            raw = calculator.parts(group.table, spec.params, where, window=period)  # type: ignore[call-arg]
+        else:
+            raw = calculator.parts(group.table, spec.params, where)
+        parts = {part_name(spec.id, name): expr for name, expr in raw.items()}
+        req = Request(plan, kind, group, parts)
+        group.requests.append(req)
+        plan.requests.append(req)
+
+    def metric(self, plan: MetricPlan) -> None:
+        spec, calculator = plan.spec, plan.calculator
+        source = self.sources[spec.source or ""]
+        missing = _missing_roles(self.config, spec, calculator, source)
+        if missing:
+            self.problems.append(missing)
+            return
+        time_role = calculator.time_role_for(spec.params) if calculator.windowing == "rows" else None
+        window = plan.window
+        windowed = calculator.windowing == "rows" and bool(window.start or window.end)
+        if (windowed or spec.grain or spec.heatmap) and not (time_role or source.spec.time):
+            self.problem(
+                ("sources", spec.source),
+                f"metric {spec.id!r} needs a time column (for its window, grain or heatmap) but source {spec.source!r} has none",
+                "add `time: <timestamp column>` to the source, or give the metric `window: all`",
+            )
+            return
+        per = spec.per
+        try:
+            self.request(plan, "overall", self.group(source, window, windowed, time_role, Grouping(per=per)), window)
+            if spec.by:
+                self.request(plan, "segments", self.group(source, window, windowed, time_role, Grouping(keys=spec.by, per=per)), window)
+            if spec.grain:
+                self.request(plan, "series", self.group(source, window, windowed, time_role, Grouping(grain=spec.grain, per=per)), window)
+            if spec.heatmap:
+                self.request(plan, "heatmap", self.group(source, window, windowed, time_role, Grouping(heatmap=True)), window)
+            if spec.compare:
+                previous = comparison_window(spec.window or self.config.window, window, self.as_of, self.config.timezone, spec.compare)
+                if previous is None:
+                    self.problem(("metrics", spec.id, "compare"), "`compare` needs a bounded window, not `all`")
+                    return
+                plan.previous_window = previous
+                prev_windowed = calculator.windowing == "rows"
+                self.request(plan, "previous", self.group(source, previous, prev_windowed, time_role, Grouping(per=per)), previous)
+                if spec.by:
+                    self.request(plan, "previous_segments", self.group(source, previous, prev_windowed, time_role, Grouping(keys=spec.by, per=per)), previous)
+        except ExpressionError as exc:
+            self.problem(_location(spec, exc), exc.message, exc.hint)
+
+
+def _location(spec: MetricSpec, exc: ExpressionError) -> tuple[Any, ...]:
+    """The config key an expression error most likely comes from."""
+    quoted = exc.message.split("'")
+    name = quoted[1] if len(quoted) > 1 else None
+    for key, texts in (("where", [spec.where or ""]), ("by", list(spec.by)), ("per", list(spec.per))):
+        if name and any(name in text for text in texts):
+            return ("metrics", spec.id, key)
+    return ("metrics", spec.id, "params")
+
+
 def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime) -> Plan:
-    groups: dict[tuple[str, Any], QueryGroup] = {}
+    planner = _Planner(config, sources, as_of)
     failed: list[MetricPlan] = []
     derived: list[MetricPlan] = []
-    problems: list[ConfigProblem] = []
-
+    metrics: list[MetricPlan] = []
     for spec in config.metrics.values():
         calculator = config.registry.calculator(spec.calc)
-        window = resolve(spec.window or config.window, as_of, config.timezone)
-        plan = MetricPlan(spec, calculator, window)
+        plan = MetricPlan(spec, calculator, resolve(spec.window or config.window, as_of, config.timezone))
+        metrics.append(plan)
         if isinstance(calculator, DerivedCalculator):
             derived.append(plan)
             continue
-        assert spec.source is not None
-        source = sources.get(spec.source)
+        source = sources.get(spec.source or "")
         if source is None:  # the source had a config problem, already reported
             continue
         if source.error is not None:
             plan.error = f"source {spec.source!r} could not be read: {source.error}"
             failed.append(plan)
             continue
-        missing = _missing_roles(config, spec, calculator, source)
-        if missing:
-            problems.append(missing)
-            continue
-        time_column = calculator.time_role_for(spec.params) if calculator.windowing == "rows" else None
-        windowed = calculator.windowing == "rows" and bool(window.start or window.end)
-        if windowed and not (time_column or source.spec.time):
-            problems.append(
-                config.document.problem(
-                    ("sources", spec.source),
-                    f"metric {spec.id!r} asks for the window {window.label!r} but source {spec.source!r} has no `time:` column",
-                    "add `time: <timestamp column>` to the source, or give the metric `window: all`",
-                )
-            )
-            continue
-        key = (spec.source, window.key() if windowed else None, time_column)
-        group = groups.get(key)
-        if group is None:
-            table = apply_window(source.table, source.spec, window, time_column) if windowed else source.table
-            group = groups[key] = QueryGroup(spec.source, window, table)
         try:
-            where = to_ibis(parse(spec.where), group.table) if spec.where else None
-            if _takes_window(calculator):
-                zone = source.spec.timezone
-                period = Period(local_naive(window.start, zone), local_naive(window.end, zone), local_naive(as_of, zone), zone)  # type: ignore[arg-type]
-                raw_parts = calculator.parts(group.table, spec.params, where, window=period)  # type: ignore[call-arg]
-            else:
-                raw_parts = calculator.parts(group.table, spec.params, where)
-        except ExpressionError as exc:
-            location = ("metrics", spec.id, "where") if spec.where and exc.message.startswith("unknown column") and _names_in(spec.where, exc) else ("metrics", spec.id, "params")
-            problems.append(config.document.problem(location, exc.message, exc.hint))
-            continue
-        except Exception as exc:
+            planner.metric(plan)
+        except Exception as exc:  # a calculator bug: only this metric fails
             plan.error = f"calculator {spec.calc} could not be planned: {type(exc).__name__}: {exc}"
+            for request in plan.requests:
+                request.group.requests.remove(request)
+            plan.requests.clear()
             failed.append(plan)
-            continue
-        plan.parts = {part_name(spec.id, name): expr for name, expr in raw_parts.items()}
-        group.metrics.append(plan)
-
-    return Plan([g for g in groups.values() if g.metrics], failed, derived, problems)
-
-
-def _takes_window(calculator: Calculator) -> bool:
-    """Whether ``parts`` accepts the ``window`` argument (hooks gain arguments, never lose them)."""
-    return "window" in inspect.signature(calculator.parts).parameters
+    groups = [g for g in planner.groups.values() if g.requests]
+    return Plan(groups, failed, derived, metrics, planner.problems)
 
 
 def _missing_roles(config: Config, spec: MetricSpec, calculator: Calculator, source: OpenedSource) -> ConfigProblem | None:
@@ -155,9 +258,3 @@ def _missing_roles(config: Config, spec: MetricSpec, calculator: Calculator, sou
     close = suggest(role, columns)
     hint = f"{close} Map it with `columns: {{{role}: <column>}}` on the source" if close else f"map it with `columns: {{{role}: <column or expression>}}` on the source, or use a `preset:`"
     return config.document.problem(("metrics", spec.id, "calc"), message, hint)
-
-
-def _names_in(where: str, exc: ExpressionError) -> bool:
-    """Whether the unknown column of ``exc`` appears in the metric's ``where`` text."""
-    quoted = exc.message.split("'")
-    return len(quoted) > 1 and quoted[1] in where

@@ -75,3 +75,30 @@ def _human(delta: timedelta) -> str:
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def _year_earlier(moment: datetime) -> datetime:
+    try:
+        return moment.replace(year=moment.year - 1)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year - 1, day=28)
+
+
+def comparison_window(spec: WindowSpec, window: Window, as_of: datetime, zone: str, compare: str) -> Window | None:
+    """The window a metric is compared with (``compare:``), or ``None`` for an unbounded window.
+
+    ``previous_period``: a previous calendar period for calendar windows (the whole
+    previous month before a month, even if it is shorter), else the window shifted
+    back by its own length. ``same_period_last_year``: the same dates a year earlier.
+    """
+    if window.start is None or window.end is None:
+        return None
+    if compare == "same_period_last_year":
+        start, end = _year_earlier(window.start), _year_earlier(window.end)
+        return Window(start, end, f"{window.label}, a year earlier")
+    if spec.kind == "calendar" and spec.calendar and spec.calendar.startswith("previous_"):
+        # The period before a whole calendar period: resolve it at the previous period's start.
+        earlier = resolve(spec, window.start, zone)
+        return Window(earlier.start, earlier.end, f"the period before: {earlier.label}")
+    length = window.end - window.start
+    return Window(window.start - length, window.start, f"the {_human(length)} before")

@@ -1,0 +1,141 @@
+"""Outcomes → the scorecard's metric results: verdicts per metric and segment, deltas, series, matrix."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from kpiframe.config.model import MetricSpec
+from kpiframe.contracts import Value
+from kpiframe.engine.evaluate import _SEVERITY, status_of
+from kpiframe.engine.execute import Outcome
+from kpiframe.engine.windows import Window
+from kpiframe.scorecard import MetricResult, SegmentResult, SeriesPoint, WindowInfo
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def window_info(window: Window | None) -> WindowInfo | None:
+    return WindowInfo(iso(window.start), iso(window.end), window.label) if window else None
+
+
+def _key_text(value: Any) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _delta(value: float | None, baseline: float | None) -> tuple[float | None, float | None]:
+    if value is None or baseline is None:
+        return None, None
+    return value - baseline, (100.0 * (value - baseline) / abs(baseline) if baseline else None)
+
+
+def _segments(spec: MetricSpec, outcome: Outcome, redact: Any) -> tuple[tuple[SegmentResult, ...], int]:
+    current = outcome.values.get("segments", {})
+    previous = outcome.values.get("previous_segments", {})
+    results = []
+    for key, value in current.items():
+        pairs = tuple(sorted((name, _key_text(v)) for name, v in zip(spec.by, key)))
+        target = _match(spec, pairs)
+        base = previous.get(key)
+        baseline = base.value if base else None
+        status, reason = status_of(spec, value, None, baseline=baseline, target=target)
+        delta, delta_pct = _delta(value.value, baseline)
+        results.append(
+            SegmentResult(
+                key={name: v for name, v in zip(spec.by, key)},
+                label=", ".join(f"{name}={_key_text(v) or '(blank)'}" for name, v in zip(spec.by, key)),
+                status=status,
+                value=value.value,
+                n=value.n,
+                interval=tuple(value.interval) if value.interval else None,
+                target=(target or spec.target).text if (target or spec.target) else None,
+                warn=spec.warn.text if spec.warn else None,
+                reason=redact(reason) if reason else None,
+                baseline=baseline,
+                delta=delta,
+                delta_pct=delta_pct,
+            )
+        )
+    # Worst first: status, then the value from worst to best for the metric's direction.
+    sign = -1 if spec.direction == "lower" else 1
+    results.sort(key=lambda s: (-_SEVERITY[s.status], s.value is None, sign * (s.value or 0), s.label))
+    keep = spec.top or spec.worst
+    if keep and len(results) > keep:
+        if spec.top:
+            chosen = sorted(results, key=lambda s: -(s.n or 0))[:keep]
+            results = [s for s in results if s in chosen]
+        else:
+            results = results[:keep]
+        return tuple(results), len(current) - keep
+    return tuple(results), 0
+
+
+def _match(spec: MetricSpec, pairs: tuple[tuple[str, str], ...]) -> Any:
+    """The per-segment target whose key=value pairs this segment has (case-insensitive)."""
+    lowered = {(k, v.lower()) for k, v in pairs}
+    for key, (target, _warn) in spec.segment_levels.items():
+        if all((k, v.lower()) in lowered for k, v in key):
+            return target
+    return None
+
+
+def _series(outcome: Outcome) -> tuple[SeriesPoint, ...] | None:
+    if "series" not in outcome.values:
+        return None
+    points = sorted(outcome.values["series"].items(), key=lambda item: item[0])
+    return tuple(SeriesPoint(_key_text(key[0]), value.value, value.n) for key, value in points)
+
+
+def _matrix(outcome: Outcome) -> dict[str, Any] | None:
+    cells = outcome.values.get("heatmap")
+    if cells is None:
+        return None
+    values: list[list[float | None]] = [[None] * 24 for _ in WEEKDAYS]
+    counts: list[list[int | None]] = [[None] * 24 for _ in WEEKDAYS]
+    for (weekday, hour), value in cells.items():
+        if weekday is None or hour is None:
+            continue
+        values[int(weekday)][int(hour)] = value.value
+        counts[int(weekday)][int(hour)] = value.n
+    return {"rows": list(WEEKDAYS), "columns": list(range(24)), "values": values, "n": counts}
+
+
+def build(spec: MetricSpec, outcome: Outcome, redact: Any) -> MetricResult:
+    value: Value | None = outcome.value
+    previous = outcome.values.get("previous", {}).get(())
+    baseline = previous.value if previous else None
+    status, reason = status_of(spec, value, outcome.error, baseline=baseline)
+    segments, hidden = _segments(spec, outcome, redact) if not outcome.error else ((), 0)
+    delta, delta_pct = _delta(value.value if value else None, baseline)
+    return MetricResult(
+        id=spec.id,
+        title=spec.title,
+        calc=spec.calc,
+        source=spec.source,
+        unit=spec.unit,
+        direction=spec.direction,
+        status=status,
+        value=value.value if value else None,
+        n=value.n if value else None,
+        interval=tuple(value.interval) if value and value.interval else None,
+        target=spec.target.text if spec.target else None,
+        warn=spec.warn.text if spec.warn else None,
+        reason=redact(reason) if reason else None,
+        window=window_info(outcome.plan.window),
+        details=dict(value.details) if value else {},
+        description=spec.description,
+        segments=segments,
+        hidden_segments=hidden,
+        series=_series(outcome),
+        baseline=baseline,
+        baseline_window=window_info(outcome.plan.previous_window),
+        delta=delta,
+        delta_pct=delta_pct,
+        matrix=_matrix(outcome),
+    )
