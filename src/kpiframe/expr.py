@@ -11,7 +11,7 @@ Grammar (lowest precedence first)::
                    | ["not"] "in" "[" literal ("," literal)* "]"
                    | "between" sum "and" sum ]
     sum     := product (("+"|"-") product)*
-    product := unary (("*"|"/") unary)*
+    product := unary (("*"|"/"|"%") unary)*
     unary   := "-" unary | atom
     atom    := number | 'string' | "string" | true | false | null
              | name | `any name` | function "(" expr ("," expr)* ")" | "(" expr ")"
@@ -52,7 +52,7 @@ _TOKEN = re.compile(
       | (?P<string>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*")
       | (?P<quoted>`[^`]+`)
       | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
-      | (?P<op><=|>=|==|!=|<>|[-+*/()<>=,\[\]])
+      | (?P<op><=|>=|==|!=|<>|[-+*/%()<>=,\[\]])
     )""",
     re.VERBOSE,
 )
@@ -202,7 +202,7 @@ class _Parser:
 
     def product(self) -> Node:
         node = self.unary()
-        while self.tok.kind == "op" and self.tok.text in {"*", "/"}:
+        while self.tok.kind == "op" and self.tok.text in {"*", "/", "%"}:
             op = self.take().text
             node = Node("binary", op, (node, self.unary()))
         return node
@@ -359,7 +359,8 @@ def to_ibis(node: Node, table: Any) -> Any:
             if not isinstance(left, ibis.Expr) and not isinstance(right, ibis.Expr):
                 return _apply_python(n.value, left, right)
             left, right = _as_expr(left), right
-            return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right, "/": lambda: left / right}[n.value]()
+            ops = {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right, "/": lambda: left / right, "%": lambda: left % right}
+            return ops[n.value]()
         if kind == "compare":
             left, right = go(n.args[0]), go(n.args[1])
             left = compare_operand(left, right)
@@ -435,9 +436,9 @@ def _as_bool(value: Any) -> Any:
 def _apply_python(op: str, left: Any, right: Any) -> Any:
     if left is None or right is None:
         return None
-    if op == "/" and right == 0:
+    if op in ("/", "%") and right == 0:
         return None  # x / 0 has no value; the metric reports no data, as SQL's NULLIF idiom would
-    return {"+": left + right, "-": left - right, "*": left * right}.get(op) if op != "/" else left / right
+    return {"+": left + right, "-": left - right, "*": left * right, "%": left % right if op == "%" else None}.get(op) if op != "/" else left / right
 
 
 def evaluate(node: Node, values: Mapping[str, float | None]) -> Any:

@@ -56,3 +56,33 @@ def status_text(status: str, color: bool = False) -> str:
     if not color:
         return label
     return f"\x1b[{_ANSI.get(status, '0')}m{label}\x1b[0m"
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None]) -> str:
+    """A one-line chart of a series; gaps (no data) are spaces."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return ""
+    low, high = min(present), max(present)
+    span = high - low
+    return "".join(" " if v is None else _BARS[0 if span == 0 else min(7, int((v - low) / span * 7 + 0.5))] for v in values)
+
+
+def delta_text(delta: float | None, delta_pct: float | None, unit: str, direction: str, color: bool = False) -> str:
+    """▲ or ▼ with the change; green when it moved the better way, red when the worse."""
+    if delta is None:
+        return ""
+    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
+    if unit == "%":
+        text = f"{arrow}{abs(delta):.1f} pts"
+    elif delta_pct is not None:
+        text = f"{arrow}{abs(delta_pct):.1f}%"
+    else:
+        text = f"{arrow}{number(abs(delta))}"
+    if not color or delta == 0 or direction == "neutral":
+        return text
+    better = (delta > 0) == (direction == "higher")
+    return f"\x1b[{'32' if better else '31'}m{text}\x1b[0m"

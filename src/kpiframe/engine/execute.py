@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpiframe.contracts import Value
-from kpiframe.engine.plan import MetricPlan, Plan, QueryGroup, Request, part_name
+from kpiframe.engine.plan import ROWS, MetricPlan, Plan, QueryGroup, Request, part_name
 
 Key = tuple[Any, ...]
 
@@ -80,12 +80,18 @@ def _results(request: Request, rows: list[dict[str, Any]], columns: dict[str, st
         rows = [{}]  # an aggregate over no rows still has one row of empty totals
 
     def parts_of(row: dict[str, Any]) -> dict[str, Any]:
-        return {name: _plain(row.get(column)) for name, column in mine.items()}
+        return {name: _plain(row.get(column)) for name, column in mine.items() if name != ROWS}
+
+    if ROWS in mine:
+        rows = [row for row in rows if row.get(mine[ROWS])]
 
     if not grouping.per:
         return {tuple(_plain(row[k]) for k in outer): _finalize(request, parts_of(row)) for row in rows}
     by_outer: dict[Key, list[Value]] = defaultdict(list)
+    inner = grouping.inner()
     for row in rows:
+        if any(row.get(k) is None for k in inner):
+            continue  # a ticket with no agent is not an agent: null `per` keys form no group
         by_outer[tuple(_plain(row[k]) for k in outer)].append(_finalize(request, parts_of(row)))
     if not outer and () not in by_outer:
         by_outer[()] = []

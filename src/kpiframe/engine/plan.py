@@ -26,6 +26,7 @@ from kpiframe.errors import ConfigProblem, ExpressionError
 from kpiframe.expr import parse, suggest, to_ibis
 
 GRAIN_UNITS = {"day": "D", "week": "W", "month": "M"}
+ROWS = "_rows_in_scope"
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,10 @@ class _Planner:
         else:
             raw = calculator.parts(group.table, spec.params, where)
         parts = {part_name(spec.id, name): expr for name, expr in raw.items()}
+        if group.keys:
+            # Rows the metric's own `where` keeps in each group: groups it empties are dropped,
+            # so `by: [channel]` with `where: "channel == 'email'"` has one segment, not five.
+            parts[part_name(spec.id, ROWS)] = group.table.count(where=where)
         req = Request(plan, kind, group, parts)
         group.requests.append(req)
         plan.requests.append(req)

@@ -1,4 +1,4 @@
-"""The terminal table: one row per metric, status in words (and colour on a terminal)."""
+"""The terminal table: one row per metric (and per segment), status in words and colour."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ from typing import Any
 from tabulate import tabulate
 
 from kpiframe.contracts import Reporter
-from kpiframe.formatting import STATUS_LABELS, interval_text, number, status_text, value_text
+from kpiframe.formatting import STATUS_LABELS, delta_text, interval_text, number, sparkline, status_text, value_text
 from kpiframe.plugins import hookimpl
-from kpiframe.scorecard import Scorecard
+from kpiframe.scorecard import MetricResult, Scorecard
+
+
+def _target(target: str | None, warn: str | None) -> str:
+    text = target or ""
+    if warn:
+        text += f" (warn {warn})" if text else f"warn {warn}"
+    return text
 
 
 class TableReporter(Reporter):
@@ -18,29 +25,53 @@ class TableReporter(Reporter):
     extension = "txt"
     description = "A terminal table (tabulate); coloured status when the terminal supports it."
 
-    def render(self, scorecard: Scorecard, options: Mapping[str, Any]) -> str:
-        color = bool(options.get("color"))
-        rows = []
-        for m in scorecard.metrics:
-            target = m.target or ""
-            if m.warn:
-                target += f" (warn {m.warn})" if target else f"warn {m.warn}"
+    def rows(self, m: MetricResult, color: bool) -> list[list[str]]:
+        trend = sparkline([p.value for p in m.series]) if m.series else ""
+        rows = [
+            [
+                status_text(m.status, color),
+                m.title,
+                value_text(m.value, m.unit),
+                delta_text(m.delta, m.delta_pct, m.unit, m.direction, color),
+                _target(m.target, m.warn),
+                number(m.n) if m.n is not None else "",
+                interval_text(m.interval, m.unit),
+                trend,
+            ]
+        ]
+        for s in m.segments:
             rows.append(
                 [
-                    status_text(m.status, color),
-                    m.title,
-                    value_text(m.value, m.unit),
-                    target,
-                    number(m.n) if m.n is not None else "",
-                    interval_text(m.interval, m.unit),
+                    status_text(s.status, color),
+                    f"  {s.label}",
+                    value_text(s.value, m.unit),
+                    delta_text(s.delta, s.delta_pct, m.unit, m.direction, color),
+                    s.target if s.target != m.target else "",
+                    number(s.n) if s.n is not None else "",
+                    interval_text(s.interval, m.unit),
+                    "",
                 ]
             )
+        if m.hidden_segments:
+            rows.append(["", f"  … {m.hidden_segments} more segments not shown", "", "", "", "", "", ""])
+        return rows
+
+    def render(self, scorecard: Scorecard, options: Mapping[str, Any]) -> str:
+        color = bool(options.get("color"))
+        rows = [row for m in scorecard.metrics for row in self.rows(m, color)]
+        has = {
+            "delta": any(m.baseline is not None for m in scorecard.metrics),
+            "trend": any(m.series for m in scorecard.metrics),
+        }
+        headers = ["Status", "Metric", "Value", "Δ", "Target", "n", "95% CI", "Trend"]
+        keep = [i for i, h in enumerate(headers) if (h != "Δ" or has["delta"]) and (h != "Trend" or has["trend"])]
+        align = ("left", "left", "right", "right", "left", "right", "right", "left")
         table = tabulate(
-            rows,
-            headers=["Status", "Metric", "Value", "Target", "n", "95% CI"],
+            [[row[i] for i in keep] for row in rows],
+            headers=[headers[i] for i in keep],
             tablefmt="simple",
             disable_numparse=True,
-            colalign=("left", "left", "right", "left", "right", "right"),
+            colalign=tuple(align[i] for i in keep),
         )
         run = scorecard.run
         lines = [
@@ -56,7 +87,11 @@ class TableReporter(Reporter):
         if notes:
             lines.append("")
         summary = scorecard.summary
-        lines.append("  ".join(f"{count} {STATUS_LABELS[status].lower()}" for status, count in summary.items() if count))
+        line = "  ".join(f"{count} {STATUS_LABELS[status].lower()}" for status, count in summary.items() if count)
+        segments = {k: v for k, v in scorecard.segment_summary.items() if v}
+        if segments:
+            line += "  (segments: " + ", ".join(f"{count} {STATUS_LABELS[status].lower()}" for status, count in segments.items()) + ")"
+        lines.append(line)
         return "\n".join(lines) + "\n"
 
 
