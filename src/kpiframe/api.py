@@ -54,15 +54,21 @@ def run(
     *,
     as_of: datetime | None = None,
     environ: Mapping[str, str] | None = None,
+    baseline: dict[str, Any] | None = None,
+    history: str | os.PathLike[str] | None = None,
 ) -> Scorecard:
     """Compute every metric of ``config`` and evaluate its targets.
 
     :param config: a loaded :class:`Config` or a path to a YAML file.
     :param as_of: the instant windows end at (aware; default: the config's
         ``as_of``, else now in UTC).
+    :param baseline: an earlier scorecard (its JSON form) that change targets compare with.
+    :param history: a history store (DuckDB or SQLite file, or PostgreSQL URL):
+        change targets compare with its runs, and this run is appended to it.
     :raises ConfigError: the config is wrong, including unknown columns found
         once the sources were opened. Source and calculator failures do not
         raise: those metrics get status ``error``.
+    :raises HistoryError: the history store cannot be used.
     """
     from kpiframe import __version__
     from kpiframe.config.interpolate import redact
@@ -72,6 +78,8 @@ def run(
     from kpiframe.engine.sources import open_sources
     from kpiframe.engine.results import window_info
     from kpiframe.engine.windows import resolve
+    from kpiframe.baselines import Baselines
+    from kpiframe.history import git_commit, open_history
 
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
@@ -91,8 +99,14 @@ def run(
         raise ConfigError(problems)
     outcome = execute(plan, redact=lambda text: redact(text, secrets))
 
+    store = open_history(history) if history is not None else None
+    baselines = None
+    if baseline is not None:
+        baselines = Baselines.from_scorecard(baseline, "given with --baseline")
+    elif store is not None:
+        baselines = Baselines.from_history(store, config.title)
     clean = lambda text: redact(text, secrets)  # noqa: E731
-    results = [build_result(spec, outcome.outcomes[metric_id], clean) for metric_id, spec in config.metrics.items()]
+    results = [build_result(spec, outcome.outcomes[metric_id], clean, baselines) for metric_id, spec in config.metrics.items()]
 
     scorecard = Scorecard(
         title=config.title,
@@ -110,4 +124,6 @@ def run(
         metrics=tuple(results),
     )
     config.registry.plugin_manager.hook.kpiframe_scorecard_ready(scorecard=scorecard, config=config)
+    if store is not None:
+        store.append(scorecard.to_dict(), git_commit(config.base_dir))
     return scorecard

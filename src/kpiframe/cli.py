@@ -35,7 +35,9 @@ _state: dict[str, Any] = {"debug": False}
 def _fail(error: BaseException) -> NoReturn:
     if _state["debug"]:
         raise error
-    code = ExitCode.USAGE_ERROR if isinstance(error, (ConfigError, PluginError)) else ExitCode.SOURCE_ERROR
+    from kpiframe.history import HistoryError
+
+    code = ExitCode.USAGE_ERROR if isinstance(error, (ConfigError, PluginError, HistoryError)) else ExitCode.SOURCE_ERROR
     if isinstance(error, ConfigError):
         count = len(error.problems)
         typer.echo(str(error), err=True)
@@ -83,13 +85,38 @@ def main_options(
     _state["debug"] = debug
 
 
+FORMAT_ALIASES = {"md": "markdown", "xml": "junit", "txt": "table"}
+
+
+def _outputs(specs: list[str], default_format: str) -> list[tuple[str, Path]]:
+    """``--output junit=report.xml`` or ``--output card.json`` (in --format) → (format, path)."""
+    outputs = []
+    for spec in specs:
+        name, eq, path = spec.partition("=")
+        if eq and name and "/" not in name and "." not in name:
+            outputs.append((FORMAT_ALIASES.get(name, name), Path(path)))
+        else:
+            outputs.append((default_format, Path(spec)))
+    return outputs
+
+
+def _write(path: Path, report: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(report, bytes):
+        path.write_bytes(report)
+    else:
+        path.write_text(report, encoding="utf-8")
+
+
 @app.command()
 def run(
     config: Annotated[Path, typer.Argument(help="The YAML config.")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="Windows end here (ISO date or timestamp; default: the config's as_of, else now, UTC).")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="Report format: table, json, or any installed reporter.")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (the table still goes to the terminal).")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="Report format: table, json, markdown, junit, csv, or any installed reporter.")] = "table",
+    output: Annotated[list[str] | None, typer.Option("--output", "-o", help="Write a report to a file: PATH (in --format) or FORMAT=PATH; repeat for several. The table still goes to the terminal.")] = None,
     fail_on: Annotated[str, typer.Option("--fail-on", help="Lowest status that fails the run: warn, fail, error or never.")] = "fail",
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="An earlier scorecard JSON that change targets compare with.")] = None,
+    history: Annotated[str | None, typer.Option("--history", envvar="KPIFRAME_HISTORY", help="A history store (DuckDB or SQLite file, or PostgreSQL URL): change targets compare with it and the run is appended.")] = None,
     color: Annotated[bool | None, typer.Option("--color/--no-color", help="Colour the table (default: when the terminal supports it; NO_COLOR honoured).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing to the terminal when writing --output.")] = False,
 ) -> None:
@@ -103,27 +130,31 @@ def run(
             raise ConfigError(f"--fail-on: expected one of {', '.join(FAIL_ON)}, got {fail_on!r}")
         moment = _parse_as_of(as_of)
         loaded = load_config(config)
-        if format not in loaded.registry.reporters:
-            raise ConfigError(f"--format: unknown format {format!r}; installed: {', '.join(sorted(loaded.registry.reporters))}")
-        if output is not None:
-            protected = {loaded.path.resolve()}
-            if output.resolve() in protected:
-                raise ConfigError(f"--output {output} would overwrite the config file; choose another path")
-        scorecard = run_scorecard(loaded, as_of=moment)
-        options = {"color": _use_color(color) and output is None}
-        report = loaded.registry.reporter(format).render(scorecard, options)
-        if output is not None:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(report, bytes):
-                output.write_bytes(report)
-            else:
-                output.write_text(report, encoding="utf-8")
+        format = FORMAT_ALIASES.get(format, format)
+        outputs = _outputs(output or [], format)
+        for name in {format, *(f for f, _ in outputs)}:
+            if name not in loaded.registry.reporters:
+                raise ConfigError(f"--format: unknown format {name!r}; installed: {', '.join(sorted(loaded.registry.reporters))}")
+        for _, path in outputs:
+            if path.resolve() == loaded.path.resolve():
+                raise ConfigError(f"--output {path} would overwrite the config file; choose another path")
+        baseline_data = _read_scorecard(baseline) if baseline else None
+        scorecard = run_scorecard(loaded, as_of=moment, baseline=baseline_data, history=history)
+        options = {"color": _use_color(color) and not outputs, "fail_on": fail_on}
+        for name, path in outputs:
+            _write(path, loaded.registry.reporter(name).render(scorecard, {**options, "color": False}))
+        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_file:
+            with open(summary_file, "a", encoding="utf-8") as handle:
+                handle.write(loaded.registry.reporter("markdown").render(scorecard, options) + "\n")
+        if outputs:
             if not quiet:
                 colored = _use_color(color)
-                table = loaded.registry.reporter("table").render(scorecard, {"color": colored})
-                typer.echo(table, nl=False, color=colored)
-                typer.echo(f"{format} report written to {output}")
+                typer.echo(loaded.registry.reporter("table").render(scorecard, {"color": colored}), nl=False, color=colored)
+                for name, path in outputs:
+                    typer.echo(f"{name} report written to {path}")
         else:
+            report = loaded.registry.reporter(format).render(scorecard, options)
             if isinstance(report, bytes):
                 sys.stdout.buffer.write(report)
             else:
@@ -132,6 +163,43 @@ def run(
     except KpiframeError as error:
         _fail(error)
     raise typer.Exit(int(exit_code(scorecard, fail_on)))
+
+
+def _read_scorecard(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"scorecard {path} not found") from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path} is not a scorecard JSON file: {exc}") from None
+    if not isinstance(data, dict) or data.get("schema_version") != 1 or "metrics" not in data:
+        raise ConfigError(f"{path} is not a kpiframe scorecard (no schema_version 1); write one with --format json")
+    return data
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier scorecard JSON.")],
+    new: Annotated[Path, typer.Argument(help="The later scorecard JSON.")],
+    max_change: Annotated[str | None, typer.Option("--max-change", help="Also a regression: a value that moved the worse way by more than this, e.g. 10%.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or markdown")] = "table",
+) -> None:
+    """Show what changed between two scorecards; exit 1 on a regression."""
+    from kpiframe.diffing import compare, render
+
+    try:
+        limit = None
+        if max_change is not None:
+            text = max_change.strip().rstrip("%")
+            try:
+                limit = float(text)
+            except ValueError:
+                raise ConfigError(f"--max-change: expected a percentage such as 10%, got {max_change!r}") from None
+        changes = compare(_read_scorecard(old), _read_scorecard(new), limit)
+    except KpiframeError as error:
+        _fail(error)
+    typer.echo(render(changes, markdown=format in ("markdown", "md")), nl=False)
+    raise typer.Exit(int(ExitCode.TARGET_FAILED if any(c.regression for c in changes) else ExitCode.OK))
 
 
 @app.command()
@@ -234,6 +302,69 @@ def init(
         _fail(error)
     output.write_text(text, encoding="utf-8")
     typer.echo(f"wrote {output}; next: kpiframe validate {output}")
+
+
+history_app = typer.Typer(help="List, show and prune the runs of a history store.", no_args_is_help=True)
+app.add_typer(history_app, name="history")
+_HISTORY_ARG = typer.Argument(envvar="KPIFRAME_HISTORY", help="The history store: a DuckDB or SQLite file, or a PostgreSQL URL.")
+
+
+@history_app.command("list")
+def history_list(
+    store: Annotated[str, _HISTORY_ARG],
+    title: Annotated[str | None, typer.Option("--title", help="Only runs of this scorecard title.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many runs, newest first.")] = 50,
+) -> None:
+    """List runs, newest first."""
+    from tabulate import tabulate
+
+    from kpiframe.history import open_history
+
+    try:
+        runs = open_history(store).runs(title, limit=limit)
+    except KpiframeError as error:
+        _fail(error)
+    rows = [[r.run_id, r.recorded_at[:19], r.as_of[:19], r.title, r.status, (r.git_commit or "")[:10]] for r in runs]
+    typer.echo(tabulate(rows, headers=["run", "recorded", "as of", "title", "status", "commit"]) if rows else "no runs yet")
+
+
+@history_app.command("show")
+def history_show(
+    store: Annotated[str, _HISTORY_ARG],
+    run_ref: Annotated[str, typer.Argument(metavar="RUN", help="A run id (or its first characters) or a date.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json, markdown...")] = "table",
+) -> None:
+    """Print one run's scorecard."""
+    from kpiframe.history import open_history
+    from kpiframe.plugins import make_plugin_manager
+    from kpiframe.scorecard import Scorecard
+
+    try:
+        run = open_history(store).find(run_ref)
+        reporter = make_plugin_manager().reporter(FORMAT_ALIASES.get(format, format))
+    except KeyError:
+        _fail(ConfigError(f"--format: unknown format {format!r}"))
+    except KpiframeError as error:
+        _fail(error)
+    typer.echo(reporter.render(Scorecard.from_dict(run.scorecard), {"color": False}), nl=False)
+
+
+@history_app.command("prune")
+def history_prune(
+    store: Annotated[str, _HISTORY_ARG],
+    keep: Annotated[int | None, typer.Option("--keep", min=1, help="Keep the newest N runs of each scorecard title.")] = None,
+    before: Annotated[str | None, typer.Option("--before", help="Delete runs recorded before this date (YYYY-MM-DD).")] = None,
+) -> None:
+    """Delete old runs (asked for explicitly: nothing is pruned by default)."""
+    from kpiframe.history import open_history
+
+    try:
+        if keep is None and before is None:
+            raise ConfigError("say what to prune: --keep N and/or --before YYYY-MM-DD")
+        removed = open_history(store).prune(keep=keep, before=before)
+    except KpiframeError as error:
+        _fail(error)
+    typer.echo(f"removed {removed} runs")
 
 
 @app.command("sample-data")

@@ -40,6 +40,9 @@ BUILTIN_PLUGINS = (
     "kpiframe.packs.support",
     "kpiframe.reporters.table",
     "kpiframe.reporters.json",
+    "kpiframe.reporters.junit",
+    "kpiframe.reporters.markdown",
+    "kpiframe.reporters.csv",
 )
 
 hookimpl = pluggy.HookimplMarker("kpiframe")

@@ -60,7 +60,7 @@ def parse_comparison(text: str | int | float) -> Comparison:
     raise ValueError(f'expected a comparison such as "<= 60", ">= 85%" or "between 10 and 20", got {text!r}')
 
 
-_CHANGE = re.compile(r"\s*(<=|>=|<|>)\s*([-+]?\s*(?:\d+(?:\.\d*)?|\.\d+))\s*(%|points?|pts|ms|sec|min|s|m|h|d|w)?\s*$")
+_CHANGE = re.compile(r"\s*(<=|>=|<|>)\s*([-+]?\s*(?:\d+(?:\.\d*)?|\.\d+))\s*(%|points?|pts|ms|sec|min|s|m|h|d|w)?\s*(worse)?\s*$")
 
 
 @dataclass(frozen=True)
@@ -76,16 +76,23 @@ class ChangeComparison:
     amount: Quantity
     relative: bool
     text: str
+    worse: bool = False  # "<= 10% worse": the change in the metric's worse direction
 
-    def change(self, value: float, baseline: float, unit: str) -> float | None:
-        """The change this comparison judges: a % for relative ones, else value − baseline."""
-        if self.relative:
-            return None if baseline == 0 else 100.0 * (value - baseline) / abs(baseline)
-        return value - baseline
+    def change(self, value: float, baseline: float, unit: str, direction: str = "neutral") -> float | None:
+        """The change this comparison judges: a % for relative ones, else value − baseline.
 
-    def holds(self, value: float, baseline: float, unit: str) -> bool | None:
+        For a ``worse`` comparison, the change is measured in the metric's worse
+        direction: up for a lower-is-better KPI, down for a higher-is-better one,
+        either way for a neutral one.
+        """
+        change = (None if baseline == 0 else 100.0 * (value - baseline) / abs(baseline)) if self.relative else value - baseline
+        if change is None or not self.worse:
+            return change
+        return change if direction == "lower" else -change if direction == "higher" else abs(change)
+
+    def holds(self, value: float, baseline: float, unit: str, direction: str = "neutral") -> bool | None:
         """Whether the change from ``baseline`` satisfies it; ``None`` when undefined (baseline 0)."""
-        change = self.change(value, baseline, unit)
+        change = self.change(value, baseline, unit, direction)
         if change is None:
             return None
         limit = self.amount.value if self.relative or self.amount.kind == "number" else self.amount.in_unit(unit)
@@ -97,9 +104,9 @@ def parse_change(text: str | int | float) -> ChangeComparison:
     match = _CHANGE.fullmatch(text) if isinstance(text, str) else None
     if not match:
         raise ValueError(f'expected a change such as "<= +10%", ">= -2 points" or "<= +30s", got {text!r}')
-    op, number, suffix = match.group(1), match.group(2).replace(" ", ""), match.group(3)
+    op, number, suffix, worse = match.group(1), match.group(2).replace(" ", ""), match.group(3), bool(match.group(4))
     if suffix == "%":
-        return ChangeComparison(op, Quantity(float(number), "number", text), True, text)
+        return ChangeComparison(op, Quantity(float(number), "number", text), True, text, worse)
     if suffix in (None, "point", "points", "pts"):
-        return ChangeComparison(op, Quantity(float(number), "number", text), False, text)
-    return ChangeComparison(op, parse_quantity(number + suffix), False, text)
+        return ChangeComparison(op, Quantity(float(number), "number", text), False, text, worse)
+    return ChangeComparison(op, parse_quantity(number + suffix), False, text, worse)

@@ -50,6 +50,7 @@ class _Checker:
         self.reported = reported  # dotted paths the schema already complained about
         self.schedules: dict[str, Any] = {}
         self.calc_uses: dict[str, int] = {}
+        self.default_baseline: Any = "previous"
 
     def bad(self, path: tuple[Any, ...]) -> bool:
         """Whether the schema already reported ``path`` or something inside or above it."""
@@ -185,7 +186,10 @@ class _Checker:
                     change.amount.in_unit(unit)
             except ValueError as exc:
                 self.add(path + ("change",), str(exc))
-        return Level(value=value, change=change) if value or change else None
+        noise = raw.get("noise", {}).get("last") if isinstance(raw.get("noise"), dict) else None
+        if noise and not change:
+            self.add(path + ("noise",), "`noise` guards a change target", "add `change:` beside it")
+        return Level(value=value, change=change, noise_runs=noise) if value or change else None
 
     def segment_targets(self, raw: Any, by: tuple[str, ...], path: tuple[Any, ...], unit: str) -> dict[tuple[tuple[str, str], ...], Level]:
         """``{"channel=phone": "<= 30s"}`` → {(("channel", "phone"),): Level}; keys must name `by` keys."""
@@ -276,6 +280,7 @@ class _Checker:
             per=tuple(raw["per"]) if isinstance(raw.get("per"), list) else (),
             per_stat=raw.get("per_stat", "mean") if isinstance(raw.get("per_stat"), str) else "mean",
             heatmap=raw.get("heatmap") is True,
+            baseline=raw.get("baseline", self.default_baseline),
         )
 
     def derived_graph(self, metrics: Mapping[str, MetricSpec]) -> None:
@@ -353,6 +358,7 @@ def load_config(
     # when it found problems, so that one run reports every mistake at once.
     check = _Checker(doc, registry, {p.path for p in problems})
     check.schedules = data.get("business_hours") if isinstance(data.get("business_hours"), dict) else {}
+    check.default_baseline = data.get("baseline", "previous")
     for name, schedule in check.schedules.items():
         if isinstance(schedule, dict) and not check.bad(("business_hours", name)):
             try:
@@ -390,6 +396,7 @@ def load_config(
         as_of=as_of.astimezone(timezone.utc) if as_of else None,
         hash=hashlib.sha256(text.encode()).hexdigest()[:16],
         secrets=frozenset(secrets),
+        baseline=data.get("baseline", "previous"),
         document=doc,
         registry=registry,
     )

@@ -43,6 +43,7 @@ class Level:
 
     value: Comparison | None = None
     change: ChangeComparison | None = None
+    noise_runs: int | None = None  # judge a change only beyond the range of the last N runs
 
     @property
     def text(self) -> str:
@@ -78,6 +79,7 @@ class MetricSpec:
     per: tuple[str, ...] = ()
     per_stat: str = "mean"
     heatmap: bool = False
+    baseline: Any = "previous"  # previous | {"median_of_last": N} | {"pinned": id}
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class Config:
     secrets: frozenset[str]
     document: Document = field(repr=False)
     registry: Registry = field(repr=False)
+    baseline: Any = "previous"  # the default baseline of change targets, with --history
 
     @property
     def base_dir(self) -> Path:

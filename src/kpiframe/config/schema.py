@@ -115,8 +115,8 @@ SOURCE: dict[str, Any] = {
 
 CHANGE: dict[str, Any] = {
     "type": "string",
-    "pattern": r"^\s*(<=|>=|<|>)\s*[-+]?\s*(\d+(\.\d*)?|\.\d+)\s*(%|points?|pts|ms|sec|min|s|m|h|d|w)?\s*$",
-    "x-kpiframe-expected": 'a change such as "<= +10%" (relative), ">= -2 points" or "<= +30s" (absolute)',
+    "pattern": r"^\s*(<=|>=|<|>)\s*[-+]?\s*(\d+(\.\d*)?|\.\d+)\s*(%|points?|pts|ms|sec|min|s|m|h|d|w)?\s*(worse)?\s*$",
+    "x-kpiframe-expected": 'a change such as "<= +10%" (relative), ">= -2 points", "<= +30s" (absolute) or "<= 10% worse"',
 }
 
 LEVEL: dict[str, Any] = {
@@ -125,7 +125,17 @@ LEVEL: dict[str, Any] = {
         COMPARISON,
         {
             "type": "object",
-            "properties": {"value": COMPARISON, "change": CHANGE},
+            "properties": {
+                "value": COMPARISON,
+                "change": CHANGE,
+                "noise": {
+                    "type": "object",
+                    "properties": {"last": {"type": "integer", "minimum": 2}},
+                    "required": ["last"],
+                    "additionalProperties": False,
+                    "description": "fail a change only when the value is also outside the range of the last N runs in the history",
+                },
+            },
             "minProperties": 1,
             "additionalProperties": False,
         },
@@ -134,6 +144,16 @@ LEVEL: dict[str, Any] = {
 }
 
 KEY_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string", "format": "kpiframe-expression"}, "minItems": 1}
+
+BASELINE: dict[str, Any] = {
+    "description": "which earlier run change targets compare with: previous, {median_of_last: N} or {pinned: <run id or date>}",
+    "oneOf": [
+        {"const": "previous"},
+        {"type": "object", "properties": {"median_of_last": {"type": "integer", "minimum": 1}}, "required": ["median_of_last"], "additionalProperties": False},
+        {"type": "object", "properties": {"pinned": {"type": "string"}}, "required": ["pinned"], "additionalProperties": False},
+    ],
+    "x-kpiframe-expected": "previous, {median_of_last: 5} or {pinned: <run id or date>}",
+}
 
 METRIC: dict[str, Any] = {
     "type": "object",
@@ -165,6 +185,7 @@ METRIC: dict[str, Any] = {
             "description": "the statistic over `per` groups (default mean)",
         },
         "heatmap": {"type": "boolean", "description": "also compute the weekday × hour matrix on the window's time column"},
+        "baseline": BASELINE,
         "min_sample": {"type": "integer", "minimum": 0, "description": "fewer rows than this: status no_data"},
         "confidence": {
             "enum": ["point", "significant"],
@@ -192,6 +213,7 @@ def core_schema() -> dict[str, Any]:
             "as_of": {**TIMESTAMP, "description": "the instant windows end at; --as-of overrides it; default now (UTC)"},
             "timezone": {"type": "string", "description": "IANA zone for calendar windows (default UTC)"},
             "window": WINDOW,
+            "baseline": {**BASELINE, "description": "the default baseline of change targets (with --history): " + BASELINE["description"]},
             "business_hours": {
                 "type": "object",
                 "propertyNames": {"pattern": IDENTIFIER},

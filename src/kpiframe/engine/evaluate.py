@@ -14,7 +14,7 @@ _SEVERITY = {"pass": 0, "info": 0, "no_data": 0, "warn": 1, "fail": 2, "error": 
 _THRESHOLD = {"warn": 1, "fail": 2, "error": 3}
 
 
-def _misses(level: Level, spec: MetricSpec, value: Value, baseline: float | None) -> tuple[bool, bool]:
+def _misses(level: Level, spec: MetricSpec, value: Value, baseline: float | None, noise: tuple[float, float] | None = None) -> tuple[bool, bool]:
     """(the level is missed, a change part could not be judged for lack of a baseline)."""
     missed, unjudged = False, False
     if level.value is not None:
@@ -24,11 +24,13 @@ def _misses(level: Level, spec: MetricSpec, value: Value, baseline: float | None
         else:
             missed = not level.value.holds(value.value, spec.unit)  # type: ignore[arg-type]
     if level.change is not None:
-        holds = None if baseline is None else level.change.holds(value.value, baseline, spec.unit)  # type: ignore[arg-type]
+        holds = None if baseline is None else level.change.holds(value.value, baseline, spec.unit, spec.direction)  # type: ignore[arg-type]
         if holds is None:
             unjudged = True
         elif not holds:
-            missed = True
+            # The noise gate: a change inside the range of recent runs is not a regression.
+            within_noise = level.noise_runs is not None and noise is not None and noise[0] <= value.value <= noise[1]  # type: ignore[operator]
+            missed = missed or not within_noise
     return missed, unjudged
 
 
@@ -40,6 +42,7 @@ def status_of(
     baseline: float | None = None,
     target: Level | None = None,
     warn: Level | None = None,
+    noise: dict[int, tuple[float, float] | None] | None = None,
 ) -> tuple[str, str | None]:
     """The status of one metric (or segment), and the reason when it needs one.
 
@@ -58,11 +61,11 @@ def status_of(
         return "info", None
     unjudged = False
     if target is not None:
-        missed, unjudged = _misses(target, spec, value, baseline)
+        missed, unjudged = _misses(target, spec, value, baseline, (noise or {}).get(target.noise_runs or 0))
         if missed:
             return "fail", None
     if warn is not None:
-        missed, no_base = _misses(warn, spec, value, baseline)
+        missed, no_base = _misses(warn, spec, value, baseline, (noise or {}).get(warn.noise_runs or 0))
         unjudged = unjudged or no_base
         if missed:
             reason = "the interval does not reach the warn level" if spec.confidence == "significant" else None

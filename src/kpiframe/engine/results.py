@@ -35,21 +35,30 @@ def _delta(value: float | None, baseline: float | None) -> tuple[float | None, f
     return value - baseline, (100.0 * (value - baseline) / abs(baseline) if baseline else None)
 
 
-def _segments(spec: MetricSpec, outcome: Outcome, redact: Any) -> tuple[tuple[SegmentResult, ...], int]:
+def _noise(spec: MetricSpec, baselines: Any, segment: str | None) -> dict[int, Any]:
+    """The run-to-run range for each noise gate the metric's levels ask for."""
+    wanted = {level.noise_runs for level in (spec.target, spec.warn) if level and level.noise_runs}
+    return {runs: baselines.noise(spec.id, segment, runs) for runs in wanted} if baselines else {}
+
+
+def _segments(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any) -> tuple[tuple[SegmentResult, ...], int]:
     current = outcome.values.get("segments", {})
     previous = outcome.values.get("previous_segments", {})
     results = []
     for key, value in current.items():
         pairs = tuple(sorted((name, _key_text(v)) for name, v in zip(spec.by, key)))
+        label = ", ".join(f"{name}={_key_text(v) or '(blank)'}" for name, v in zip(spec.by, key))
         target = _match(spec, pairs)
         base = previous.get(key)
         baseline = base.value if base else None
-        status, reason = status_of(spec, value, None, baseline=baseline, target=target)
+        if baseline is None and baselines is not None and not spec.compare:
+            baseline, _ = baselines.value(spec, label)
+        status, reason = status_of(spec, value, None, baseline=baseline, target=target, noise=_noise(spec, baselines, label))
         delta, delta_pct = _delta(value.value, baseline)
         results.append(
             SegmentResult(
                 key={name: v for name, v in zip(spec.by, key)},
-                label=", ".join(f"{name}={_key_text(v) or '(blank)'}" for name, v in zip(spec.by, key)),
+                label=label,
                 status=status,
                 value=value.value,
                 n=value.n,
@@ -106,12 +115,18 @@ def _matrix(outcome: Outcome) -> dict[str, Any] | None:
     return {"rows": list(WEEKDAYS), "columns": list(range(24)), "values": values, "n": counts}
 
 
-def build(spec: MetricSpec, outcome: Outcome, redact: Any) -> MetricResult:
+def build(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any = None) -> MetricResult:
+    """One metric's result. ``compare:`` gives the baseline when set; else ``baselines``
+    (a scorecard file or the history) does, by the metric's ``baseline:`` rule."""
     value: Value | None = outcome.value
     previous = outcome.values.get("previous", {}).get(())
     baseline = previous.value if previous else None
-    status, reason = status_of(spec, value, outcome.error, baseline=baseline)
-    segments, hidden = _segments(spec, outcome, redact) if not outcome.error else ((), 0)
+    baseline_from = window_info(outcome.plan.previous_window)
+    if not spec.compare and baselines is not None:
+        baseline, described = baselines.value(spec)
+        baseline_from = WindowInfo(None, None, described) if described else None
+    status, reason = status_of(spec, value, outcome.error, baseline=baseline, noise=_noise(spec, baselines, None))
+    segments, hidden = _segments(spec, outcome, redact, baselines) if not outcome.error else ((), 0)
     delta, delta_pct = _delta(value.value if value else None, baseline)
     return MetricResult(
         id=spec.id,
@@ -134,7 +149,7 @@ def build(spec: MetricSpec, outcome: Outcome, redact: Any) -> MetricResult:
         hidden_segments=hidden,
         series=_series(outcome),
         baseline=baseline,
-        baseline_window=window_info(outcome.plan.previous_window),
+        baseline_window=baseline_from,
         delta=delta,
         delta_pct=delta_pct,
         matrix=_matrix(outcome),

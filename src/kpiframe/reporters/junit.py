@@ -1,0 +1,88 @@
+"""JUnit XML: each metric and each segment a test case, so CI systems show KPIs as tests.
+
+``fail`` is a ``<failure>``, ``error`` an ``<error>``; ``warn`` is a
+``<failure>`` when the run fails on warnings (``--fail-on warn``) and
+``<skipped>`` otherwise, as is ``no_data``. The file validates against the
+common JUnit XSD (Jenkins' junit-10.xsd shape).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from kpiframe.contracts import Reporter
+from kpiframe.formatting import delta_text, interval_text, value_text
+from kpiframe.plugins import hookimpl
+from kpiframe.scorecard import MetricResult, Scorecard
+
+
+def _message(status: str, value: str, target: str | None, delta: str, reason: str | None) -> str:
+    text = f"{status}: {value}"
+    if target:
+        text += f", target {target}"
+    if delta:
+        text += f", change {delta}"
+    if reason:
+        text += f" ({reason})"
+    return text
+
+
+class JUnitReporter(Reporter):
+    name = "junit"
+    extension = "xml"
+    description = "JUnit XML: each metric and segment a test case (fail and error as failures, warn by --fail-on)."
+
+    def case(self, suite: ET.Element, metric: MetricResult, label: str | None, values: dict[str, Any], warn_fails: bool) -> str:
+        name = metric.title + (f" [{label}]" if label else "")
+        case = ET.SubElement(suite, "testcase", name=name, classname=f"kpiframe.{metric.id}", time="0")
+        status = values["status"]
+        value = value_text(values["value"], metric.unit)
+        delta = delta_text(values.get("delta"), values.get("delta_pct"), metric.unit, metric.direction)
+        message = _message(status, value, values.get("target"), delta, values.get("reason"))
+        if status == "fail" or (status == "warn" and warn_fails):
+            ET.SubElement(case, "failure", message=message, type=status).text = message
+        elif status == "error":
+            ET.SubElement(case, "error", message=message, type="error").text = message
+        elif status in ("warn", "no_data"):
+            ET.SubElement(case, "skipped", message=message)
+        details = [f"value: {value}", f"n: {values.get('n')}"]
+        if values.get("interval"):
+            details.append(f"95% CI: {interval_text(values['interval'], metric.unit)}")
+        if values.get("baseline") is not None:
+            details.append(f"baseline: {value_text(values['baseline'], metric.unit)} ({delta})")
+        ET.SubElement(case, "system-out").text = "\n".join(details)
+        return status
+
+    def render(self, scorecard: Scorecard, options: Mapping[str, Any]) -> str:
+        warn_fails = options.get("fail_on") == "warn"
+        suites = ET.Element("testsuites", name="kpiframe")
+        suite = ET.SubElement(suites, "testsuite", name=scorecard.title, timestamp=scorecard.run.started_at[:19], hostname="kpiframe")
+        props = ET.SubElement(suite, "properties")
+        for key in ("as_of", "config_path", "config_hash", "kpiframe_version"):
+            ET.SubElement(props, "property", name=key, value=str(getattr(scorecard.run, key)))
+        ET.SubElement(props, "property", name="window", value=scorecard.run.window.label)
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for metric in scorecard.metrics:
+            rows = [(None, metric.__dict__)] + [(s.label, s.__dict__) for s in metric.segments]
+            for label, values in rows:
+                status = self.case(suite, metric, label, values, warn_fails)
+                counts["tests"] += 1
+                if status == "fail" or (status == "warn" and warn_fails):
+                    counts["failures"] += 1
+                elif status == "error":
+                    counts["errors"] += 1
+                elif status in ("warn", "no_data"):
+                    counts["skipped"] += 1
+        for element in (suites, suite):
+            for key, count in counts.items():
+                element.set(key, str(count))
+            element.set("time", f"{scorecard.run.duration_s:.3f}")
+        ET.indent(suites)
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+@hookimpl
+def kpiframe_register_reporters() -> list[Reporter]:
+    return [JUnitReporter()]
