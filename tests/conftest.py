@@ -71,3 +71,38 @@ def sql_value(query: str) -> Any:
 
     with duckdb.connect() as con:
         return con.execute(query).fetchall()[0][0]
+
+
+def require_service(name: str, available: bool, why: str) -> None:
+    """Skip a test whose server is missing, unless KPIFRAME_REQUIRE_SERVICES=1 (CI) makes that a failure."""
+    import os
+
+    if available:
+        return
+    if os.environ.get("KPIFRAME_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{name} is required (KPIFRAME_REQUIRE_SERVICES=1) but not reachable: {why}")
+    pytest.skip(f"{name} not reachable ({why}); CI runs this with KPIFRAME_REQUIRE_SERVICES=1")
+
+
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def postgres_schema():
+    """A fresh schema on the local PostgreSQL server, dropped afterwards; yields a URL that uses it."""
+    import uuid
+
+    try:
+        import psycopg
+
+        con = psycopg.connect(POSTGRES_URL, connect_timeout=5, autocommit=True)
+    except Exception as exc:  # noqa: BLE001 (any reason the server is not there)
+        require_service("PostgreSQL", False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return
+    schema = f"kpiframe_test_{uuid.uuid4().hex[:8]}"
+    con.execute(f'create schema "{schema}"')
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        con.execute(f'drop schema "{schema}" cascade')
+        con.close()

@@ -88,29 +88,32 @@ class HistoryStore:
         rows = con.execute("select table_name from information_schema.tables").fetchall()
         return {r[0].lower() for r in rows}
 
-    def _prepare(self, con: Any) -> None:
-        """Create the tables in an empty store; refuse a store kpiframe did not create."""
+    def _check(self, con: Any) -> bool:
+        """Whether the store is a kpiframe history (False: empty). Refuses a foreign one."""
         tables = self._tables(con)
         if "kpiframe_history_meta" in tables:
             version = con.execute(self._sql("select value from kpiframe_history_meta where key = ?"), ("schema_version",)).fetchone()
             if not version or version[0] != SCHEMA_VERSION:
                 raise HistoryError(f"{self.location} is a kpiframe history of another format version ({version[0] if version else 'unknown'}); use a new path")
-            return
-        ours = {t for t in tables if not t.startswith(("pg_", "sql_", "sqlite_"))} - {"kpiframe_runs"}
-        if self.foreign(tables):
+            return True
+        others = sorted(t for t in tables if t != "kpiframe_runs")
+        if others:
             raise HistoryError(
-                f"{self.location} holds tables kpiframe did not create ({', '.join(sorted(ours)[:5])}); "
+                f"{self.location} holds tables kpiframe did not create ({', '.join(others[:5])}); "
                 "kpiframe will not write into it. Give --history a new path"
             )
+        return False
+
+    def _prepare(self, con: Any) -> None:
+        """Create the tables in an empty store; refuse a store kpiframe did not create."""
+        if self._check(con):
+            return
         con.execute("create table if not exists kpiframe_history_meta (key varchar primary key, value varchar)")
         con.execute(
             "create table if not exists kpiframe_runs (run_id varchar primary key, recorded_at varchar, as_of varchar, "
             "title varchar, config_hash varchar, git_commit varchar, status varchar, scorecard text)"
         )
         con.execute(self._sql("insert into kpiframe_history_meta values (?, ?) on conflict do nothing"), ("schema_version", SCHEMA_VERSION))
-
-    def foreign(self, tables: set[str]) -> bool:
-        return bool({t for t in tables if t not in ("kpiframe_runs",)})
 
     def append(self, scorecard: dict[str, Any], git: str | None) -> Run:
         run = Run(
@@ -139,9 +142,7 @@ class HistoryStore:
     def runs(self, title: str | None = None, limit: int | None = None) -> list[Run]:
         """Runs newest first, optionally of one scorecard title."""
         with self.session() as con:
-            if "kpiframe_runs" not in self._tables(con):
-                if self._tables(con) - {"kpiframe_history_meta"} and self.foreign(self._tables(con)):
-                    raise HistoryError(f"{self.location} is not a kpiframe history")
+            if not self._check(con):
                 return []
             query = "select run_id, recorded_at, as_of, title, config_hash, git_commit, status, scorecard from kpiframe_runs"
             params: tuple[Any, ...] = ()
