@@ -141,3 +141,9 @@ def test_debug_shows_the_traceback(write_config, cli):
 
     result = CliRunner().invoke(app, ["--debug", "validate", str(write_config("version: 2\n"))])
     assert isinstance(result.exception, ConfigError)
+
+
+@pytest.mark.parametrize("config", sorted((Path(__file__).parents[1] / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_bundled_config_validates(cli, config):
+    result = cli("validate", config)
+    assert result.exit_code == 0, result.stderr
