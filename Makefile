@@ -23,7 +23,7 @@ $(VENV)/.installed-all: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-base
 	$(BIN)/kpiframe sample-data sample-data
 	@# The demo shows a failing KPI on purpose; --fail-on never keeps `make` green.
-	$(BIN)/kpiframe run configs/demo.yaml --fail-on never
+	$(BIN)/kpiframe run configs/demo.yaml --fail-on never --output html=report.html
 
 test: $(VENV)/.installed-all
 	$(BIN)/python -m pytest

@@ -43,6 +43,7 @@ BUILTIN_PLUGINS = (
     "kpiframe.reporters.junit",
     "kpiframe.reporters.markdown",
     "kpiframe.reporters.csv",
+    "kpiframe.reporters.html",
 )
 
 hookimpl = pluggy.HookimplMarker("kpiframe")

@@ -1,0 +1,155 @@
+"""Inline SVG charts for the HTML scorecard: bullet charts, series lines and heat maps.
+
+Hand-written because each chart is a handful of shapes, and a charting library
+would either need JavaScript or weigh more than the whole report. Every chart
+carries a <title> and <desc> for screen readers, uses presentation attributes
+(never `style`, which the page's Content-Security-Policy forbids), and escapes
+every text it shows.
+"""
+
+from __future__ import annotations
+
+from markupsafe import escape
+
+# Status colours, readable on white; every status is also shown as a word.
+COLORS = {"pass": "#1a7f37", "info": "#0969da", "no_data": "#6e7781", "warn": "#9a6700", "fail": "#cf222e", "error": "#8250df"}
+BAND_BAD, BAND_WARN, BAND_GOOD = "#f6d5d8", "#f5e6b8", "#d2ecd9"
+
+
+def _fmt(value: float) -> str:
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}" if magnitude >= 1 else f"{value:.3f}"
+
+
+def bullet(value: float | None, status: str, limits: dict[str, tuple[str, list[float]]], interval: tuple[float, float] | None, direction: str, label: str) -> str:
+    """A bullet chart: the value as a bar over bands of bad, warn and good, with target and warn lines.
+
+    ``limits`` maps ``target``/``warn`` to (operator, bounds in the metric's unit).
+    """
+    if value is None:
+        return ""
+    points = [value, 0.0] + [b for _, bounds in limits.values() for b in bounds] + (list(interval) if interval else [])
+    low, high = min(points), max(points)
+    span = (high - low) or abs(high) or 1.0
+    low, high = low - (0.05 * span if low < 0 else 0), high + 0.12 * span
+    width, height, pad = 300, 34, 4
+
+    def x(v: float) -> float:
+        return round(pad + (v - low) / (high - low) * (width - 2 * pad), 2)
+
+    parts = [f'<rect x="{pad}" y="6" width="{width - 2 * pad}" height="18" fill="#eaeef2"/>']
+    target = limits.get("target")
+    warn = limits.get("warn")
+    if target and len(target[1]) == 1:
+        t = x(target[1][0])
+        w = x(warn[1][0]) if warn and len(warn[1]) == 1 else None
+        if target[0].startswith(">"):  # higher is better: bad below the target
+            parts.append(f'<rect x="{pad}" y="6" width="{max(0, t - pad)}" height="18" fill="{BAND_BAD}"/>')
+            if w is not None and w > t:
+                parts.append(f'<rect x="{t}" y="6" width="{w - t}" height="18" fill="{BAND_WARN}"/>')
+            start = w if w is not None and w > t else t
+            parts.append(f'<rect x="{start}" y="6" width="{max(0, width - pad - start)}" height="18" fill="{BAND_GOOD}"/>')
+        else:  # lower is better: bad above the target
+            parts.append(f'<rect x="{t}" y="6" width="{max(0, width - pad - t)}" height="18" fill="{BAND_BAD}"/>')
+            if w is not None and w < t:
+                parts.append(f'<rect x="{w}" y="6" width="{t - w}" height="18" fill="{BAND_WARN}"/>')
+            end = w if w is not None and w < t else t
+            parts.append(f'<rect x="{pad}" y="6" width="{max(0, end - pad)}" height="18" fill="{BAND_GOOD}"/>')
+    elif target and len(target[1]) == 2:
+        a, b = sorted(x(v) for v in target[1])
+        parts.append(f'<rect x="{a}" y="6" width="{b - a}" height="18" fill="{BAND_GOOD}"/>')
+    parts.append(f'<rect class="bar" x="{x(min(0, value))}" y="11" width="{max(1, abs(x(value) - x(0)))}" height="8" fill="{COLORS.get(status, "#57606a")}"/>')
+    if interval:
+        a, b = x(interval[0]), x(interval[1])
+        parts.append(f'<path d="M{a} 15H{b}M{a} 11V19M{b} 11V19" stroke="#24292f" stroke-width="1.2" fill="none"/>')
+    for name, (_, bounds) in limits.items():
+        for bound in bounds:
+            dash = ' stroke-dasharray="3 2"' if name == "warn" else ""
+            parts.append(f'<line x1="{x(bound)}" x2="{x(bound)}" y1="3" y2="27" stroke="#24292f" stroke-width="2"{dash}/>')
+    parts.append(f'<text x="{pad}" y="33" font-size="8" fill="#57606a">{escape(_fmt(low))}</text>')
+    parts.append(f'<text x="{width - pad}" y="33" font-size="8" fill="#57606a" text-anchor="end">{escape(_fmt(high))}</text>')
+    return (
+        f'<svg class="chart bullet" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
+        f"<title>{escape(label)}</title>" + "".join(parts) + "</svg>"
+    )
+
+
+def line(points: list[tuple[str, float | None]], limit: float | None, label: str, color: str = "#0969da") -> str:
+    """The series as a line with dots; gaps where a period had no data; the target as a dashed line."""
+    values = [v for _, v in points if v is not None]
+    if len(values) < 1:
+        return ""
+    low, high = min(values + ([limit] if limit is not None else [])), max(values + ([limit] if limit is not None else []))
+    span = (high - low) or abs(high) or 1.0
+    low, high = low - 0.1 * span, high + 0.1 * span
+    width, height, left, right, top, bottom = 300, 90, 34, 6, 6, 16
+    n = len(points)
+
+    def x(i: int) -> float:
+        return round(left + (i / (n - 1) if n > 1 else 0.5) * (width - left - right), 1)
+
+    def y(v: float) -> float:
+        return round(top + (1 - (v - low) / (high - low)) * (height - top - bottom), 1)
+
+    segments, current = [], []
+    for i, (_, v) in enumerate(points):
+        if v is None:
+            if current:
+                segments.append(current)
+            current = []
+        else:
+            current.append(f"{x(i)},{y(v)}")
+    if current:
+        segments.append(current)
+    parts = [f'<path d="M{left} {top}V{height - bottom}H{width - right}" stroke="#d0d7de" fill="none"/>']
+    if limit is not None:
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(limit)}" y2="{y(limit)}" stroke="#cf222e" stroke-dasharray="4 3"/>')
+    for seg in segments:
+        parts.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="{color}" stroke-width="1.6"/>')
+    if n <= 60:
+        parts += [f'<circle cx="{x(i)}" cy="{y(v)}" r="1.8" fill="{color}"><title>{escape(p)}: {escape(_fmt(v))}</title></circle>' for i, (p, v) in enumerate(points) if v is not None]
+    parts.append(f'<text x="{left - 3}" y="{top + 6}" font-size="8" text-anchor="end" fill="#57606a">{escape(_fmt(high))}</text>')
+    parts.append(f'<text x="{left - 3}" y="{height - bottom}" font-size="8" text-anchor="end" fill="#57606a">{escape(_fmt(low))}</text>')
+    parts.append(f'<text x="{left}" y="{height - 4}" font-size="8" fill="#57606a">{escape(points[0][0])}</text>')
+    parts.append(f'<text x="{width - right}" y="{height - 4}" font-size="8" text-anchor="end" fill="#57606a">{escape(points[-1][0])}</text>')
+    return (
+        f'<svg class="chart series" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
+        f"<title>{escape(label)}</title>" + "".join(parts) + "</svg>"
+    )
+
+
+def heatmap(matrix: dict, direction: str, unit: str, label: str) -> str:
+    """Weekday × hour cells shaded by value (darker is worse for the metric's direction)."""
+    values = [v for row in matrix["values"] for v in row if v is not None]
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    cell, left, top = 12, 28, 12
+    width, height = left + 24 * cell + 2, top + 7 * cell + 14
+    parts = []
+    for h in range(0, 24, 3):
+        parts.append(f'<text x="{left + h * cell + cell / 2}" y="{top - 3}" font-size="7" text-anchor="middle" fill="#57606a">{h}</text>')
+    for d, day in enumerate(matrix["rows"]):
+        parts.append(f'<text x="{left - 4}" y="{top + d * cell + 9}" font-size="8" text-anchor="end" fill="#57606a">{escape(day)}</text>')
+        for h in range(24):
+            v = matrix["values"][d][h]
+            n = matrix["n"][d][h]
+            if v is None:
+                fill, tip = "#f6f8fa", f"{day} {h:02d}:00: no data"
+            else:
+                share = 0.5 if high == low else (v - low) / (high - low)
+                badness = share if direction != "higher" else 1 - share
+                # from pale to deep: lightness carries the meaning, so it reads in greyscale too
+                lightness = round(92 - 62 * badness)
+                fill = f"hsl(212, 70%, {lightness}%)" if direction == "neutral" else f"hsl(8, 72%, {lightness}%)"
+                tip = f"{day} {h:02d}:00: {_fmt(v)} {unit} (n={n})"
+            parts.append(f'<rect x="{left + h * cell}" y="{top + d * cell}" width="{cell - 1}" height="{cell - 1}" fill="{fill}"><title>{escape(tip)}</title></rect>')
+    best, worst = (low, high) if direction != "higher" else (high, low)
+    legend = f"lightest {_fmt(best)}, darkest {_fmt(worst)} {unit}"
+    parts.append(f'<text x="{left}" y="{height - 2}" font-size="8" fill="#57606a">{escape(legend)}</text>')
+    return (
+        f'<svg class="chart heatmap" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
+        f"<title>{escape(label)}</title>" + "".join(parts) + "</svg>"
+    )
