@@ -82,7 +82,7 @@ def test_output_never_overwrites_the_config(config, cli):
     ("args", "message"),
     [
         (["--fail-on", "sometimes"], "--fail-on: expected one of never, error, fail, warn"),
-        (["--format", "pdf"], "--format: unknown format 'pdf'; installed: csv, json, junit, markdown, table"),
+        (["--format", "pdf"], "--format: unknown format 'pdf'; installed: csv, html, json, junit, markdown, table"),
         (["--as-of", "yesterday"], "--as-of: expected a date or timestamp"),
     ],
 )
