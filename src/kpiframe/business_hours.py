@@ -131,7 +131,9 @@ def working_seconds_until(ts: Any, schedule: Schedule) -> Any:
     """W(ts): working seconds from the epoch Monday to ``ts`` (a naive wall-clock timestamp)."""
     import ibis
 
-    epoch = ts.epoch_seconds() - _EPOCH_MONDAY
+    from kpiframe.expr import epoch as seconds_since_1970
+
+    epoch = seconds_since_1970(ts) - _EPOCH_MONDAY
     day = (epoch / 86400).floor()
     seconds = epoch - day * 86400
     week = (day / 7).floor()

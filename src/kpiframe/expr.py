@@ -288,6 +288,11 @@ def _ibis_functions() -> dict[str, Callable[..., Any]]:
     }
 
 
+def epoch(ts: Any) -> Any:
+    """Seconds since 1970 as a float on every engine (PostgreSQL's EXTRACT(EPOCH) is numeric)."""
+    return ts.epoch_seconds().cast("float64")
+
+
 def _seconds(value: Any) -> Any:
     """Seconds in a value: since the epoch for a timestamp; for a time of day or an
     ``hh:mm:ss`` text (how call-centre exports write durations), the seconds it spans."""
@@ -296,7 +301,7 @@ def _seconds(value: Any) -> Any:
         value, dtype = value.cast("time"), value.cast("time").type()
     if dtype.is_time():
         return value.hour() * 3600 + value.minute() * 60 + value.second() + value.millisecond() / 1000
-    return value.epoch_seconds()
+    return epoch(value)
 
 
 FUNCTIONS = ("abs", "coalesce", "date", "from_unix", "hour", "if", "length", "lower", "month", "round", "seconds", "upper", "week", "weekday")

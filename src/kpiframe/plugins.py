@@ -32,6 +32,7 @@ ENTRY_POINT_GROUP = "kpiframe"
 BUILTIN_PLUGINS = (
     "kpiframe.connectors.files",
     "kpiframe.connectors.databases",
+    "kpiframe.connectors.sql",
     "kpiframe.calculators.basic",
     "kpiframe.calculators.quantiles",
     "kpiframe.calculators.conditional",

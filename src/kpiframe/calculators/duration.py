@@ -12,6 +12,7 @@ from kpiframe.business_hours import business_seconds, parse_schedule
 from kpiframe.config.schema import BUSINESS_HOURS_PARAM
 from kpiframe.contracts import Calculator, Period, Value
 from kpiframe.errors import ExpressionError
+from kpiframe.expr import epoch
 from kpiframe.plugins import hookimpl
 
 DISPLAY_UNITS = ["s", "min", "h", "d"]
@@ -31,7 +32,7 @@ def seconds_between(table: Any, start: str, end: str) -> tuple[Any, Any, Any]:
         else:
             end_col = col
     # EPOCH keeps fractional seconds on DuckDB and PostgreSQL.
-    return end_col.epoch_seconds() - start_col.epoch_seconds(), start_col, end_col
+    return epoch(end_col) - epoch(start_col), start_col, end_col
 
 
 class Duration(Calculator):

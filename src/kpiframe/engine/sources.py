@@ -44,6 +44,11 @@ def open_sources(config: Config, needed: set[str], duckdb: Any = None) -> tuple[
             continue
         finally:
             shared["duckdb"] = context._duckdb
+        # Decimal columns (PostgreSQL's numeric, MySQL's DECIMAL) become doubles, in the SQL:
+        # KPIs need no 38-digit precision, and engines disagree on the types of their aggregates.
+        decimals = {name: table[name].cast("float64") for name, dtype in table.schema().items() if dtype.is_decimal()}
+        if decimals:
+            table = table.mutate(**decimals)
         unmapped: dict[str, str] = {}
         preset_roles: dict[str, Any] = {}
         for role, text in spec.preset_columns.items():

@@ -17,6 +17,7 @@ from kpiframe.config.literals import DURATION_UNITS, parse_duration
 from kpiframe.config.schema import BUSINESS_HOURS_PARAM
 from kpiframe.contracts import Calculator, Period, Value
 from kpiframe.errors import ExpressionError
+from kpiframe.expr import epoch
 
 DURATION_UNIT = {"enum": ["s", "min", "h", "d"], "description": "unit of the value"}
 DURATION_TEXT = {
@@ -114,7 +115,7 @@ class DurationKpi(SupportKpi):
             if params.get("business_hours"):
                 seconds = business_seconds(start, end, window.timezone if window else "UTC", parse_schedule(params["business_hours"]))
             else:
-                seconds = end.epoch_seconds() - start.epoch_seconds()
+                seconds = epoch(end) - epoch(start)
             return seconds, end >= start, start.notnull() & end.isnull()
         if self.seconds_role and self.seconds_role in table.columns:
             seconds = table[self.seconds_role].cast("float64")

@@ -9,6 +9,7 @@ from kpiframe.business_hours import business_seconds, parse_schedule
 from kpiframe.calculators.stats import STAT_SCHEMA, both
 from kpiframe.config.schema import BUSINESS_HOURS_PARAM
 from kpiframe.contracts import Period
+from kpiframe.expr import epoch
 from kpiframe.packs.support.base import (
     DURATION_TEXT,
     DURATION_UNIT,
@@ -235,8 +236,8 @@ class SlaBreachRate(RateKpi):
             took = business_seconds(start, end, window.timezone, schedule)
             waited = business_seconds(start, as_of, window.timezone, schedule)
         else:
-            took = end.epoch_seconds() - start.epoch_seconds()
-            waited = as_of.epoch_seconds() - start.epoch_seconds()
+            took = epoch(end) - epoch(start)
+            waited = epoch(as_of) - epoch(start)
         return (end.notnull() & (took > threshold)) | (end.isnull() & (waited > threshold))
 
 
