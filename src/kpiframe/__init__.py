@@ -53,6 +53,7 @@ __all__ = [
     "Value",
     "column",
     "condition",
+    "get_json",
     "hookimpl",
     "load_config",
     "run",
@@ -61,11 +62,16 @@ __all__ = [
 
 if TYPE_CHECKING:
     from kpiframe.api import column, condition, load_config, run
+    from kpiframe.http import get_json
     from kpiframe.scorecard import Scorecard
 
 
 def __getattr__(name: str) -> Any:
     # Lazy re-exports: these pull in the engine (and so Ibis) only when used.
+    if name == "get_json":
+        from kpiframe.http import get_json
+
+        return get_json
     if name in {"run", "load_config", "column", "condition"}:
         from kpiframe import api
 

@@ -64,6 +64,26 @@ class SourceContext:
         candidate = Path(path).expanduser()
         return candidate if candidate.is_absolute() else (self.base_dir / candidate)
 
+    def land_records(self, records: list[dict[str, Any]], name: str | None = None) -> ir.Table:
+        """Put records (from an API, say) into the run's DuckDB and return them as a table.
+
+        Nested objects become structs, so expressions can reach ``via.channel``.
+        An empty list gives an error: with no rows there are no columns to compute on.
+        """
+        import ibis
+        import pyarrow as pa
+
+        from kpiframe.errors import SourceError
+
+        if not records:
+            raise SourceError(f"source {self.source_id!r} returned no records")
+        try:
+            arrow = pa.Table.from_pylist(records)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise SourceError(f"source {self.source_id!r}: records of mixed shapes ({exc})") from None
+        table_name = name or f"records_{self.source_id}_{id(records):x}"
+        return self.duckdb().create_table(table_name, ibis.memtable(arrow), overwrite=True)
+
     def duckdb(self) -> ibis.BaseBackend:
         """The run's shared in-process DuckDB backend (created on first use).
 

@@ -33,6 +33,7 @@ BUILTIN_PLUGINS = (
     "kpiframe.connectors.files",
     "kpiframe.connectors.databases",
     "kpiframe.connectors.sql",
+    "kpiframe.connectors.http_json",
     "kpiframe.calculators.basic",
     "kpiframe.calculators.quantiles",
     "kpiframe.calculators.conditional",
