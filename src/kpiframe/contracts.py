@@ -77,9 +77,30 @@ class SourceContext:
 
         if not records:
             raise SourceError(f"source {self.source_id!r} returned no records")
+
+        def clean(value: Any) -> Any:
+            # An empty object ({} in JSON) cannot be a struct column: it has no fields. Say "null".
+            if isinstance(value, dict):
+                return {k: clean(v) for k, v in value.items()} or None
+            if isinstance(value, list):
+                return [clean(v) for v in value]
+            return value
+
+        def typed(dtype: Any) -> Any:
+            # A field that is null in every record has Arrow's `null` type, which no engine
+            # stores: call it text.
+            if pa.types.is_null(dtype):
+                return pa.string()
+            if pa.types.is_struct(dtype):
+                return pa.struct([pa.field(f.name, typed(f.type)) for f in dtype])
+            if pa.types.is_list(dtype):
+                return pa.list_(typed(dtype.value_type))
+            return dtype
+
         try:
-            arrow = pa.Table.from_pylist(records)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            arrow = pa.Table.from_pylist([clean(r) for r in records])
+            arrow = arrow.cast(pa.schema([pa.field(f.name, typed(f.type)) for f in arrow.schema]))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
             raise SourceError(f"source {self.source_id!r}: records of mixed shapes ({exc})") from None
         table_name = name or f"records_{self.source_id}_{id(records):x}"
         return self.duckdb().create_table(table_name, ibis.memtable(arrow), overwrite=True)

@@ -1,0 +1,60 @@
+"""The plugin test kit, applied to kpiframe's own plugins (so the kit itself is tested)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from kpiframe.plugins import make_plugin_manager
+from kpiframe.testing import CalculatorContract, ReporterContract, compute
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "kpiframe-spread" / "src"))
+from kpiframe_spread import Spread  # noqa: E402
+
+REGISTRY = make_plugin_manager(environ={"KPIFRAME_PLUGINS": "builtin"})
+
+
+class TestSpreadContract(CalculatorContract):
+    calculator = Spread()
+    params = {"column": "x"}
+    rows = [{"x": 1.5}, {"x": None}, {"x": 7.0}, {"x": -2.0}]
+
+    def reference(self, rows):
+        values = [r["x"] for r in rows if r["x"] is not None]
+        return max(values) - min(values) if values else None
+
+
+class TestCsatContract(CalculatorContract):
+    calculator = REGISTRY.calculator("support.csat")
+    params = {"kind": "any"}
+    rows = [{"score": 5}, {"score": 4}, {"score": 2}, {"score": None}, {"score": 1}]
+
+    def reference(self, rows):
+        scores = [r["score"] for r in rows if r["score"] is not None]
+        return 100 * sum(s >= 4 for s in scores) / len(scores) if scores else None
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY.reporters))
+def test_every_builtin_reporter_meets_the_contract(name):
+    class Contract(ReporterContract):
+        reporter = REGISTRY.reporter(name)
+
+    contract = Contract()
+    contract.test_metadata()
+    contract.test_renders_every_status()
+
+
+def test_a_wrong_calculator_fails_the_contract():
+    class Broken(CalculatorContract):
+        calculator = Spread()
+        params = {"column": "x"}
+        rows = [{"x": 1.0}, {"x": 3.0}]
+
+        def reference(self, rows):
+            return 3.0  # wrong on purpose: the spread is 2
+
+    with pytest.raises(AssertionError):
+        Broken().test_agrees_with_the_reference()
+    assert compute(Spread(), [{"x": 1.0}, {"x": 3.0}], {"column": "x"}).value == 2.0
