@@ -304,6 +304,26 @@ def init(
     typer.echo(f"wrote {output}; next: kpiframe validate {output}")
 
 
+new_app = typer.Typer(help="Start something new: a plugin package.", no_args_is_help=True)
+app.add_typer(new_app, name="new")
+
+
+@new_app.command("plugin")
+def new_plugin_command(
+    name: Annotated[str, typer.Argument(help="The plugin's name (lower case, e.g. helpscout).")],
+    kind: Annotated[str, typer.Option("--kind", help="connector, calculator or reporter.")] = "connector",
+    folder: Annotated[Path, typer.Option("--output", "-o", help="The folder to create the package in.")] = Path("."),
+) -> None:
+    """Write a plugin package that installs, registers and passes kpiframe's contract tests."""
+    from kpiframe.scaffold import new_plugin
+
+    try:
+        root = new_plugin(name, kind, folder)
+    except KpiframeError as error:
+        _fail(error)
+    typer.echo(f"wrote {root}\nnext: cd {root} && pip install -e '.[test]' && pytest")
+
+
 history_app = typer.Typer(help="List, show and prune the runs of a history store.", no_args_is_help=True)
 app.add_typer(history_app, name="history")
 _HISTORY_ARG = typer.Argument(envvar="KPIFRAME_HISTORY", help="The history store: a DuckDB or SQLite file, or a PostgreSQL URL.")
