@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from kpiframe.api import column, condition
 from kpiframe.calculators.basic import COLUMN, UNIT
-from kpiframe.calculators.intervals import wilson
+from kpiframe.calculators.intervals import share_value
 from kpiframe.contracts import Calculator, Value
 from kpiframe.plugins import hookimpl
 
@@ -39,11 +39,8 @@ class Share(Calculator):
         return {"matching": table.count(where=matching), "rows": table.count(where=where)}
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
-        rows, matching = int(parts["rows"] or 0), int(parts["matching"] or 0)
-        if rows == 0:
-            return Value(None, n=0, reason="no rows in the window")
-        low, high = wilson(matching, rows) or (0.0, 0.0)
-        return Value(100.0 * matching / rows, n=rows, interval=(100 * low, 100 * high), details={"matching": matching})
+        matching = int(parts["matching"] or 0)
+        return share_value(matching, int(parts["rows"] or 0), "no rows in the window", matching=matching)
 
 
 _AGGREGATE: dict[str, Any] = {

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from kpiframe.business_hours import business_seconds, parse_schedule
-from kpiframe.calculators.intervals import Z95, wilson
+from kpiframe.calculators.intervals import Z95, share_value
 from kpiframe.calculators.stats import STAT_SCHEMA, both, reduce
 from kpiframe.config.literals import DURATION_UNITS, parse_duration
 from kpiframe.config.schema import BUSINESS_HOURS_PARAM
@@ -72,11 +72,8 @@ class RateKpi(SupportKpi):
         return {"matching": table.count(where=both(scope, self.success(table, params, window))), "rows": table.count(where=scope)}
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
-        rows, matching = int(parts["rows"] or 0), int(parts["matching"] or 0)
-        if rows == 0:
-            return Value(None, n=0, reason="nothing to rate in the window")
-        low, high = wilson(matching, rows) or (0.0, 0.0)
-        return Value(100.0 * matching / rows, n=rows, interval=(100 * low, 100 * high), details={"matching": matching})
+        matching = int(parts["matching"] or 0)
+        return share_value(matching, int(parts["rows"] or 0), "nothing to rate in the window", matching=matching)
 
 
 class DurationKpi(SupportKpi):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from kpiframe.calculators.intervals import wilson
+from kpiframe.calculators.intervals import share_value
 from kpiframe.calculators.stats import both
 from kpiframe.contracts import Period, Value
 from kpiframe.packs.support.base import SupportKpi, flag
@@ -48,11 +48,8 @@ class ChurnRate(SupportKpi):
         return {"left": table.count(where=left), "cohort": table.count(where=cohort)}
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
-        cohort, left = int(parts["cohort"] or 0), int(parts["left"] or 0)
-        if not cohort:
-            return Value(None, n=0, reason="no customers active at the window's start")
-        low, high = wilson(left, cohort) or (0, 0)
-        return Value(100 * left / cohort, n=cohort, interval=(100 * low, 100 * high), details={"left": left})
+        left = int(parts["left"] or 0)
+        return share_value(left, int(parts["cohort"] or 0), "no customers active at the window's start", left=left)
 
 
 class RetentionRate(SupportKpi):
@@ -98,11 +95,7 @@ class ReferralRate(SupportKpi):
         return {"referred": table.count(where=both(scope, flag(table, "referred"))), "n": table.count(where=scope)}
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
-        n, referred = int(parts["n"] or 0), int(parts["referred"] or 0)
-        if not n:
-            return Value(None, n=0, reason="no new customers in the window")
-        low, high = wilson(referred, n) or (0, 0)
-        return Value(100 * referred / n, n=n, interval=(100 * low, 100 * high))
+        return share_value(int(parts["referred"] or 0), int(parts["n"] or 0), "no new customers in the window")
 
 
 class Clv(SupportKpi):

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from kpiframe.calculators.stats import STAT_SCHEMA, both
 from kpiframe.contracts import Period, Value
 from kpiframe.packs.support.base import ColumnStatKpi, DURATION_UNIT, RateKpi, SupportKpi, flag, net_score
-from kpiframe.calculators.intervals import wilson
+from kpiframe.calculators.intervals import share_value
 
 KIND = {"type": "string", "description": "keep survey rows whose `kind` role equals this (when the source maps `kind`); `any` keeps all"}
 
@@ -70,12 +70,9 @@ class Csat(SupportKpi):
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         n, positive = int(parts["n"] or 0), int(parts["positive"] or 0)
-        if n == 0:
-            return Value(None, n=0, reason="no survey answers in the window")
-        if params.get("formula") == "mean":
+        if n and params.get("formula") == "mean":
             return Value(float(parts["mean"]), n=n)
-        low, high = wilson(positive, n) or (0, 0)
-        return Value(100 * positive / n, n=n, interval=(100 * low, 100 * high), details={"positive": positive})
+        return share_value(positive, n, "no survey answers in the window", positive=positive)
 
 
 class Nps(SupportKpi):
@@ -143,9 +140,7 @@ class Ces(SupportKpi):
         if n == 0:
             return Value(None, n=0, reason="no survey answers in the window")
         if params.get("formula") == "agree_share":
-            agree = int(parts["agree"] or 0)
-            low, high = wilson(agree, n) or (0, 0)
-            return Value(100 * agree / n, n=n, interval=(100 * low, 100 * high))
+            return share_value(int(parts["agree"] or 0), n, "no survey answers in the window")
         return Value(float(parts["mean"]), n=n)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from kpiframe.calculators.intervals import wilson
+from kpiframe.calculators.intervals import share_value
 from kpiframe.calculators.stats import both
 from kpiframe.contracts import Period, Value
 from kpiframe.packs.support.base import DURATION_TEXT, SupportKpi, seconds_param
@@ -53,8 +53,8 @@ class VolumeByChannel(SupportKpi):
         count, total = int(parts["count"] or 0), int(parts["all"] or 0)
         details: dict[str, Any] = {"total": total}
         if total:
-            low, high = wilson(count, total) or (0, 0)
-            details.update(share=100 * count / total, share_interval=[100 * low, 100 * high])
+            share = share_value(count, total, "")
+            details.update(share=share.value, share_interval=list(share.interval or ()))
         return Value(count, n=total, details=details)
 
 
