@@ -12,6 +12,7 @@ message a connector raises has the DSN's password replaced by ``***``.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -125,14 +126,20 @@ class MySQLConnector(SqlConnector):
         import ibis
 
         parts = urlsplit(dsn)
-        return ibis.mysql.connect(
-            host=parts.hostname or "localhost",
-            port=parts.port or 3306,
-            user=parts.username or "root",
-            password=parts.password or "",
-            database=parts.path.lstrip("/") or None,
-            connect_timeout=10,
-        )
+        with warnings.catch_warnings():
+            # Ibis sets the session zone by name, which fails on servers without time-zone
+            # tables (a default MariaDB); the offset form below needs none.
+            warnings.filterwarnings("ignore", message="Unable to set session timezone")
+            con = ibis.mysql.connect(
+                host=parts.hostname or "localhost",
+                port=parts.port or 3306,
+                user=unquote(parts.username) if parts.username else "root",
+                password=unquote(parts.password) if parts.password else "",
+                database=parts.path.lstrip("/") or None,
+                connect_timeout=10,
+            )
+        con.raw_sql("SET time_zone = '+00:00'")
+        return con
 
 
 @hookimpl
