@@ -71,7 +71,7 @@ def test_sample_data_is_deterministic_and_parallel_friendly(tmp_path):
 
     first = write_sample_data(tmp_path / "a", tickets=500, seed=3)
     write_sample_data(tmp_path / "b", tickets=500, seed=3)
-    other = write_sample_data(tmp_path / "c", tickets=500, seed=4)
+    write_sample_data(tmp_path / "c", tickets=500, seed=4)
     for path in first:
         twin = tmp_path / "b" / path.name
         assert path.read_bytes() == twin.read_bytes() if path.suffix == ".csv" else pq.read_table(path).equals(pq.read_table(twin))

@@ -10,7 +10,6 @@ import pytest
 import kpiframe
 from conftest import AS_OF
 from kpiframe.connectors.http_json import HttpJsonConnector
-from kpiframe.contracts import SourceContext
 from kpiframe.errors import SourceError
 from kpiframe.testing import ConnectorContract, FakeApi
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import pytest
 
 import kpiframe
-from conftest import AS_OF, POSTGRES_URL, TICKETS, require_service, write_parquet
+from conftest import AS_OF, TICKETS, require_service, write_parquet
 
 METRICS = """
   n_{s}: {{calc: count, source: {s}}}

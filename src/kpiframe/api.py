@@ -45,10 +45,6 @@ def condition(table: Any, text: str, where: Any = None) -> Any:
     return predicate if where is None else (predicate & where)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
-
-
 def run(
     config: Config | str | os.PathLike[str],
     *,
@@ -76,7 +72,7 @@ def run(
     from kpiframe.engine.results import build as build_result
     from kpiframe.engine.plan import build_plan
     from kpiframe.engine.sources import open_sources
-    from kpiframe.engine.results import window_info
+    from kpiframe.engine.results import iso, window_info
     from kpiframe.engine.windows import resolve
     from kpiframe.baselines import Baselines
     from kpiframe.history import git_commit, open_history
@@ -113,8 +109,8 @@ def run(
         run=RunInfo(
             config_path=str(config.path),
             config_hash=config.hash,
-            as_of=_iso(as_of) or "",
-            started_at=_iso(started_at) or "",
+            as_of=iso(as_of) or "",
+            started_at=iso(started_at) or "",
             duration_s=round(time.perf_counter() - started, 4),
             kpiframe_version=__version__,
             plugins=config.registry.versions(),

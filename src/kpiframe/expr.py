@@ -429,7 +429,6 @@ def _as_expr(value: Any) -> Any:
 
 
 def _as_bool(value: Any) -> Any:
-    import ibis
 
     expr = _as_expr(value)
     if not expr.type().is_boolean():

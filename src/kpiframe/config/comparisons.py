@@ -43,9 +43,6 @@ class Comparison:
             return low <= b and high >= a
         return self.holds(low, unit) or self.holds(high, unit)
 
-    def describe(self, unit: str) -> str:
-        return self.text.strip()
-
 
 def parse_comparison(text: str | int | float) -> Comparison:
     """Parse a target; raises ``ValueError`` with the expected form on failure."""

@@ -229,7 +229,7 @@ class _Checker:
         calc = self.registry.calculators.get(name)
         if calc is None:
             known = sorted(self.registry.calculators)
-            self.add(path + ("calc",), f"unknown calculator {name!r}", suggest(name, known) or f"run `kpiframe plugins` to list them")
+            self.add(path + ("calc",), f"unknown calculator {name!r}", suggest(name, known) or "run `kpiframe plugins` to list them")
             return None
         calculator = calc.obj
         self.params(calculator.params_schema, params, path + ("params",))

@@ -97,10 +97,6 @@ def local_naive(moment: datetime | None, zone: str) -> datetime | None:
     return None if moment is None else moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
-def _local_naive(moment: datetime, zone: str) -> datetime:
-    return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-
-
 def time_column(table: Any, column: str) -> Any:
     """The time column as a timestamp (text and date columns are cast)."""
     col = table[column]
@@ -128,6 +124,6 @@ def apply_window(table: Any, spec: SourceSpec, window: Window, column: str | Non
     for bound, op in ((window.start, "ge"), (window.end, "lt")):
         if bound is None:
             continue
-        value = bound if aware else _local_naive(bound, spec.timezone)
+        value = bound if aware else local_naive(bound, spec.timezone)
         predicates.append(col >= value if op == "ge" else col < value)
     return table.filter(*predicates)
