@@ -34,6 +34,7 @@ BUILTIN_PLUGINS = (
     "kpiframe.connectors.databases",
     "kpiframe.connectors.sql",
     "kpiframe.connectors.http_json",
+    "kpiframe.connectors.spark",
     "kpiframe.calculators.basic",
     "kpiframe.calculators.quantiles",
     "kpiframe.calculators.conditional",
