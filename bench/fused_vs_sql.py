@@ -133,8 +133,17 @@ def main() -> None:
 
         rows = [("hand-written DuckDB SQL (floor)", floor_time), ("kpiframe.run (load excluded)", kpi_time)]
         if not args.no_pandas:
-            pandas_time, _ = timed(lambda: pandas_version(data), max(1, args.repeat // 2))
+            pandas_time, result = timed(lambda: pandas_version(data), max(1, args.repeat // 2))
+            check("pandas", result, card)
             rows.append(("pandas (read_parquet + 10 aggregates)", pandas_time))
+        try:
+            import polars  # noqa: F401  (a peer, measured when installed; not a dependency)
+        except ImportError:
+            print("polars not installed: pip install polars to compare with it")
+        else:
+            polars_time, result = timed(lambda: polars_version(data), args.repeat)
+            check("polars", result, card)
+            rows.append(("polars (lazy scan_parquet, 10 aggregates)", polars_time))
 
     print(f"{args.rows:,} rows, 10 metrics, median of {args.repeat} runs; every kpiframe value equals the SQL floor's")
     print(f"{'method':40} {'seconds':>9} {'× floor':>8}")
@@ -142,6 +151,33 @@ def main() -> None:
         print(f"{label:40} {seconds:9.3f} {seconds / floor_time:8.2f}")
     print(f"{'(config load + validation, once per run)':40} {load_time:9.3f}")
     print(f"fused queries sent by kpiframe: {card.run.queries}")
+
+
+def check(name: str, result: dict[str, float], card) -> None:
+    """A peer's numbers must be the same numbers, or the timing means nothing."""
+    for metric, value in result.items():
+        ours = card.metric(metric).value
+        assert abs(float(value) - ours) <= 1e-6 * max(1.0, abs(ours)), (name, metric, value, ours)
+
+
+def polars_version(path: Path) -> dict[str, float]:
+    import polars as pl
+
+    frame = pl.scan_parquet(path).filter((pl.col("created_at") >= pl.datetime(2026, 1, 1)) & (pl.col("created_at") < pl.datetime(2026, 3, 1)))
+    frt = (pl.col("first_response_at") - pl.col("created_at")).dt.total_microseconds() / 1e6
+    out = frame.select(
+        n=pl.len(),
+        email=(pl.col("channel") == "email").sum(),
+        wait_mean=pl.col("wait").mean(),
+        wait_p90=pl.col("wait").quantile(0.9, interpolation="linear"),
+        wait_median_chat=pl.col("wait").filter(pl.col("channel") == "chat").median(),
+        wait_max=pl.col("wait").max(),
+        agents=pl.col("agent").drop_nulls().n_unique(),
+        within_20s=100 * (pl.col("wait") <= 20).sum() / pl.len(),
+        frt_p90=frt.filter(frt >= 0).quantile(0.9, interpolation="linear"),
+        handle_sum=pl.col("handle").sum(),
+    ).collect()
+    return out.to_dicts()[0]
 
 
 def pandas_version(path: Path) -> dict[str, float]:
