@@ -83,7 +83,8 @@ def line(points: list[tuple[str, float | None]], limit: float | None, label: str
         return ""
     low, high = min(values + ([limit] if limit is not None else [])), max(values + ([limit] if limit is not None else []))
     span = (high - low) or abs(high) or 1.0
-    low, high = low - 0.1 * span, high + 0.1 * span
+    # Pad the axis, but not below zero for a quantity that never goes there (a duration, a count).
+    low, high = (max(0.0, low - 0.1 * span) if low >= 0 else low - 0.1 * span), high + 0.1 * span
     width, height, left, right, top, bottom = 300, 90, 34, 6, 6, 16
     n = len(points)
 
@@ -122,10 +123,12 @@ def line(points: list[tuple[str, float | None]], limit: float | None, label: str
 
 def heatmap(matrix: dict, direction: str, unit: str, label: str) -> str:
     """Weekday × hour cells shaded by value (darker is worse for the metric's direction)."""
-    values = [v for row in matrix["values"] for v in row if v is not None]
+    values = sorted(v for row in matrix["values"] for v in row if v is not None)
     if not values:
         return ""
-    low, high = min(values), max(values)
+    # Clip the colour scale at the 5th and 95th percentiles: one slow night must not
+    # wash out the week. Cells beyond take the end colours; their titles keep the value.
+    low, high = values[int(0.05 * (len(values) - 1))], values[int(0.95 * (len(values) - 1))]
     cell, left, top = 12, 28, 12
     width, height = left + 24 * cell + 2, top + 7 * cell + 14
     parts = []
@@ -139,7 +142,7 @@ def heatmap(matrix: dict, direction: str, unit: str, label: str) -> str:
             if v is None:
                 fill, tip = "#f6f8fa", f"{day} {h:02d}:00: no data"
             else:
-                share = 0.5 if high == low else (v - low) / (high - low)
+                share = 0.5 if high == low else min(1.0, max(0.0, (v - low) / (high - low)))
                 badness = share if direction != "higher" else 1 - share
                 # from pale to deep: lightness carries the meaning, so it reads in greyscale too
                 lightness = round(92 - 62 * badness)
@@ -147,7 +150,7 @@ def heatmap(matrix: dict, direction: str, unit: str, label: str) -> str:
                 tip = f"{day} {h:02d}:00: {_fmt(v)} {unit} (n={n})"
             parts.append(f'<rect x="{left + h * cell}" y="{top + d * cell}" width="{cell - 1}" height="{cell - 1}" fill="{fill}"><title>{escape(tip)}</title></rect>')
     best, worst = (low, high) if direction != "higher" else (high, low)
-    legend = f"lightest {_fmt(best)}, darkest {_fmt(worst)} {unit}"
+    legend = f"lightest ≤ {_fmt(best)}, darkest ≥ {_fmt(worst)} {unit} (5th–95th percentile of the cells)" if direction != "higher" else f"lightest ≥ {_fmt(best)}, darkest ≤ {_fmt(worst)} {unit} (5th–95th percentile of the cells)"
     parts.append(f'<text x="{left}" y="{height - 2}" font-size="8" fill="#57606a">{escape(legend)}</text>')
     return (
         f'<svg class="chart heatmap" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
