@@ -190,3 +190,15 @@ def test_empty_window_gives_no_data_not_zero(tickets, write_config):
         assert card.metric(metric).status == "no_data", metric
         assert card.metric(metric).reason
     assert card.metric("single").value == 61.0  # one row: every percentile is that row
+
+
+def test_means_report_a_student_t_interval(tmp_path, write_config):
+    rows = [{"x": float(v)} for v in (3, 7, 8, 10, 12, 15, 16, 20, 21, 28)] + [{"x": None}]
+    path = write_parquet(tmp_path / "x.parquet", rows)
+    card = kpiframe.run(write_config(f"version: 1\nwindow: all\nsources:\n  s: {{connector: parquet, path: {path}}}\nmetrics:\n  m: {{calc: mean, source: s, params: {{column: x}}}}\n"), as_of=AS_OF)
+    import statistics
+
+    values = [r["x"] for r in rows if r["x"] is not None]
+    mean, sd = statistics.mean(values), statistics.stdev(values)
+    half = 2.262 * sd / math.sqrt(10)  # t(0.975, 9 degrees of freedom), from a printed table
+    assert card.metric("m").interval == pytest.approx((mean - half, mean + half), rel=1e-9)

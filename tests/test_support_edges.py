@@ -120,3 +120,9 @@ def test_a_missing_role_names_the_kpi_the_role_and_the_columns(tmp_path, write_c
     text = str(caught.value)
     assert "metrics.frt.calc: support.first_response_time needs the role 'created_at'" in text
     assert "its columns: id, opened, first_reply" in text and "columns: {created_at: <column" in text
+
+
+def test_mean_durations_carry_a_t_interval_and_significance_uses_it(card):
+    frt = card.metric("frt")  # 30 and 120 minutes: mean 75, sample sd 63.64, t(0.975, 1) = 12.706
+    half = 12.706 * math.sqrt(((30 - 75) ** 2 + (120 - 75) ** 2) / 1) / math.sqrt(2)
+    assert frt.interval == pytest.approx((75 - half, 75 + half), rel=1e-9)

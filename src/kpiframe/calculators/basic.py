@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from kpiframe.api import column
+from kpiframe.calculators.intervals import mean_interval
 from kpiframe.contracts import Calculator, Value
 from kpiframe.plugins import hookimpl
 
@@ -53,13 +54,17 @@ class _ColumnStat(Calculator):
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
         values = column(table, params["column"])
-        return {"value": getattr(values, self.stat)(where=where), "n": values.count(where=where)}
+        parts = {"value": getattr(values, self.stat)(where=where), "n": values.count(where=where)}
+        if self.stat == "mean":
+            parts["sd"] = values.std(how="sample", where=where)
+        return parts
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         n = int(parts["n"] or 0)
         if n == 0 or parts["value"] is None:
             return Value(None, n=n, reason="no non-null values in the window")
-        return Value(float(parts["value"]), n=n)
+        value = float(parts["value"])
+        return Value(value, n=n, interval=mean_interval(value, parts.get("sd"), n) if "sd" in parts else None)
 
 
 class Sum(_ColumnStat):
@@ -69,7 +74,7 @@ class Sum(_ColumnStat):
 
 class Mean(_ColumnStat):
     name, stat = "mean", "mean"
-    doc = "Arithmetic mean of `column`; nulls are left out, not counted as 0."
+    doc = "Arithmetic mean of `column`; nulls are left out, not counted as 0. Reports a Student-t 95% interval."
 
 
 class Min(_ColumnStat):

@@ -31,3 +31,27 @@ def share_value(successes: int, n: int, reason: str, **details: Any) -> Value:
         return Value(None, n=0, reason=reason)
     low, high = wilson(successes, n) or (0.0, 0.0)
     return Value(100.0 * successes / n, n=n, interval=(100 * low, 100 * high), details=details)
+
+
+# Two-sided 95% critical values of Student's t, by degrees of freedom (standard tables).
+_T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+        11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086,
+        21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045, 30: 2.042,
+        40: 2.021, 60: 2.000, 120: 1.980}
+
+
+def t95(df: int) -> float:
+    """The 95% two-sided t critical value; between table rows, the nearer smaller df (conservative)."""
+    if df in _T95:
+        return _T95[df]
+    if df > 120:
+        return Z95
+    return _T95[max(k for k in _T95 if k <= df)]
+
+
+def mean_interval(mean: float, sd: float | None, n: int) -> tuple[float, float] | None:
+    """Student-t 95% interval of a mean from the sample standard deviation; None below 2 values."""
+    if n < 2 or sd is None:
+        return None
+    half = t95(n - 1) * sd / math.sqrt(n)
+    return (mean - half, mean + half)

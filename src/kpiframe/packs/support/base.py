@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from kpiframe.business_hours import business_seconds, parse_schedule
-from kpiframe.calculators.intervals import Z95, share_value
+from kpiframe.calculators.intervals import Z95, mean_interval, share_value
 from kpiframe.calculators.stats import STAT_SCHEMA, both, reduce
 from kpiframe.config.literals import DURATION_UNITS, parse_duration
 from kpiframe.config.schema import BUSINESS_HOURS_PARAM
@@ -124,19 +124,24 @@ class DurationKpi(SupportKpi):
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period | None = None) -> dict[str, Any]:
         seconds, valid, censored = self.seconds(table, params, window)
-        return {
+        parts = {
             "value": reduce(seconds, params.get("stat", "mean"), both(where, valid)),
             "n": table.count(where=both(where, valid)),
             "negative": table.count(where=both(where, ~valid)),
             "censored": table.count(where=both(where, censored)),
         }
+        if params.get("stat", "mean") == "mean":
+            parts["sd"] = seconds.std(how="sample", where=both(where, valid))
+        return parts
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         n = int(parts["n"] or 0)
         details = {"negative": int(parts["negative"] or 0), self.censored_label: int(parts["censored"] or 0)}
         if n == 0 or parts["value"] is None:
             return Value(None, n=n, details=details, reason="no completed durations in the window")
-        return Value(float(parts["value"]) / DURATION_UNITS[self.unit_for(params)], n=n, details=details)
+        scale = DURATION_UNITS[self.unit_for(params)]
+        interval = mean_interval(float(parts["value"]), parts.get("sd"), n) if "sd" in parts else None
+        return Value(float(parts["value"]) / scale, n=n, details=details, interval=(interval[0] / scale, interval[1] / scale) if interval else None)
 
 
 class ColumnStatKpi(SupportKpi):
@@ -166,16 +171,19 @@ class ColumnStatKpi(SupportKpi):
     def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
         values = self.values(table, params)
         scope = both(both(where, self.population(table, params)), values.notnull())
-        return {"value": reduce(values, params.get("stat", "mean"), scope), "n": table.count(where=scope)}
+        parts = {"value": reduce(values, params.get("stat", "mean"), scope), "n": table.count(where=scope)}
+        if params.get("stat", "mean") == "mean":
+            parts["sd"] = values.std(how="sample", where=scope)
+        return parts
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         n = int(parts["n"] or 0)
         if n == 0 or parts["value"] is None:
             return Value(None, n=n, reason="no values in the window")
         value = float(parts["value"])
-        if self.is_duration:
-            value /= DURATION_UNITS[self.unit_for(params)]
-        return Value(value, n=n)
+        interval = mean_interval(value, parts.get("sd"), n) if "sd" in parts else None
+        scale = DURATION_UNITS[self.unit_for(params)] if self.is_duration else 1.0
+        return Value(value / scale, n=n, interval=(interval[0] / scale, interval[1] / scale) if interval else None)
 
 
 def answered(table: Any) -> Any:
