@@ -58,3 +58,26 @@ def test_a_wrong_calculator_fails_the_contract():
     with pytest.raises(AssertionError):
         Broken().test_agrees_with_the_reference()
     assert compute(Spread(), [{"x": 1.0}, {"x": 3.0}], {"column": "x"}).value == 2.0
+
+
+class TestChurnContract(CalculatorContract):
+    """A cohort KPI that reads the window's bounds, through the kit."""
+
+    from datetime import datetime as _dt
+
+    from kpiframe.contracts import Period as _Period
+
+    calculator = REGISTRY.calculator("support.churn_rate")
+    window = _Period(_dt(2026, 2, 1), _dt(2026, 3, 1), _dt(2026, 3, 1))
+    schema = {"started_at": "timestamp", "ended_at": "timestamp"}
+    rows = [
+        {"started_at": _dt(2025, 1, 1), "ended_at": None},
+        {"started_at": _dt(2025, 6, 1), "ended_at": _dt(2026, 2, 10)},  # left in the window
+        {"started_at": _dt(2025, 6, 1), "ended_at": _dt(2026, 1, 10)},  # gone before it
+        {"started_at": _dt(2026, 2, 5), "ended_at": _dt(2026, 2, 20)},  # joined and left inside: not in the cohort
+    ]
+
+    def reference(self, rows):
+        cohort = [r for r in rows if r["started_at"] and r["started_at"] < self.window.start and (r["ended_at"] is None or r["ended_at"] >= self.window.start)]
+        left = [r for r in cohort if r["ended_at"] is not None and r["ended_at"] < self.window.end]
+        return 100 * len(left) / len(cohort) if cohort else None

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
-from kpiframe.contracts import DIRECTIONS, Calculator, Connector, Reporter, SourceContext, Value
+from kpiframe.contracts import DIRECTIONS, Calculator, Connector, Period, Reporter, SourceContext, Value
 from kpiframe.errors import SourceError
 from kpiframe.scorecard import STATUSES, MetricResult, RunInfo, Scorecard, SegmentResult, SeriesPoint, WindowInfo
 
@@ -43,12 +43,26 @@ def _check_schema(schema: dict[str, Any]) -> None:
     assert schema.get("type") == "object", "params_schema must describe an object (the params mapping)"
 
 
-def compute(calculator: Calculator, rows: list[dict[str, Any]], params: Mapping[str, Any], schema: Mapping[str, str] | None = None) -> Value:
-    """Run a calculator the way the engine does (parts in DuckDB, then finalize) on rows."""
+def compute(
+    calculator: Calculator,
+    rows: list[dict[str, Any]],
+    params: Mapping[str, Any],
+    schema: Mapping[str, str] | None = None,
+    window: Period | None = None,
+) -> Value:
+    """Run a calculator the way the engine does (parts in DuckDB, then finalize) on rows.
+
+    ``window`` is passed to calculators whose ``parts`` takes one (snapshots, cohorts).
+    """
+    import inspect
+
     import ibis
 
     table = ibis.memtable(rows, schema=schema) if schema else ibis.memtable(rows)
-    parts = calculator.parts(table, params, None)
+    if "window" in inspect.signature(calculator.parts).parameters:
+        parts = calculator.parts(table, params, None, window=window or Period(None, None, datetime(2100, 1, 1)))  # type: ignore[call-arg]
+    else:
+        parts = calculator.parts(table, params, None)
     if not parts:
         raise AssertionError("parts() returned no aggregates")
     row = table.aggregate(**{name: expr.name(name) for name, expr in parts.items()}).to_pyarrow().to_pylist()[0]
@@ -60,13 +74,15 @@ class CalculatorContract:
 
     Set ``calculator``, ``params``, ``rows`` (dicts; include nulls) and implement
     ``reference(rows)``: the value computed independently, ``None`` for no data.
-    Set ``schema`` (column → Ibis type) when a column could be all nulls.
+    Set ``schema`` (column → Ibis type) when a column could be all nulls, and
+    ``window`` (a :class:`kpiframe.Period`) for calculators that read the window.
     """
 
     calculator: ClassVar[Calculator]
     params: ClassVar[dict[str, Any]] = {}
     rows: ClassVar[list[dict[str, Any]]] = []
     schema: ClassVar[dict[str, str] | None] = None
+    window: ClassVar[Period | None] = None
     tolerance: ClassVar[float] = 1e-9
 
     def reference(self, rows: list[dict[str, Any]]) -> float | None:
@@ -86,7 +102,7 @@ class CalculatorContract:
         Draft202012Validator(self.calculator.params_schema).validate(self.params)
 
     def test_agrees_with_the_reference(self) -> None:
-        value = compute(self.calculator, self.rows, self.params, self.schema)
+        value = compute(self.calculator, self.rows, self.params, self.schema, self.window)
         expected = self.reference(self.rows)
         assert isinstance(value, Value)
         if expected is None:
@@ -96,13 +112,13 @@ class CalculatorContract:
 
     def test_handles_nulls(self) -> None:
         nulled = [{k: None for k in row} for row in self.rows[:1]] + list(self.rows)
-        value = compute(self.calculator, nulled, self.params, self.schema or self._schema())
+        value = compute(self.calculator, nulled, self.params, self.schema or self._schema(), self.window)
         expected = self.reference(nulled)
         if expected is not None and value.value is not None:
             assert abs(value.value - expected) <= self.tolerance * max(1.0, abs(expected))
 
     def test_empty_input_gives_no_data_not_an_error(self) -> None:
-        value = compute(self.calculator, [], self.params, self.schema or self._schema())
+        value = compute(self.calculator, [], self.params, self.schema or self._schema(), self.window)
         assert value.value is None or value.value == 0, "an empty window is no data (None), or a count of 0"
         if value.value is None:
             assert value.reason, "say why there is no value"
