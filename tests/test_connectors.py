@@ -140,3 +140,11 @@ metrics:
     for fmt in ("table", "json"):
         result = cli("run", path, "--format", fmt, env=env)
         assert secret not in result.output
+
+
+def test_error_messages_keep_one_line_and_never_crash_on_an_empty_one():
+    from kpiframe.errors import first_line
+
+    assert first_line(RuntimeError("Binder Error: no column x\n\nLINE 1: select x\n   ^")) == "Binder Error: no column x"
+    assert first_line(RuntimeError("")) == "RuntimeError"  # before: str(exc).splitlines()[0] raised IndexError
+    assert first_line(RuntimeError("  \n ")) == "RuntimeError"

@@ -24,7 +24,14 @@ __all__ = [
     "KpiframeError",
     "PluginError",
     "SourceError",
+    "first_line",
 ]
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's message cut to its first line (drivers add pages), or its type when empty."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class KpiframeError(Exception):

@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kpiframe.errors import KpiframeError
+from kpiframe.errors import KpiframeError, first_line
 
 SCHEMA_VERSION = "1"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -207,11 +207,11 @@ class DuckDBHistory(HistoryStore):
             except duckdb.IOException as exc:
                 # Another process holds the write lock: wait for it, with jittered backoff.
                 if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise HistoryError(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
+                    raise HistoryError(f"cannot open {self.path}: {first_line(exc)}") from None
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 1.0)
             except duckdb.Error as exc:
-                raise HistoryError(f"{self.path} cannot be read as a DuckDB history: {str(exc).splitlines()[0]}") from None
+                raise HistoryError(f"{self.path} cannot be read as a DuckDB history: {first_line(exc)}") from None
 
 
 class SQLiteHistory(HistoryStore):
@@ -245,7 +245,7 @@ class PostgresHistory(HistoryStore):
         try:
             return psycopg.connect(self.url, connect_timeout=10)
         except psycopg.Error as exc:
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            message = first_line(exc)
             raise HistoryError(f"cannot connect to the history database {self.location}: {message.replace(self.url, self.location)}") from None
 
     def _tables(self, con: Any) -> set[str]:

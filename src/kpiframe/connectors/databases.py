@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from kpiframe.contracts import Connector, SourceContext
-from kpiframe.errors import SourceError
+from kpiframe.errors import SourceError, first_line
 from kpiframe.plugins import hookimpl
 
 _TABLE_OR_QUERY: dict[str, Any] = {
@@ -54,7 +54,7 @@ class DuckDBConnector(Connector):
                 return con.table(params["table"])
             return con.sql(params["query"])
         except Exception as exc:
-            raise SourceError(f"cannot read from DuckDB file {params['path']!r}: {str(exc).strip().splitlines()[0]}") from None
+            raise SourceError(f"cannot read from DuckDB file {params['path']!r}: {first_line(exc)}") from None
 
 
 class SQLiteConnector(Connector):

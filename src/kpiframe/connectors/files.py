@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from kpiframe.contracts import Connector, SourceContext
-from kpiframe.errors import SourceError
+from kpiframe.errors import SourceError, first_line
 from kpiframe.plugins import hookimpl
 
 _PATH = {"type": "string", "description": "file path or glob, relative to the config file"}
@@ -41,8 +41,7 @@ class _DuckDBFileConnector(Connector):
         except SourceError:
             raise
         except Exception as exc:
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SourceError(f"cannot read {params['path']!r} as {self.name}: {first_line}") from None
+            raise SourceError(f"cannot read {params['path']!r} as {self.name}: {first_line(exc)}") from None
 
 
 class CsvConnector(_DuckDBFileConnector):

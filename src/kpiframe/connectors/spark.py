@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from kpiframe.contracts import Connector, SourceContext
-from kpiframe.errors import SourceError
+from kpiframe.errors import SourceError, first_line
 from kpiframe.plugins import hookimpl
 
 _SESSIONS: dict[str, Any] = {}
@@ -63,12 +63,12 @@ class SparkConnector(Connector):
         try:
             con = ibis.pyspark.connect(session(params.get("master", "local[*]"), params.get("config", {})))
         except Exception as exc:
-            raise SourceError(f"cannot start Spark: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from None
+            raise SourceError(f"cannot start Spark: {first_line(exc)}") from None
         if "table" in params:
             try:
                 return con.table(params["table"])
             except Exception as exc:
-                raise SourceError(f"cannot read Spark table {params['table']!r}: {str(exc).strip().splitlines()[0]}") from None
+                raise SourceError(f"cannot read Spark table {params['table']!r}: {first_line(exc)}") from None
         path = params["path"]
         local = "://" not in path
         location = str(context.resolve_path(path)) if local else path
@@ -82,7 +82,7 @@ class SparkConnector(Connector):
         try:
             return reader(location, table_name=f"kpiframe_{context.source_id}")
         except Exception as exc:
-            raise SourceError(f"Spark cannot read {path!r} as {kind}: {str(exc).strip().splitlines()[0]}") from None
+            raise SourceError(f"Spark cannot read {path!r} as {kind}: {first_line(exc)}") from None
 
 
 @hookimpl

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from kpiframe.contracts import Connector, SourceContext
-from kpiframe.errors import SourceError
+from kpiframe.errors import SourceError, first_line
 from kpiframe.plugins import hookimpl
 
 _PARAMS: dict[str, Any] = {
@@ -71,7 +71,7 @@ class SqlConnector(Connector):
         except ImportError as exc:
             raise SourceError(f"the {self.name} connector needs its driver: pip install 'kpiframe[{self.extra}]' ({exc})") from None
         except Exception as exc:
-            raise SourceError(hide_password(f"cannot connect: {_first_line(exc)}", dsn)) from None
+            raise SourceError(hide_password(f"cannot connect: {first_line(exc)}", dsn)) from None
         try:
             if "table" in params:
                 return con.table(params["table"], database=params.get("schema"))
@@ -81,12 +81,8 @@ class SqlConnector(Connector):
                 # PostgreSQL hides tables a role may not read, so "missing" and "forbidden" look alike.
                 raise SourceError(f"cannot read table {params['table']!r}: it does not exist, or this user may not read it") from None
             what = f"table {params['table']!r}" if "table" in params else "the query"
-            raise SourceError(hide_password(f"cannot read {what}: {_first_line(exc)}", dsn)) from None
+            raise SourceError(hide_password(f"cannot read {what}: {first_line(exc)}", dsn)) from None
 
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class PostgresConnector(SqlConnector):

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpiframe.contracts import Value
+from kpiframe.errors import first_line
 from kpiframe.engine.plan import ROWS, MetricPlan, Plan, QueryGroup, Request, part_name
 
 Key = tuple[Any, ...]
@@ -129,7 +130,7 @@ def execute(plan: Plan, redact: Callable[[str], str] = lambda text: text) -> Exe
                 try:
                     batches.append(([request], *_run(group, [request], state)))
                 except Exception as exc:
-                    message = f"query on source {group.source_id!r} failed: {type(exc).__name__}: {_first_line(exc)}"
+                    message = f"query on source {group.source_id!r} failed: {type(exc).__name__}: {first_line(exc)}"
                     state.outcomes[request.metric.spec.id].error = redact(message)
         for requests, rows, columns in batches:
             for request in requests:
@@ -169,6 +170,3 @@ def _derive(plan: Plan, state: Execution) -> None:
                 state.outcomes[metric.spec.id].error = "depends on metrics that could not be computed"
             return
 
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else ""
