@@ -10,9 +10,6 @@ from kpiframe.calculators.stats import both
 from kpiframe.contracts import Period, Value
 from kpiframe.packs.support.base import SupportKpi, flag
 
-NO_PARAMS: dict[str, Any] = {"type": "object", "additionalProperties": False}
-
-
 def active_at(table: Any, moment: Any) -> Any:
     """Customers (or agents) whose spell covers ``moment``: started before it, not ended by it."""
     return (table.started_at < moment) & (table.ended_at.isnull() | (table.ended_at >= moment))
@@ -39,7 +36,6 @@ class ChurnRate(SupportKpi):
         "active at the window's start. Customers who both start and leave inside the window are "
         "not counted, so the rate stays a share of one cohort (at most 100%)."
     )
-    params_schema = NO_PARAMS
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period | None = None) -> dict[str, Any]:
         w = _needs_bounds(window)
@@ -61,7 +57,6 @@ class RetentionRate(SupportKpi):
     windowing = "none"
     table_kind = "customers"
     doc = "(Customers active at the window's end − customers started in the window) ÷ customers active at the window's start."
-    params_schema = NO_PARAMS
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period | None = None) -> dict[str, Any]:
         w = _needs_bounds(window)
@@ -88,7 +83,6 @@ class ReferralRate(SupportKpi):
     time_role = "started_at"
     table_kind = "customers"
     doc = "Customers started in the window who came by referral ÷ customers started in the window (window on started_at)."
-    params_schema = NO_PARAMS
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
         scope = both(where, table.referred.notnull())

@@ -152,7 +152,6 @@ class Iqs(SupportKpi):
     roles = ("score", "max_score")
     table_kind = "quality_reviews"
     doc = "Σ score ÷ Σ max_score of internal quality reviews × 100 (a ratio of sums, not a mean of percentages)."
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False}
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
         scope = both(where, table.score.notnull() & table.max_score.notnull())
@@ -243,7 +242,6 @@ class SelfServiceDeflection(RateKpi):
     roles = ("contacted_after",)
     table_kind = "kb_views"
     doc = "KB views not followed by a contact ÷ KB views (views with an unknown follow-up are left out)."
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False}
 
     def population(self, table: Any, params: Mapping[str, Any], window: Period | None) -> Any:
         return table.contacted_after.notnull()

@@ -62,7 +62,6 @@ class _HeadcountRate(SupportKpi):
     windowing = "none"
     table_kind = "agents"
     event_role: ClassVar[str]
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False}
 
     @property
     def roles(self) -> tuple[str, ...]:  # type: ignore[override]

@@ -6,11 +6,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from kpiframe.calculators.stats import both
-from kpiframe.contracts import Period
+from kpiframe.contracts import Calculator, Period
 from kpiframe.packs.support.base import ColumnStatKpi, RateKpi, answered, flag
-
-NO_PARAMS: dict[str, Any] = {"type": "object", "additionalProperties": False}
-
 
 class ResolutionRate(RateKpi):
     name = "support.resolution_rate"
@@ -21,7 +18,6 @@ class ResolutionRate(RateKpi):
         "Tickets created in the window that are resolved by as-of ÷ tickets created in the window "
         "(a cohort rate, so it can never exceed 100%)."
     )
-    params_schema = NO_PARAMS
 
     def success(self, table: Any, params: Mapping[str, Any], window: Period | None) -> Any:
         assert window is not None
@@ -74,7 +70,7 @@ class ContactsToResolution(ColumnStatKpi):
     direction = "lower"
     time_role = "resolved_at"
     doc = "Mean `contacts` over tickets resolved in the window (repeat contacts mean frustration)."
-    params_schema = NO_PARAMS
+    params_schema = Calculator.params_schema  # no `stat` or `unit`: unlike other column statistics
 
     def roles_for(self, params: Mapping[str, Any]) -> tuple[str, ...]:
         return ("contacts", "resolved_at")
@@ -90,7 +86,6 @@ class ReopenRate(RateKpi):
     roles = ("resolved_at", "reopened")
     time_role = "resolved_at"
     doc = "Resolved tickets later reopened ÷ resolved tickets (window on resolved_at); reopened may be a flag or a count."
-    params_schema = NO_PARAMS
 
     def population(self, table: Any, params: Mapping[str, Any], window: Period | None) -> Any:
         return table.resolved_at.notnull() & table.reopened.notnull()
@@ -105,7 +100,6 @@ class EscalationRate(RateKpi):
     direction = "lower"
     roles = ("escalated",)
     doc = "Escalated tickets ÷ tickets created in the window (tickets with no escalation flag left out)."
-    params_schema = NO_PARAMS
 
     def population(self, table: Any, params: Mapping[str, Any], window: Period | None) -> Any:
         return table.escalated.notnull()

@@ -191,7 +191,6 @@ class BlockedCalls(RateKpi):
     roles = ("blocked",)
     table_kind = "calls"
     doc = "Calls not offered to the queue (no agent free, trunk or network failure) ÷ all call attempts."
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False}
 
     def success(self, table: Any, params: Mapping[str, Any], window: Period | None) -> Any:
         return flag(table, "blocked")

@@ -11,15 +11,11 @@ from kpiframe.calculators.stats import both
 from kpiframe.contracts import Period, Value
 from kpiframe.packs.support.base import DURATION_TEXT, SupportKpi, seconds_param
 
-NO_PARAMS: dict[str, Any] = {"type": "object", "additionalProperties": False}
-
-
 class TicketVolume(SupportKpi):
     name = "support.ticket_volume"
     title = "Ticket volume"
     unit = "count"
     doc = "Tickets created in the window, all channels together (tickets, calls, chats, social)."
-    params_schema = NO_PARAMS
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
         return {"count": table.count(where=where)}
@@ -64,7 +60,6 @@ class ConversationsPerTeammate(SupportKpi):
     unit = "count"
     roles = ("agent",)
     doc = "Tickets handled (with an agent) ÷ distinct agents who handled at least one, in the window."
-    params_schema = NO_PARAMS
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
         return {"handled": table.agent.count(where=where), "agents": table.agent.nunique(where=where)}
@@ -87,7 +82,6 @@ class ConversationsPerTeammatePerDay(SupportKpi):
         "computed in the same single query as every other metric (no second pass). n is the "
         "number of agent-days. A commonly quoted (unverified) benchmark is 30–35 a day."
     )
-    params_schema = NO_PARAMS
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
         agent_day = table.agent.cast("string").concat("|", table.created_at.date().cast("string"))
@@ -141,7 +135,6 @@ class CustomerEngagement(SupportKpi):
     unit = "count"
     roles = ("customer_id",)
     doc = "Interactions per active customer: rows in the window ÷ distinct customer_id among them."
-    params_schema = NO_PARAMS
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
         return {"interactions": table.customer_id.count(where=where), "customers": table.customer_id.nunique(where=where)}
