@@ -13,12 +13,14 @@ from kpiframe.calculators.intervals import share_value
 KIND = {"type": "string", "description": "keep survey rows whose `kind` role equals this (when the source maps `kind`); `any` keeps all"}
 
 
-def survey_rows(table: Any, params: Mapping[str, Any], default_kind: str) -> Any:
-    """Rows of the asked survey kind, when the source maps a `kind` role."""
+def survey_scope(table: Any, params: Mapping[str, Any], default_kind: str, where: Any) -> Any:
+    """The answers a survey KPI counts: ``where``, the asked survey kind (when the source
+    maps a `kind` role) and a score that is not blank."""
     kind = params.get("kind", default_kind)
-    if "kind" not in table.columns or kind == "any":
-        return None
-    return table.kind.cast("string").lower() == kind.lower()
+    scope = where
+    if "kind" in table.columns and kind != "any":
+        scope = both(scope, table.kind.cast("string").lower() == kind.lower())
+    return both(scope, table.score.notnull())
 
 
 class Csat(SupportKpi):
@@ -51,7 +53,7 @@ class Csat(SupportKpi):
         return "score" if params.get("formula") == "mean" else "%"
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
-        scope = both(both(where, survey_rows(table, params, "csat")), table.score.notnull())
+        scope = survey_scope(table, params, "csat", where)
         if table.score.type().is_string():
             labels = [label.lower() for label in params.get("positive_labels", ["great", "good", "satisfied"])]
             positive = table.score.strip().lower().isin(labels)
@@ -90,7 +92,7 @@ class Nps(SupportKpi):
     default_kind: ClassVar[str] = "nps"
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
-        scope = both(both(where, survey_rows(table, params, self.default_kind)), table.score.notnull())
+        scope = survey_scope(table, params, self.default_kind, where)
         return {
             "promoters": table.count(where=both(scope, table.score >= 9)),
             "detractors": table.count(where=both(scope, table.score <= 6)),
@@ -128,7 +130,7 @@ class Ces(SupportKpi):
         return "%" if params.get("formula") == "agree_share" else "score"
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
-        scope = both(both(where, survey_rows(table, params, "ces")), table.score.notnull())
+        scope = survey_scope(table, params, "ces", where)
         return {
             "mean": table.score.mean(where=scope),
             "agree": table.count(where=both(scope, table.score >= params.get("agree_from", 5))),

@@ -9,7 +9,7 @@ from kpiframe.calculators.stats import both
 from kpiframe.contracts import Period, Value
 from kpiframe.packs.support.base import SupportKpi, net_score
 from kpiframe.packs.support.customers import _needs_bounds
-from kpiframe.packs.support.experience import KIND, survey_rows
+from kpiframe.packs.support.experience import KIND, survey_scope
 
 
 class AgentSatisfaction(SupportKpi):
@@ -34,7 +34,7 @@ class AgentSatisfaction(SupportKpi):
         return "points" if params.get("formula") == "enps" else "score"
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
-        scope = both(both(where, survey_rows(table, params, "agent")), table.score.notnull())
+        scope = survey_scope(table, params, "agent", where)
         return {
             "mean": table.score.mean(where=scope),
             "promoters": table.count(where=both(scope, table.score >= 9)),
