@@ -16,6 +16,14 @@ COLORS = {"pass": "#1a7f37", "info": "#0969da", "no_data": "#6e7781", "warn": "#
 BAND_BAD, BAND_WARN, BAND_GOOD = "#f6d5d8", "#f5e6b8", "#d2ecd9"
 
 
+def _svg(kind: str, width: float, height: float, label: str, parts: list[str]) -> str:
+    """A chart's envelope: scalable, an image to assistive tech, titled with its label."""
+    return (
+        f'<svg class="chart {kind}" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
+        f"<title>{escape(label)}</title>" + "".join(parts) + "</svg>"
+    )
+
+
 def _fmt(value: float) -> str:
     magnitude = abs(value)
     if magnitude >= 1000:
@@ -70,10 +78,7 @@ def bullet(value: float | None, status: str, limits: dict[str, tuple[str, list[f
             parts.append(f'<line x1="{x(bound)}" x2="{x(bound)}" y1="3" y2="27" stroke="#24292f" stroke-width="2"{dash}/>')
     parts.append(f'<text x="{pad}" y="33" font-size="8" fill="#57606a">{escape(_fmt(low))}</text>')
     parts.append(f'<text x="{width - pad}" y="33" font-size="8" fill="#57606a" text-anchor="end">{escape(_fmt(high))}</text>')
-    return (
-        f'<svg class="chart bullet" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
-        f"<title>{escape(label)}</title>" + "".join(parts) + "</svg>"
-    )
+    return _svg("bullet", width, height, label, parts)
 
 
 def line(points: list[tuple[str, float | None]], limit: float | None, label: str, color: str = "#0969da") -> str:
@@ -115,10 +120,7 @@ def line(points: list[tuple[str, float | None]], limit: float | None, label: str
     parts.append(f'<text x="{left - 3}" y="{height - bottom}" font-size="8" text-anchor="end" fill="#57606a">{escape(_fmt(low))}</text>')
     parts.append(f'<text x="{left}" y="{height - 4}" font-size="8" fill="#57606a">{escape(points[0][0])}</text>')
     parts.append(f'<text x="{width - right}" y="{height - 4}" font-size="8" text-anchor="end" fill="#57606a">{escape(points[-1][0])}</text>')
-    return (
-        f'<svg class="chart series" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
-        f"<title>{escape(label)}</title>" + "".join(parts) + "</svg>"
-    )
+    return _svg("series", width, height, label, parts)
 
 
 def heatmap(matrix: dict, direction: str, unit: str, label: str) -> str:
@@ -152,7 +154,4 @@ def heatmap(matrix: dict, direction: str, unit: str, label: str) -> str:
     best, worst = (low, high) if direction != "higher" else (high, low)
     legend = f"lightest ≤ {_fmt(best)}, darkest ≥ {_fmt(worst)} {unit} (5th–95th percentile of the cells)" if direction != "higher" else f"lightest ≥ {_fmt(best)}, darkest ≤ {_fmt(worst)} {unit} (5th–95th percentile of the cells)"
     parts.append(f'<text x="{left}" y="{height - 2}" font-size="8" fill="#57606a">{escape(legend)}</text>')
-    return (
-        f'<svg class="chart heatmap" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
-        f"<title>{escape(label)}</title>" + "".join(parts) + "</svg>"
-    )
+    return _svg("heatmap", width, height, label, parts)
