@@ -46,6 +46,18 @@ def hide_password(text: str, dsn: str) -> str:
     return text.replace(password, "***") if password else text
 
 
+def server(dsn: str, port: int, user: str | None, password: str | None) -> dict[str, Any]:
+    """host, port, user, password and database from a connection URL, with the driver's defaults."""
+    parts = urlsplit(dsn)
+    return {
+        "host": parts.hostname or "localhost",
+        "port": parts.port or port,
+        "user": unquote(parts.username) if parts.username else user,
+        "password": unquote(parts.password) if parts.password else password,
+        "database": parts.path.lstrip("/") or None,
+    }
+
+
 class SqlConnector(Connector):
     """A table or read-only query on a database server, through an Ibis backend."""
 
@@ -94,22 +106,13 @@ class PostgresConnector(SqlConnector):
     def connect(self, dsn: str, read_only: bool = True) -> Any:
         import ibis
 
-        parts = urlsplit(dsn)
-        extra = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        extra = {key: values[-1] for key, values in parse_qs(urlsplit(dsn).query).items()}
         if read_only:
             # A read-only session for table sources: a config can read, never change, the database.
             # (A query source's schema is read through a temporary view, which such a session forbids;
             # its text is checked to be one SELECT instead. Give kpiframe a read-only user either way.)
             extra["options"] = ("-c default_transaction_read_only=on " + extra.get("options", "")).strip()
-        return ibis.postgres.connect(
-            host=parts.hostname or "localhost",
-            port=parts.port or 5432,
-            user=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            database=parts.path.lstrip("/") or None,
-            connect_timeout=10,
-            **extra,
-        )
+        return ibis.postgres.connect(**server(dsn, 5432, None, None), connect_timeout=10, **extra)
 
 
 class MySQLConnector(SqlConnector):
@@ -121,19 +124,11 @@ class MySQLConnector(SqlConnector):
     def connect(self, dsn: str, read_only: bool = True) -> Any:
         import ibis
 
-        parts = urlsplit(dsn)
         with warnings.catch_warnings():
             # Ibis sets the session zone by name, which fails on servers without time-zone
             # tables (a default MariaDB); the offset form below needs none.
             warnings.filterwarnings("ignore", message="Unable to set session timezone")
-            con = ibis.mysql.connect(
-                host=parts.hostname or "localhost",
-                port=parts.port or 3306,
-                user=unquote(parts.username) if parts.username else "root",
-                password=unquote(parts.password) if parts.password else "",
-                database=parts.path.lstrip("/") or None,
-                connect_timeout=10,
-            )
+            con = ibis.mysql.connect(**server(dsn, 3306, "root", ""), connect_timeout=10)
         con.raw_sql("SET time_zone = '+00:00'")
         return con
 
