@@ -92,7 +92,7 @@ class SQLiteConnector(Connector):
             raise SourceError(f"SQLite column with mixed types in {params['path']!r}: {exc}") from None
         import ibis
 
-        # Through a memtable: create_table(arrow, temp=True) issues a malformed DROP VIEW on some DuckDB releases.
+        # Through a memtable, as SourceContext.land_records does: one path for Python rows into DuckDB.
         return context.duckdb().create_table(f"sqlite_{context.source_id}_{id(arrow):x}", ibis.memtable(arrow))
 
 
