@@ -73,8 +73,8 @@ def test_output_file_gets_the_report_and_the_terminal_the_table(config, cli, tmp
 def test_output_never_overwrites_the_config(config, cli):
     path = config()
     before = path.read_text()
-    result = cli("run", path, "--output", path)
-    assert result.exit_code == 2 and "would overwrite the config" in result.stderr
+    result = cli("run", path, "--output", f"json={path}")
+    assert result.exit_code == 2 and "is the config file; kpiframe never overwrites it" in result.stderr
     assert path.read_text() == before
 
 
@@ -133,14 +133,12 @@ def test_help_does_not_import_the_engine():
     assert "Exit codes" in out
 
 
-def test_debug_shows_the_traceback(write_config, cli):
-    from typer.testing import CliRunner
-
-    from kpiframe.cli import app
-    from kpiframe.errors import ConfigError
-
-    result = CliRunner().invoke(app, ["--debug", "validate", str(write_config("version: 2\n"))])
-    assert isinstance(result.exception, ConfigError)
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(write_config, cli):
+    path = write_config("version: 2\n")
+    plain, debug = cli("validate", path), cli("--debug", "validate", path)
+    assert plain.exit_code == debug.exit_code == 2
+    assert "Traceback" not in plain.stderr
+    assert "Traceback (most recent call last)" in debug.stderr and "ConfigError" in debug.stderr
 
 
 @pytest.mark.parametrize("config", sorted((Path(__file__).parents[1] / "configs").glob("*.yaml")), ids=lambda p: p.name)

@@ -13,40 +13,24 @@ import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-from kpiframe.errors import ConfigError, KpiframeError, PluginError
+from kpiframe.cli_boundary import GuardedGroup, install_signal_handlers, state
+from kpiframe.errors import ConfigError
 from kpiframe.exit_codes import ExitCode
+from kpiframe.outputs import FORMAT_ALIASES
 
 app = typer.Typer(
     name="kpiframe",
-    help="Turn a YAML file into a KPI scorecard. Exit codes: 0 ok, 1 a target failed, 2 config or usage error, 3 a source or calculator error.",
+    help="Turn a YAML file into a KPI scorecard. Exit codes: 0 ok, 1 a target failed, 2 config or usage error, 3 a source or calculator error, 4 kpiframe crashed.",
+    cls=GuardedGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-_state: dict[str, Any] = {"debug": False}
-
-
-def _fail(error: BaseException) -> NoReturn:
-    if _state["debug"]:
-        raise error
-    from kpiframe.history import HistoryError
-
-    code = ExitCode.USAGE_ERROR if isinstance(error, (ConfigError, PluginError, HistoryError)) else ExitCode.SOURCE_ERROR
-    if isinstance(error, ConfigError):
-        count = len(error.problems)
-        typer.echo(str(error), err=True)
-        if any(p.file for p in error.problems):
-            typer.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was computed.", err=True)
-    else:
-        typer.echo(f"error: {error}", err=True)
-    raise typer.Exit(int(code))
-
 
 def _use_color(choice: bool | None) -> bool:
     if choice is not None:
@@ -79,41 +63,19 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (secrets masked).")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
-    _state["debug"] = debug
-
-
-FORMAT_ALIASES = {"md": "markdown", "xml": "junit", "txt": "table"}
-
-
-def _outputs(specs: list[str], default_format: str) -> list[tuple[str, Path]]:
-    """``--output junit=report.xml`` or ``--output card.json`` (in --format) → (format, path)."""
-    outputs = []
-    for spec in specs:
-        name, eq, path = spec.partition("=")
-        if eq and name and "/" not in name and "." not in name:
-            outputs.append((FORMAT_ALIASES.get(name, name), Path(path)))
-        else:
-            outputs.append((default_format, Path(spec)))
-    return outputs
-
-
-def _write(path: Path, report: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(report, bytes):
-        path.write_bytes(report)
-    else:
-        path.write_text(report, encoding="utf-8")
+    state.reset()
+    state.debug = debug
 
 
 @app.command()
 def run(
     config: Annotated[Path, typer.Argument(help="The YAML config.")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="Windows end here (ISO date or timestamp; default: the config's as_of, else now, UTC).")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="Report format: table, json, markdown, junit, csv, or any installed reporter.")] = "table",
-    output: Annotated[list[str] | None, typer.Option("--output", "-o", help="Write a report to a file: PATH (in --format) or FORMAT=PATH; repeat for several. The table still goes to the terminal.")] = None,
+    format: Annotated[str | None, typer.Option("--format", "-f", help="Report format: table (default), json, markdown, junit, csv, html, or any installed reporter.")] = None,
+    output: Annotated[list[str] | None, typer.Option("--output", "-o", help="Write a report to a file: PATH (the format from its extension: .html .json .xml .md .csv .txt, or --format) or FORMAT=PATH; repeat for several. The table still goes to the terminal.")] = None,
     fail_on: Annotated[str, typer.Option("--fail-on", help="Lowest status that fails the run: warn, fail, error or never.")] = "fail",
     baseline: Annotated[Path | None, typer.Option("--baseline", help="An earlier scorecard JSON that change targets compare with.")] = None,
     history: Annotated[str | None, typer.Option("--history", envvar="KPIFRAME_HISTORY", help="A history store (DuckDB or SQLite file, or PostgreSQL URL): change targets compare with it and the run is appended.")] = None,
@@ -123,58 +85,65 @@ def run(
     """Compute every metric, evaluate its targets and print the scorecard."""
     from kpiframe.api import load_config
     from kpiframe.api import run as run_scorecard
+    from kpiframe.atomic import write_atomic
     from kpiframe.engine.evaluate import FAIL_ON, exit_code
+    from kpiframe.outputs import parse_outputs
+    from kpiframe.scorecard_file import read_scorecard
 
-    try:
-        if fail_on not in FAIL_ON:
-            raise ConfigError(f"--fail-on: expected one of {', '.join(FAIL_ON)}, got {fail_on!r}")
-        moment = _parse_as_of(as_of)
-        loaded = load_config(config)
-        format = FORMAT_ALIASES.get(format, format)
-        outputs = _outputs(output or [], format)
-        for name in {format, *(f for f, _ in outputs)}:
-            if name not in loaded.registry.reporters:
-                raise ConfigError(f"--format: unknown format {name!r}; installed: {', '.join(sorted(loaded.registry.reporters))}")
-        for _, path in outputs:
-            if path.resolve() == loaded.path.resolve():
-                raise ConfigError(f"--output {path} would overwrite the config file; choose another path")
-        baseline_data = _read_scorecard(baseline) if baseline else None
-        scorecard = run_scorecard(loaded, as_of=moment, baseline=baseline_data, history=history)
-        options = {"color": _use_color(color) and not outputs, "fail_on": fail_on}
-        for name, path in outputs:
-            _write(path, loaded.registry.reporter(name).render(scorecard, {**options, "color": False}))
-        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary_file:
-            with open(summary_file, "a", encoding="utf-8") as handle:
-                handle.write(loaded.registry.reporter("markdown").render(scorecard, options) + "\n")
-        if outputs:
-            if not quiet:
-                colored = _use_color(color)
-                typer.echo(loaded.registry.reporter("table").render(scorecard, {"color": colored}), nl=False, color=colored)
-                for name, path in outputs:
-                    typer.echo(f"{name} report written to {path}")
+    if fail_on not in FAIL_ON:
+        raise ConfigError(f"--fail-on: expected one of {', '.join(FAIL_ON)}, got {fail_on!r}")
+    moment = _parse_as_of(as_of)
+    loaded = load_config(config)
+    state.redactor.add(loaded.secrets)
+    reporters = loaded.registry.reporters
+    explicit = FORMAT_ALIASES.get(format, format) if format else None
+    if explicit is not None and explicit not in reporters:
+        raise ConfigError(f"--format: unknown format {format!r}; installed: {', '.join(sorted(reporters))}")
+    outputs = parse_outputs(output or [], reporters, explicit)
+    protected = _protected_files(loaded, history)
+    for target in outputs:
+        protected.check(target)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    baseline_data = read_scorecard(baseline) if baseline else None
+    scorecard = run_scorecard(loaded, as_of=moment, baseline=baseline_data, history=history)
+    options = {"color": _use_color(color) and not outputs, "fail_on": fail_on}
+    # Render everything before writing anything: a reporter that fails leaves no file half-updated.
+    reports = [(target, loaded.registry.reporter(target.format).render(scorecard, {**options, "color": False})) for target in outputs]
+    summary = loaded.registry.reporter("markdown").render(scorecard, options) + "\n" if summary_file else None
+    for target, report in reports:
+        write_atomic(target.path, report, what=f"--output {target.format}")
+    if summary is not None:
+        write_atomic(Path(summary_file), summary, append=True, what="GITHUB_STEP_SUMMARY")  # type: ignore[arg-type]
+    if outputs:
+        if not quiet:
+            colored = _use_color(color)
+            typer.echo(loaded.registry.reporter("table").render(scorecard, {"color": colored}), nl=False, color=colored)
+            for target in outputs:
+                typer.echo(f"{target.format} report written to {target.path}")
+    else:
+        report = loaded.registry.reporter(explicit or "table").render(scorecard, options)
+        if isinstance(report, bytes):
+            sys.stdout.buffer.write(report)
         else:
-            report = loaded.registry.reporter(format).render(scorecard, options)
-            if isinstance(report, bytes):
-                sys.stdout.buffer.write(report)
-            else:
-                # color= keeps the codes the reporter chose; click would strip them off a non-terminal.
-                typer.echo(report, nl=False, color=options["color"])
-    except KpiframeError as error:
-        _fail(error)
+            # color= keeps the codes the reporter chose; click would strip them off a non-terminal.
+            typer.echo(report, nl=False, color=options["color"])
     raise typer.Exit(int(exit_code(scorecard, fail_on)))
 
 
-def _read_scorecard(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"scorecard {path} not found") from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path} is not a scorecard JSON file: {exc}") from None
-    if not isinstance(data, dict) or data.get("schema_version") != 1 or "metrics" not in data:
-        raise ConfigError(f"{path} is not a kpiframe scorecard (no schema_version 1); write one with --format json")
-    return data
+def _protected_files(loaded: Any, history: str | None) -> Any:
+    """The config, every file a source reads, and the history store: no --output may replace them."""
+    from kpiframe.outputs import ProtectedFiles
+
+    protected = ProtectedFiles()
+    protected.add(loaded.path, "the config file")
+    for source in loaded.sources.values():
+        path = source.params.get("path")
+        if isinstance(path, str) and "://" not in path:
+            candidate = Path(path).expanduser()
+            protected.add(candidate if candidate.is_absolute() else loaded.base_dir / candidate, f"a file of source {source.id!r}")
+    if history and "://" not in history:
+        protected.add(history, "the history store")
+    return protected
 
 
 @app.command()
@@ -186,18 +155,16 @@ def diff(
 ) -> None:
     """Show what changed between two scorecards; exit 1 on a regression."""
     from kpiframe.diffing import compare, render
+    from kpiframe.scorecard_file import read_scorecard
 
-    try:
-        limit = None
-        if max_change is not None:
-            text = max_change.strip().rstrip("%")
-            try:
-                limit = float(text)
-            except ValueError:
-                raise ConfigError(f"--max-change: expected a percentage such as 10%, got {max_change!r}") from None
-        changes = compare(_read_scorecard(old), _read_scorecard(new), limit)
-    except KpiframeError as error:
-        _fail(error)
+    limit = None
+    if max_change is not None:
+        text = max_change.strip().rstrip("%")
+        try:
+            limit = float(text)
+        except ValueError:
+            raise ConfigError(f"--max-change: expected a percentage such as 10%, got {max_change!r}") from None
+    changes = compare(read_scorecard(old), read_scorecard(new), limit)
     typer.echo(render(changes, markdown=format in ("markdown", "md")), nl=False)
     raise typer.Exit(int(ExitCode.TARGET_FAILED if any(c.regression for c in changes) else ExitCode.OK))
 
@@ -207,10 +174,7 @@ def validate(config: Annotated[Path, typer.Argument(help="The YAML config.")]) -
     """Check a config (schema, plugins, targets, expressions) without reading any data."""
     from kpiframe.api import load_config
 
-    try:
-        loaded = load_config(config)
-    except KpiframeError as error:
-        _fail(error)
+    loaded = load_config(config)
     typer.echo(f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)")
 
 
@@ -219,18 +183,15 @@ def schema(
     scorecard: Annotated[bool, typer.Option("--scorecard", help="Print the scorecard JSON's schema instead of the config's.")] = False,
 ) -> None:
     """Print the config's full JSON Schema (core plus every installed plugin's params)."""
-    try:
-        if scorecard:
-            from importlib.resources import files
+    if scorecard:
+        from importlib.resources import files
 
-            typer.echo(files("kpiframe").joinpath("schemas/scorecard-1.schema.json").read_text(encoding="utf-8"), nl=False)
-            return
-        from kpiframe.config.schema import full_schema
-        from kpiframe.plugins import make_plugin_manager
+        typer.echo(files("kpiframe").joinpath("schemas/scorecard-1.schema.json").read_text(encoding="utf-8"), nl=False)
+        return
+    from kpiframe.config.schema import full_schema
+    from kpiframe.plugins import make_plugin_manager
 
-        typer.echo(json.dumps(full_schema(make_plugin_manager()), indent=2))
-    except KpiframeError as error:
-        _fail(error)
+    typer.echo(json.dumps(full_schema(make_plugin_manager()), indent=2))
 
 
 @app.command()
@@ -242,10 +203,7 @@ def plugins(
 
     from kpiframe.plugins import make_plugin_manager
 
-    try:
-        registry = make_plugin_manager()
-    except KpiframeError as error:
-        _fail(error)
+    registry = make_plugin_manager()
     rows = []
     for kind, table in (("connector", registry.connectors), ("calculator", registry.calculators), ("reporter", registry.reporters), ("preset", registry.presets)):
         for name, reg in sorted(table.items()):
@@ -271,17 +229,14 @@ def explain(name: Annotated[str, typer.Argument(help="A calculator, such as supp
     from kpiframe.explain import explain as explain_text
     from kpiframe.plugins import make_plugin_manager
 
-    try:
-        registry = make_plugin_manager()
-        full = _ABBREVIATIONS.get(name.lower(), name)
-        reg = registry.calculators.get(full) or registry.calculators.get(f"support.{full}")
-        if reg is None:
-            from kpiframe.expr import suggest
+    registry = make_plugin_manager()
+    full = _ABBREVIATIONS.get(name.lower(), name)
+    reg = registry.calculators.get(full) or registry.calculators.get(f"support.{full}")
+    if reg is None:
+        from kpiframe.expr import suggest
 
-            hint = suggest(name, sorted(registry.calculators))
-            raise ConfigError(f"unknown calculator {name!r}" + (f" ({hint})" if hint else "; `kpiframe plugins` lists them"))
-    except KpiframeError as error:
-        _fail(error)
+        hint = suggest(name, sorted(registry.calculators))
+        raise ConfigError(f"unknown calculator {name!r}" + (f" ({hint})" if hint else "; `kpiframe plugins` lists them"))
     typer.echo(explain_text(reg), nl=False)
 
 
@@ -294,13 +249,9 @@ def init(
     """Write a starter config for a pack, shaped for your export."""
     from kpiframe.starter import starter_config
 
-    try:
-        text = starter_config(pack, preset)
-        if output.exists():
-            raise ConfigError(f"{output} already exists; kpiframe never overwrites a file you wrote. Choose another --output")
-    except KpiframeError as error:
-        _fail(error)
-    output.write_text(text, encoding="utf-8")
+    from kpiframe.atomic import create_new
+
+    create_new(output, starter_config(pack, preset), what="the starter config")
     typer.echo(f"wrote {output}; next: kpiframe validate {output}")
 
 
@@ -317,10 +268,7 @@ def new_plugin_command(
     """Write a plugin package that installs, registers and passes kpiframe's contract tests."""
     from kpiframe.scaffold import new_plugin
 
-    try:
-        root = new_plugin(name, kind, folder)
-    except KpiframeError as error:
-        _fail(error)
+    root = new_plugin(name, kind, folder)
     typer.echo(f"wrote {root}\nnext: cd {root} && pip install -e '.[test]' && pytest")
 
 
@@ -340,10 +288,7 @@ def history_list(
 
     from kpiframe.history import open_history
 
-    try:
-        runs = open_history(store).runs(title, limit=limit)
-    except KpiframeError as error:
-        _fail(error)
+    runs = open_history(store).runs(title, limit=limit)
     rows = [[r.run_id, r.recorded_at[:19], r.as_of[:19], r.title, r.status, (r.git_commit or "")[:10]] for r in runs]
     typer.echo(tabulate(rows, headers=["run", "recorded", "as of", "title", "status", "commit"]) if rows else "no runs yet")
 
@@ -359,13 +304,12 @@ def history_show(
     from kpiframe.plugins import make_plugin_manager
     from kpiframe.scorecard import Scorecard
 
-    try:
-        run = open_history(store).find(run_ref)
-        reporter = make_plugin_manager().reporter(FORMAT_ALIASES.get(format, format))
-    except KeyError:
-        _fail(ConfigError(f"--format: unknown format {format!r}"))
-    except KpiframeError as error:
-        _fail(error)
+    registry = make_plugin_manager()
+    name = FORMAT_ALIASES.get(format, format)
+    if name not in registry.reporters:
+        raise ConfigError(f"--format: unknown format {format!r}; installed: {', '.join(sorted(registry.reporters))}")
+    run = open_history(store).find(run_ref)
+    reporter = registry.reporter(name)
     typer.echo(reporter.render(Scorecard.from_dict(run.scorecard), {"color": False}), nl=False)
 
 
@@ -378,12 +322,9 @@ def history_prune(
     """Delete old runs (asked for explicitly: nothing is pruned by default)."""
     from kpiframe.history import open_history
 
-    try:
-        if keep is None and before is None:
-            raise ConfigError("say what to prune: --keep N and/or --before YYYY-MM-DD")
-        removed = open_history(store).prune(keep=keep, before=before)
-    except KpiframeError as error:
-        _fail(error)
+    if keep is None and before is None:
+        raise ConfigError("say what to prune: --keep N and/or --before YYYY-MM-DD")
+    removed = open_history(store).prune(keep=keep, before=before)
     typer.echo(f"removed {removed} runs")
 
 
@@ -396,16 +337,14 @@ def sample_data(
     """Write a deterministic, realistic support data set (tickets, calls, surveys) as Parquet and CSV."""
     from kpiframe.sample_data import write_sample_data
 
-    try:
-        written = write_sample_data(directory, tickets=rows, seed=seed)
-    except KpiframeError as error:
-        _fail(error)
+    written = write_sample_data(directory, tickets=rows, seed=seed)
     for path, count in written.items():
         typer.echo(f"wrote {path} ({count:,} rows)")
 
 
 def main() -> None:
     """Console-script entry point."""
+    install_signal_handlers()
     try:
         app()
     except KeyboardInterrupt:

@@ -14,3 +14,5 @@ class ExitCode(IntEnum):
     USAGE_ERROR = 2
     #: A source or calculator failed, so some verdicts are missing.
     SOURCE_ERROR = 3
+    #: kpiframe itself (or a plugin) crashed: a bug to report, never a verdict on a KPI.
+    INTERNAL_ERROR = 4

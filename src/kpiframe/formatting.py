@@ -62,7 +62,8 @@ _BARS = "▁▂▃▄▅▆▇█"
 
 
 def sparkline(values: list[float | None]) -> str:
-    """A one-line chart of a series; gaps (no data) are spaces."""
+    """A one-line chart of a series; gaps (no data, or a value that is not finite) are spaces."""
+    values = [v if v is not None and math.isfinite(v) else None for v in values]
     present = [v for v in values if v is not None]
     if not present:
         return ""

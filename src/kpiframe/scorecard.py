@@ -7,6 +7,7 @@ Its JSON form (:meth:`Scorecard.to_dict`) is published as a JSON Schema in
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,6 +21,17 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     return str(value)
+
+def _strict(value: Any) -> Any:
+    """Infinite and NaN numbers (a plugin's details, say) become null: strict JSON has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strict(v) for v in value]
+    return value
+
 
 #: Every status a metric can have, from best to worst. ``info`` is a metric
 #: with no target: reported, never gating.
@@ -153,10 +165,11 @@ class Scorecard:
             "run": asdict(self.run),
             "metrics": [asdict(m) for m in self.metrics],
         }
-        return json.loads(json.dumps(data, default=_jsonable))
+        return _strict(json.loads(json.dumps(data, default=_jsonable)))
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, sort_keys=False, default=str)
+        # allow_nan=False: `Infinity` and `NaN` are not JSON, and strict parsers reject the file.
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=False, default=str, allow_nan=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scorecard:

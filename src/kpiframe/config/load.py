@@ -102,7 +102,11 @@ class _Checker:
 
     def params(self, schema: dict[str, Any], params: dict[str, Any], path: tuple[Any, ...]) -> None:
         if not self.bad(path):
-            self.problems.extend(validate(params, schema, self.doc, path))
+            found = validate(params, schema, self.doc, path)
+            self.problems.extend(found)
+            if found:
+                # Later checks (derived inputs, units) read these params: they must not trip over them.
+                self.reported.add(dotted(path))
 
     def source(self, sid: str, raw: Any) -> SourceSpec | None:
         path = ("sources", sid)
@@ -241,6 +245,8 @@ class _Checker:
                 self.add(path + ("source",), f"{name} metrics are computed from other metrics and take no source", "remove `source:`")
         elif source is None:
             self.add(path, "missing required key 'source'", f"name one of the sources: {', '.join(sources) or '(none defined)'}")
+        elif not isinstance(source, str):
+            self.add(path + ("source",), f"expected the name of a source, got {source!r}", f"defined sources: {', '.join(map(str, sources)) or '(none)'}")
         elif source not in sources:
             self.add(path + ("source",), f"unknown source {source!r}", suggest(source, list(sources)) or f"defined sources: {', '.join(sources)}")
         self.expression(raw.get("where"), path + ("where",))
@@ -288,7 +294,7 @@ class _Checker:
         edges: dict[str, set[str]] = {}
         for mid, spec in metrics.items():
             calculator = self.registry.calculator(spec.calc)
-            if isinstance(calculator, DerivedCalculator):
+            if isinstance(calculator, DerivedCalculator) and not self.bad(("metrics", mid, "params")):
                 try:
                     deps = calculator.inputs(spec.params)
                 except ExpressionError as exc:
@@ -344,6 +350,7 @@ def load_config(
     if not isinstance(doc.data, dict):
         raise ConfigError([doc.problem((), "the config must be a mapping with version, sources and metrics", "see docs/getting-started.md")])
     data, secrets, problems = interpolate(doc, environ)
+    problems = doc.problems + problems
     problems += validate(data, core_schema(), doc)
 
     if registry is None:
@@ -356,7 +363,8 @@ def load_config(
 
     # Check what the schema could not (plugins' params, names, targets, expressions) even
     # when it found problems, so that one run reports every mistake at once.
-    check = _Checker(doc, registry, {p.path for p in problems})
+    # A duplicate key leaves its first definition in place: that one is still checked.
+    check = _Checker(doc, registry, {p.path for p in problems if p not in doc.problems})
     check.schedules = data.get("business_hours") if isinstance(data.get("business_hours"), dict) else {}
     check.default_baseline = data.get("baseline", "previous")
     for name, schedule in check.schedules.items():

@@ -4,6 +4,12 @@ PyYAML's ``safe_load`` forgets line numbers and silently keeps the last of two
 equal mapping keys. We compose the node tree with the safe loader (no custom
 tags, no Python objects) and build the values ourselves, so every value and
 every key keeps its file position, and a duplicate key is reported.
+
+A config is small, so the parser refuses what no config needs and what would
+cost unbounded time or memory: nesting deeper than :data:`MAX_DEPTH` (checked
+on the event stream, before the recursive composer runs), more than
+:data:`MAX_NODES` values once aliases are expanded (a "billion laughs" file is
+661 bytes), and an alias that refers to itself.
 """
 
 from __future__ import annotations
@@ -16,6 +22,11 @@ import yaml
 from kpiframe.errors import ConfigError, ConfigProblem
 
 Path = tuple[str | int, ...]
+
+#: The deepest nesting a config may have. Real configs stay under 10 levels.
+MAX_DEPTH = 64
+#: The most values a config may expand to (aliases count every time they are used).
+MAX_NODES = 100_000
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,8 @@ class Document:
     data: Any
     values: dict[Path, Location] = field(default_factory=dict)
     keys: dict[Path, Location] = field(default_factory=dict)
+    #: Mistakes found while reading (duplicate keys, unreadable scalars): reported with every other problem.
+    problems: list[ConfigProblem] = field(default_factory=list)
 
     def locate(self, path: Path, *, key: bool = False) -> Location | None:
         """The position of the value (or the key) at ``path``, or its nearest ancestor's."""
@@ -74,14 +87,43 @@ def _mark(node: yaml.Node) -> Location:
     return Location(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+class _TooLarge(Exception):
+    def __init__(self, node: yaml.Node):
+        self.node = node
+
+
 class _Builder:
     def __init__(self, doc: Document):
         self.doc = doc
         self.constructor = yaml.constructor.SafeConstructor()
         self.problems: list[ConfigProblem] = []
+        self.count = 0
+        self.building: set[int] = set()  # collections being built: meeting one again is a recursive alias
+
+    def problem(self, node: yaml.Node, path: Path, message: str, hint: str | None = None) -> None:
+        self.problems.append(ConfigProblem(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1, dotted(path), message, hint))
 
     def build(self, node: yaml.Node, path: Path) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLarge(node)
+        if id(node) in self.building:
+            self.problem(node, path, "this alias refers to the collection it is inside (a recursive alias)", "a config must be a tree: copy the values instead")
+            return None
         self.doc.values[path] = _mark(node)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            self.building.add(id(node))
+            try:
+                return self.collection(node, path)
+            finally:
+                self.building.discard(id(node))
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError, TypeError) as exc:
+            self.problem(node, path, f"cannot read {node.value!r}: {exc}", "quote it if it is meant as text")
+            return node.value
+
+    def collection(self, node: yaml.Node, path: Path) -> Any:
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
             # The safe constructor refuses unknown scalar tags; collections we build ourselves.
             raise yaml.constructor.ConstructorError(None, None, f"unsupported YAML tag {node.tag!r}", node.start_mark)
@@ -91,35 +133,51 @@ class _Builder:
             result: dict[str, Any] = {}
             seen: dict[Any, Location] = {}
             for key_node, value_node in node.value:
-                key = self.constructor.construct_object(key_node, deep=True)
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.problem(key_node, path, "a key must be a plain name, not a list or a mapping")
+                    continue
+                try:
+                    key = self.constructor.construct_object(key_node, deep=True)
+                except (ValueError, OverflowError, TypeError):
+                    key = key_node.value
                 if not isinstance(key, str):
                     key = str(key)  # config keys are names; `1:` or `on:` become "1" and "True"
                 if key in seen:
                     first = seen[key]
-                    self.problems.append(
-                        ConfigProblem(
-                            self.doc.file,
-                            key_node.start_mark.line + 1,
-                            key_node.start_mark.column + 1,
-                            dotted(path + (key,)),
-                            f"duplicate key {key!r} (first defined on line {first.line})",
-                            "YAML keeps only the last one; remove or rename one of them",
-                        )
+                    self.problem(
+                        key_node,
+                        path + (key,),
+                        f"duplicate key {key!r} (first defined on line {first.line})",
+                        "YAML keeps only the last one; remove or rename one of them",
                     )
                     continue
                 seen[key] = _mark(key_node)
                 self.doc.keys[path + (key,)] = _mark(key_node)
                 result[key] = self.build(value_node, path + (key,))
             return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self.constructor.construct_object(node, deep=True)
+        return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH; PyYAML's parser is iterative, its composer is not."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise ConfigError(
+                    [ConfigProblem(file, mark.line + 1, mark.column + 1, "", f"the config nests deeper than {MAX_DEPTH} levels", "a config needs a few levels; check for a runaway [[[...]]] or {{{...}}}")]
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def parse_yaml(text: str, file: str) -> Document:
     """Parse one YAML document with the safe loader, keeping positions."""
     doc = Document(file=file, data=None)
     try:
+        _check_depth(text, file)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -143,11 +201,17 @@ def parse_yaml(text: str, file: str) -> Document:
     builder = _Builder(doc)
     try:
         doc.data = builder.build(node, ())
+    except _TooLarge as exc:
+        mark = exc.node.start_mark
+        raise ConfigError(
+            [ConfigProblem(file, mark.line + 1, mark.column + 1, "", f"the config expands to more than {MAX_NODES:,} values", "aliases (*name) repeat what they point to; a config this large is an alias bomb or a mistake")]
+        ) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         raise ConfigError(
             [ConfigProblem(file, mark.line + 1 if mark else None, mark.column + 1 if mark else None, "", str(exc.problem))]
         ) from None
-    if builder.problems:
-        raise ConfigError(builder.problems)
+    except RecursionError:  # a merge key (<<: *a) that merges the mapping into itself
+        raise ConfigError([ConfigProblem(file, None, None, "", "a merge key (<<: *name) refers to the mapping it is in", "a config must be a tree")]) from None
+    doc.problems = builder.problems
     return doc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from kpiframe.config.model import Level, MetricSpec
 from kpiframe.contracts import Value
 from kpiframe.exit_codes import ExitCode
@@ -53,6 +55,8 @@ def status_of(
     if error is not None:
         return "error", error
     assert value is not None
+    if isinstance(value.value, float) and not math.isfinite(value.value):
+        return "error", non_finite_reason(value.value)
     if value.value is None:
         return "no_data", value.reason or "no rows in the window"
     if spec.min_sample is not None and value.n is not None and value.n < spec.min_sample:
@@ -75,6 +79,15 @@ def status_of(
     if spec.confidence == "significant" and value.interval is not None and target is not None and target.value is not None and not target.value.holds(value.value, spec.unit):
         return "pass", "below the target, but within the noise of the sample (confidence: significant)"
     return "pass", None
+
+
+def non_finite_reason(number: float) -> str:
+    """Why an infinite or NaN value is an error rather than a verdict."""
+    name = "NaN" if math.isnan(number) else ("+inf" if number > 0 else "-inf")
+    return (
+        f"the value is {name}, not a finite number: a column holds an infinite or NaN value; "
+        "exclude those rows with the metric's or the source's `where:`"
+    )
 
 
 def exit_code(scorecard: Scorecard, fail_on: str = "fail") -> ExitCode:

@@ -37,11 +37,14 @@ class Execution:
 
 
 def _plain(value: Any) -> Any:
-    """Engine scalars → plain Python (Decimal → float, NaN → None)."""
+    """Engine scalars → plain Python (Decimal → float).
+
+    A NaN stays NaN: Arrow keeps SQL NULL apart from NaN, and a NaN here came
+    from the data. It makes the value NaN, which the evaluation reports as an
+    error instead of passing it off as "no data".
+    """
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, float) and math.isnan(value):
-        return None
     if hasattr(value, "item") and not isinstance(value, (datetime, date)):
         return value.item()
     return value

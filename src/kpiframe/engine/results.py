@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -23,6 +24,17 @@ def window_info(window: Window | None) -> WindowInfo | None:
     return WindowInfo(iso(window.start), iso(window.end), window.label) if window else None
 
 
+def finite(number: Any) -> Any:
+    """A number fit for a report: infinite and NaN become None (the status says why)."""
+    return None if isinstance(number, float) and not math.isfinite(number) else number
+
+
+def _interval(value: Value | None) -> tuple[float, float] | None:
+    if value is None or not value.interval or any(finite(bound) is None for bound in value.interval):
+        return None
+    return tuple(value.interval)  # type: ignore[return-value]
+
+
 def _key_text(value: Any) -> str:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -30,6 +42,7 @@ def _key_text(value: Any) -> str:
 
 
 def _delta(value: float | None, baseline: float | None) -> tuple[float | None, float | None]:
+    value, baseline = finite(value), finite(baseline)
     if value is None or baseline is None:
         return None, None
     return value - baseline, (100.0 * (value - baseline) / abs(baseline) if baseline else None)
@@ -60,13 +73,13 @@ def _segments(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any) -
                 key={name: v for name, v in zip(spec.by, key)},
                 label=label,
                 status=status,
-                value=value.value,
+                value=finite(value.value),
                 n=value.n,
-                interval=tuple(value.interval) if value.interval else None,
+                interval=_interval(value),
                 target=(target or spec.target).text if (target or spec.target) else None,
                 warn=spec.warn.text if spec.warn else None,
                 reason=redact(reason) if reason else None,
-                baseline=baseline,
+                baseline=finite(baseline),
                 delta=delta,
                 delta_pct=delta_pct,
             )
@@ -98,7 +111,7 @@ def _series(outcome: Outcome) -> tuple[SeriesPoint, ...] | None:
     if "series" not in outcome.values:
         return None
     points = sorted(outcome.values["series"].items(), key=lambda item: item[0])
-    return tuple(SeriesPoint(_key_text(key[0]), value.value, value.n) for key, value in points)
+    return tuple(SeriesPoint(_key_text(key[0]), finite(value.value), value.n) for key, value in points)
 
 
 def _matrix(outcome: Outcome) -> dict[str, Any] | None:
@@ -110,7 +123,7 @@ def _matrix(outcome: Outcome) -> dict[str, Any] | None:
     for (weekday, hour), value in cells.items():
         if weekday is None or hour is None:
             continue
-        values[int(weekday)][int(hour)] = value.value
+        values[int(weekday)][int(hour)] = finite(value.value)
         counts[int(weekday)][int(hour)] = value.n
     return {"rows": list(WEEKDAYS), "columns": list(range(24)), "values": values, "n": counts}
 
@@ -136,9 +149,9 @@ def build(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any = None
         unit=spec.unit,
         direction=spec.direction,
         status=status,
-        value=value.value if value else None,
+        value=finite(value.value) if value else None,
         n=value.n if value else None,
-        interval=tuple(value.interval) if value and value.interval else None,
+        interval=_interval(value),
         target=spec.target.text if spec.target else None,
         warn=spec.warn.text if spec.warn else None,
         reason=redact(reason) if reason else None,
@@ -148,7 +161,7 @@ def build(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any = None
         segments=segments,
         hidden_segments=hidden,
         series=_series(outcome),
-        baseline=baseline,
+        baseline=finite(baseline),
         baseline_window=baseline_from,
         delta=delta,
         delta_pct=delta_pct,

@@ -1,0 +1,121 @@
+"""The one place where an error becomes a message and an exit code.
+
+Every command of ``kpiframe`` runs inside :class:`GuardedGroup`, so no command
+repeats the same ``try``/``except``:
+
+- a :class:`~kpiframe.errors.KpiframeError` is something a person can fix: its
+  message is printed and the exit code says what kind it is (2 for the config,
+  the command line or the history store; 3 for a source);
+- anything else is a bug in kpiframe or in a plugin: one line, ``kpiframe
+  crashed: ...; rerun with --debug and report it``, and exit 4. A crash must
+  never exit 1, the code a CI job reads as "a KPI regressed";
+- ``--debug`` adds the traceback, passed through the redactor like every other
+  text, so a secret from ``${VAR}`` never reaches a CI log.
+
+SIGTERM (a CI job cancelled) ends the run as SIGINT does: files being written are
+left as they were (see :mod:`kpiframe.atomic`), and the exit code is 128 + the signal.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import traceback
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
+
+from kpiframe.errors import ConfigError, KpiframeError, PluginError
+from kpiframe.exit_codes import ExitCode
+from kpiframe.redaction import Redactor
+
+__all__ = ["GuardedGroup", "exit_code_for", "install_signal_handlers", "state"]
+
+
+class _State:
+    """What the boundary knows about the current invocation."""
+
+    def __init__(self) -> None:
+        self.debug = False
+        self.redactor = Redactor()
+
+    def reset(self) -> None:
+        self.debug = False
+        self.redactor = Redactor()
+
+
+state = _State()
+
+
+def exit_code_for(error: KpiframeError) -> ExitCode:
+    """Config, command-line, plugin and history problems are usage errors; the rest are source errors."""
+    from kpiframe.history import HistoryError
+
+    if isinstance(error, (ConfigError, PluginError, HistoryError)):
+        return ExitCode.USAGE_ERROR
+    return ExitCode.SOURCE_ERROR
+
+
+def _echo(text: str) -> None:
+    typer.echo(state.redactor(text), err=True)
+
+
+def _debug_traceback(error: BaseException) -> None:
+    if state.debug:
+        _echo("".join(traceback.format_exception(error)).rstrip())
+
+
+def report_error(error: KpiframeError) -> ExitCode:
+    """Print a person-fixable error (every problem of a config) and return its exit code."""
+    _debug_traceback(error)
+    if isinstance(error, ConfigError):
+        _echo(str(error))
+        count = len(error.problems)
+        if any(p.file for p in error.problems):
+            _echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was computed.")
+    else:
+        _echo(f"error: {error}")
+    return exit_code_for(error)
+
+
+def report_crash(error: BaseException) -> ExitCode:
+    """One line for an unexpected exception (the traceback with --debug), and exit code 4."""
+    _debug_traceback(error)
+    text = str(error).strip().splitlines()
+    detail = f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+    _echo(f"kpiframe crashed: {detail}; rerun with --debug and report it")
+    return ExitCode.INTERNAL_ERROR
+
+
+class GuardedGroup(TyperGroup):
+    """A Typer group whose commands' errors all pass through :func:`report_error` or :func:`report_crash`."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):  # click's own usage errors and exits: exit 2 etc.
+            raise
+        except KpiframeError as error:
+            raise typer.Exit(int(report_error(error))) from None
+        except RecursionError as error:
+            # Deeply nested input that slipped past the parsers' own limits is still input.
+            raise typer.Exit(int(report_error(ConfigError(f"input nested too deeply to handle ({error})")))) from None
+        except MemoryError:
+            _echo("error: out of memory; narrow the window or the sources, or raise the memory limit")
+            raise typer.Exit(int(ExitCode.SOURCE_ERROR)) from None
+        except Exception as error:  # noqa: BLE001 (the whole point: no traceback, never exit 1)
+            raise typer.Exit(int(report_crash(error))) from None
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    # SystemExit unwinds through every `finally`, so atomic writes remove their
+    # temporary file and the files they were replacing stay whole.
+    raise SystemExit(128 + signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM unwinds like Ctrl-C does, instead of killing the process mid-write."""
+    if sys.platform != "win32":
+        signal.signal(signal.SIGTERM, _terminate)
