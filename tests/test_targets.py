@@ -117,4 +117,4 @@ def test_exit_code_contract(statuses, fail_on, code):
 
 
 def test_exit_code_values_are_the_documented_ones():
-    assert [int(c) for c in ExitCode] == [0, 1, 2, 3]
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4]
