@@ -13,6 +13,7 @@ import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -27,10 +28,15 @@ app = typer.Typer(
     help="Turn a YAML file into a KPI scorecard. Exit codes: 0 ok, 1 a target failed, 2 config or usage error, 3 a source or calculator error, 4 kpiframe crashed.",
     cls=GuardedGroup,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a description (up to ". "), without its full stop."""
+    return text.split(". ")[0].strip().rstrip(".")
+
 
 def _use_color(choice: bool | None) -> bool:
     if choice is not None:
@@ -199,6 +205,8 @@ def plugins(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List every connector, calculator, reporter and preset, with the package and version it came from."""
+    import textwrap
+
     from tabulate import tabulate
 
     from kpiframe.plugins import make_plugin_manager
@@ -208,51 +216,84 @@ def plugins(
     for kind, table in (("connector", registry.connectors), ("calculator", registry.calculators), ("reporter", registry.reporters), ("preset", registry.presets)):
         for name, reg in sorted(table.items()):
             doc = getattr(reg.obj, "description", "") or getattr(reg.obj, "doc", "")
-            rows.append({"kind": kind, "name": name, "package": reg.origin.package, "version": reg.origin.version, "summary": doc.split(". ")[0].rstrip(".")})
+            rows.append({"kind": kind, "name": name, "package": reg.origin.package, "version": reg.origin.version, "summary": first_sentence(doc)})
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    typer.echo(tabulate([[r["kind"], r["name"], f"{r['package']} {r['version']}".strip(), r["summary"][:70]] for r in rows], headers=["kind", "name", "from", "summary"]))
-
-
-#: What support teams call the KPIs, for `kpiframe explain`.
-_ABBREVIATIONS = {
-    "frt": "first_response_time", "asa": "average_speed_of_answer", "aht": "average_handle_time",
-    "fcr": "first_contact_resolution", "ttr": "time_to_resolution", "sl": "service_level",
-    "iqs": "iqs", "enps": "agent_satisfaction", "esat": "agent_satisfaction", "clv": "clv",
-}
+    table = [[r["kind"], r["name"], f"{r['package']} {r['version']}".strip(), textwrap.shorten(r["summary"], 72, placeholder=" …")] for r in rows]
+    typer.echo(tabulate(table, headers=["kind", "name", "from", "summary"]))
 
 
 @app.command()
-def explain(name: Annotated[str, typer.Argument(help="A calculator, such as support.csat or percentile.")]) -> None:
-    """Say what a calculator computes: formula, roles, params, unit, direction and an example."""
-    from kpiframe.explain import explain as explain_text
+def explain(name: Annotated[str, typer.Argument(help="A calculator (support.csat, percentile, or what people call it: frt, aht), a connector, a preset, or `expressions`.")]) -> None:
+    """Say what a calculator, connector or preset does, or list the expression functions."""
+    from kpiframe import explain as explaining
+    from kpiframe.expr import suggest
     from kpiframe.plugins import make_plugin_manager
 
+    if name.lower() in ("expressions", "expression", "functions"):
+        typer.echo(explaining.explain_expressions(), nl=False)
+        return
     registry = make_plugin_manager()
-    full = _ABBREVIATIONS.get(name.lower(), name)
-    reg = registry.calculators.get(full) or registry.calculators.get(f"support.{full}")
-    if reg is None:
-        from kpiframe.expr import suggest
+    full = registry.abbreviations.get(name.lower(), name)
+    calculator = registry.calculators.get(full) or next(
+        (reg for calc, reg in sorted(registry.calculators.items()) if calc.rsplit(".", 1)[-1] == full), None
+    )
+    if calculator is not None:
+        typer.echo(explaining.explain(calculator), nl=False)
+    elif name in registry.connectors or name in registry.presets:
+        texts = [explaining.explain_connector(registry.connectors[name])] if name in registry.connectors else []
+        texts += [explaining.explain_preset(registry.presets[name])] if name in registry.presets else []
+        typer.echo("\n".join(texts), nl=False)
+    else:
+        known = [*registry.calculators, *registry.connectors, *registry.presets, *registry.abbreviations, "expressions"]
+        hint = suggest(name, sorted(known))
+        raise ConfigError(f"unknown calculator, connector or preset {name!r}" + (f" ({hint})" if hint else "; `kpiframe plugins` lists them"))
 
-        hint = suggest(name, sorted(registry.calculators))
-        raise ConfigError(f"unknown calculator {name!r}" + (f" ({hint})" if hint else "; `kpiframe plugins` lists them"))
-    typer.echo(explain_text(reg), nl=False)
+
+class Pack(str, Enum):
+    support = "support"
 
 
 @app.command()
 def init(
-    pack: Annotated[str, typer.Option("--pack", help="The KPI pack: support.")] = "support",
+    pack: Annotated[Pack, typer.Option("--pack", help="The KPI pack.")] = Pack.support,
     preset: Annotated[str | None, typer.Option("--preset", help="The export you have: zendesk, freshdesk, intercom or call_log.")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the config (never overwritten).")] = Path("kpis.yaml"),
 ) -> None:
-    """Write a starter config for a pack, shaped for your export."""
+    """Write a starter config for a pack, shaped for your export, and the schema editors check it with."""
+    from kpiframe.atomic import create_new, write_atomic
+    from kpiframe.config.schema import full_schema
+    from kpiframe.plugins import make_plugin_manager
     from kpiframe.starter import starter_config
 
-    from kpiframe.atomic import create_new
-
-    create_new(output, starter_config(pack, preset), what="the starter config")
+    schema_path = output.parent / SCHEMA_FILE
+    line = f"# yaml-language-server: $schema={SCHEMA_FILE}\n"
+    create_new(output, line + starter_config(pack.value, preset), what="the starter config")
     typer.echo(f"wrote {output}; next: kpiframe validate {output}")
+    if not schema_path.exists() or _is_our_schema(schema_path):
+        # The schema is generated (it lists the installed plugins' params): refreshing ours loses nothing.
+        write_atomic(schema_path, json.dumps(full_schema(make_plugin_manager()), indent=2) + "\n", what="the config schema")
+        typer.echo(f"wrote {schema_path}: editors with a YAML language server check {output.name} as you type")
+    else:
+        typer.echo(f"left {schema_path} as it is (not a kpiframe schema); `kpiframe schema` prints one", err=True)
+
+
+#: The config schema `init` writes beside the config, for YAML language servers.
+SCHEMA_FILE = "kpiframe.schema.json"
+
+
+def _is_our_schema(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("$id", "").startswith("https://kpiframe.dev/schema/")
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+class PluginKind(str, Enum):
+    connector = "connector"
+    calculator = "calculator"
+    reporter = "reporter"
 
 
 new_app = typer.Typer(help="Start something new: a plugin package.", no_args_is_help=True)
@@ -262,13 +303,13 @@ app.add_typer(new_app, name="new")
 @new_app.command("plugin")
 def new_plugin_command(
     name: Annotated[str, typer.Argument(help="The plugin's name (lower case, e.g. helpscout).")],
-    kind: Annotated[str, typer.Option("--kind", help="connector, calculator or reporter.")] = "connector",
+    kind: Annotated[PluginKind, typer.Option("--kind", help="What the plugin provides.")] = PluginKind.connector,
     folder: Annotated[Path, typer.Option("--output", "-o", help="The folder to create the package in.")] = Path("."),
 ) -> None:
     """Write a plugin package that installs, registers and passes kpiframe's contract tests."""
     from kpiframe.scaffold import new_plugin
 
-    root = new_plugin(name, kind, folder)
+    root = new_plugin(name, kind.value, folder)
     typer.echo(f"wrote {root}\nnext: cd {root} && pip install -e '.[test]' && pytest")
 
 

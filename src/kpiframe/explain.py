@@ -1,4 +1,5 @@
-"""What a calculator computes, from its own metadata: for `kpiframe explain` and docs/metrics.md."""
+"""What a calculator, connector, preset or expression function does, from its own
+metadata: for `kpiframe explain` and docs/metrics.md."""
 
 from __future__ import annotations
 
@@ -66,4 +67,53 @@ def explain(reg: Registration) -> str:
         lines += [f"  {name.ljust(width)}  {kind}{': ' + desc if desc else ''}" for name, kind, desc in params]
     lines += ["", "example:", "  metrics:"]
     lines += ["    " + line for line in example_block(reg).splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def _param_lines(schema: dict[str, Any]) -> list[str]:
+    params = _params(schema)
+    if not params:
+        return []
+    width = max(len(p[0]) for p in params)
+    return ["", "params:"] + [f"  {name.ljust(width)}  {kind}{': ' + desc if desc else ''}" for name, kind, desc in params]
+
+
+def explain_connector(reg: Registration) -> str:
+    """A plain-text explanation of one connector: what it reads and the keys a source gives it."""
+    lines = [f"{reg.name}  (connector)", "", reg.obj.description or "(no description)", "", f"from:      {reg.origin}"]
+    lines += _param_lines(reg.obj.params_schema)
+    lines += ["", "example:", "  sources:", f"    data: {{connector: {reg.name}, ...}}"]
+    return "\n".join(lines) + "\n"
+
+
+def explain_preset(reg: Registration) -> str:
+    """A plain-text explanation of one preset: the export it fits and how its columns map to roles."""
+    preset = reg.obj
+    lines = [f"{reg.name}  (preset)", "", preset.description, "", f"from:      {reg.origin}"]
+    if preset.time:
+        lines.append(f"time:      {preset.time}")
+    width = max((len(role) for role in preset.columns), default=0)
+    lines += ["", "roles (role: expression over the export's columns):"]
+    lines += [f"  {role.ljust(width)}  {expression}" for role, expression in preset.columns.items()]
+    lines += ["", "example:", "  sources:", f"    tickets: {{connector: csv, path: export.csv, preset: {reg.name}}}"]
+    return "\n".join(lines) + "\n"
+
+
+def explain_expressions() -> str:
+    """Every function of the expression language (``where:``, roles, ``match:``), with an example."""
+    from kpiframe.expr import FUNCTION_DOCS
+
+    width = max(len(signature) for signature, _, _ in FUNCTION_DOCS.values())
+    lines = [
+        "expressions: where:, match:, roles and derived metrics",
+        "",
+        "operators:  + - * / %   == != < <= > >=   and or not   in [...]   is null, is not null",
+        "names:      a column (or a metric, in `calc: expr`); `backticks` around a name with spaces",
+        "",
+        "functions:",
+    ]
+    for name in sorted(FUNCTION_DOCS):
+        signature, what, example = FUNCTION_DOCS[name]
+        lines.append(f"  {signature.ljust(width)}  {what}")
+        lines.append(f"  {''.ljust(width)}  e.g. {example}")
     return "\n".join(lines) + "\n"

@@ -304,7 +304,25 @@ def _seconds(value: Any) -> Any:
     return epoch(value)
 
 
-FUNCTIONS = ("abs", "coalesce", "date", "from_unix", "hour", "if", "length", "lower", "month", "round", "seconds", "upper", "week", "weekday")
+#: Every function of the expression language: (signature, what it gives, an example).
+#: `kpiframe explain expressions` and docs/reference/expressions.md are written from it.
+FUNCTION_DOCS: dict[str, tuple[str, str, str]] = {
+    "abs": ("abs(x)", "the absolute value", "abs(balance_change) > 100"),
+    "coalesce": ("coalesce(a, b, ...)", "the first argument that is not null", "coalesce(resolved_at, closed_at)"),
+    "date": ("date(ts)", "the calendar date of a timestamp", "date(created_at) == '2026-03-02'"),
+    "from_unix": ("from_unix(seconds)", "a timestamp from seconds since 1970 (Intercom and many APIs)", "from_unix(created_at_epoch)"),
+    "hour": ("hour(ts)", "the hour of the day, 0 to 23", "hour(created_at) >= 9 and hour(created_at) < 17"),
+    "if": ("if(condition, a, b)", "a where the condition holds, else b (null when b is left out)", "if(channel == 'phone', talk_s, 0)"),
+    "length": ("length(text)", "the number of characters", "length(comment) > 0"),
+    "lower": ("lower(text)", "the text in lower case", "lower(status) == 'solved'"),
+    "month": ("month(ts)", "the first day of the timestamp's month", "month(created_at)"),
+    "round": ("round(x[, digits])", "x rounded half to even, to whole numbers or to `digits` places", "round(score / 2)"),
+    "seconds": ("seconds(x)", "seconds since 1970 for a timestamp; the seconds an `hh:mm:ss` time or text spans", "seconds(talk_time) + seconds(hold_time)"),
+    "upper": ("upper(text)", "the text in upper case", "upper(answered) == 'Y'"),
+    "week": ("week(ts)", "the Monday the timestamp's ISO week starts on", "week(created_at)"),
+    "weekday": ("weekday(ts)", "the day of the week, Monday = 0 to Sunday = 6", "weekday(created_at) < 5"),
+}
+FUNCTIONS = tuple(sorted(FUNCTION_DOCS))
 
 
 def _if(condition: Any, then: Any, otherwise: Any = None) -> Any:

@@ -7,8 +7,8 @@ register through these same hooks.
 Hooks are called in this order during ``kpiframe run``:
 
 1. :func:`kpiframe_register_connectors`, :func:`kpiframe_register_calculators`,
-   :func:`kpiframe_register_reporters`, :func:`kpiframe_register_presets`: once,
-   when the plugin manager is built.
+   :func:`kpiframe_register_reporters`, :func:`kpiframe_register_presets`,
+   :func:`kpiframe_register_abbreviations`: once, when the plugin manager is built.
 2. :func:`kpiframe_scorecard_ready`: once, after every target was evaluated and
    before any report is written.
 
@@ -80,6 +80,28 @@ def kpiframe_register_presets() -> list[Preset]:
     :returns: a list of :class:`kpiframe.Preset` (may be empty).
 
     .. versionadded:: 0.1
+    """
+
+
+@_hookspec
+def kpiframe_register_abbreviations() -> dict[str, str]:
+    """Return the short names people use for this plugin's calculators.
+
+    Called once when the plugin manager is built. ``kpiframe explain frt`` finds
+    ``support.first_response_time`` through them, and a metric titled from its id
+    writes them in capitals (``frt_p90`` → "FRT p90"). A pack knows its field's
+    words; the core does not.
+
+    :returns: a mapping of abbreviation (lower case) → calculator name. When two
+        plugins claim one abbreviation, the first registered keeps it.
+
+    Example::
+
+        @kpiframe.hookimpl
+        def kpiframe_register_abbreviations():
+            return {"mrr": "saas.monthly_recurring_revenue"}
+
+    .. versionadded:: 0.2
     """
 
 

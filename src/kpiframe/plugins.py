@@ -82,6 +82,8 @@ class Registry:
     calculators: dict[str, Registration] = field(default_factory=dict)
     reporters: dict[str, Registration] = field(default_factory=dict)
     presets: dict[str, Registration] = field(default_factory=dict)
+    #: abbreviation (lower case) → calculator name, from ``kpiframe_register_abbreviations``.
+    abbreviations: dict[str, str] = field(default_factory=dict)
 
     def connector(self, name: str) -> Connector:
         return self.connectors[name].obj
@@ -220,6 +222,13 @@ _KINDS = (
 
 def _index(registry: Registry) -> None:
     pm = registry.plugin_manager
+    for impl in pm.hook.kpiframe_register_abbreviations.get_hookimpls():  # registration order: first wins
+        try:
+            provided = impl.function() or {}
+        except Exception as exc:
+            raise PluginError(f"kpiframe_register_abbreviations of plugin {impl.plugin_name} raised {type(exc).__name__}: {exc}") from None
+        for short, name in dict(provided).items():
+            registry.abbreviations.setdefault(str(short).lower(), str(name))
     for kind, hook_name, base, attr in _KINDS:
         table: dict[str, Registration] = getattr(registry, attr)
         # Call each implementation on its own (HookImpl is public pluggy API) so

@@ -22,6 +22,7 @@ from kpiframe.contracts import DerivedCalculator
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError, PluginError
 from kpiframe.expr import parse as parse_expression
 from kpiframe.expr import suggest
+from kpiframe.titles import title_from_id
 
 
 def parse_timestamp(text: str, zone: str = "UTC") -> datetime:
@@ -219,7 +220,7 @@ class _Checker:
 
     def default_title(self, mid: str, calc: str, calc_title: str) -> str:
         """The calculator's title when one metric uses it; otherwise one from the metric id."""
-        humanized = mid.replace("_", " ").capitalize()
+        humanized = title_from_id(mid, getattr(self.registry, "abbreviations", {}))
         if calc_title and self.calc_uses.get(calc, 0) == 1:
             return calc_title
         return f"{calc_title}: {humanized}" if calc_title else humanized
