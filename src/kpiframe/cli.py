@@ -87,6 +87,8 @@ def run(
     history: Annotated[str | None, typer.Option("--history", envvar="KPIFRAME_HISTORY", help="A history store (DuckDB or SQLite file, or PostgreSQL URL): change targets compare with it and the run is appended.")] = None,
     color: Annotated[bool | None, typer.Option("--color/--no-color", help="Colour the table (default: when the terminal supports it; NO_COLOR honoured).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing to the terminal when writing --output.")] = False,
+    select: Annotated[list[str] | None, typer.Option("--select", "-s", help="Run only these metrics (id, glob such as frt_*, or tag:NAME), with the metrics they are computed from; repeatable.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Leave out these metrics (id, glob or tag:NAME); repeatable.")] = None,
 ) -> None:
     """Compute every metric, evaluate its targets and print the scorecard."""
     from kpiframe.api import load_config
@@ -99,7 +101,9 @@ def run(
     if fail_on not in FAIL_ON:
         raise ConfigError(f"--fail-on: expected one of {', '.join(FAIL_ON)}, got {fail_on!r}")
     moment = _parse_as_of(as_of)
-    loaded = load_config(config)
+    from kpiframe.selection import select_metrics
+
+    loaded = select_metrics(load_config(config), select or (), exclude or ())
     state.redactor.add(loaded.secrets)
     reporters = loaded.registry.reporters
     explicit = FORMAT_ALIASES.get(format, format) if format else None
@@ -173,6 +177,30 @@ def diff(
     changes = compare(read_scorecard(old), read_scorecard(new), limit)
     typer.echo(render(changes, markdown=format in ("markdown", "md")), nl=False)
     raise typer.Exit(int(ExitCode.TARGET_FAILED if any(c.regression for c in changes) else ExitCode.OK))
+
+
+@app.command()
+def sql(
+    config: Annotated[Path, typer.Argument(help="The YAML config.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Windows end here (default: the config's as_of, else now, UTC).")] = None,
+    select: Annotated[list[str] | None, typer.Option("--select", "-s", help="Only these metrics (id, glob or tag:NAME), with their inputs.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Leave out these metrics.")] = None,
+) -> None:
+    """Print each fused query a run would send, per source and window, in the engine's dialect."""
+    from datetime import datetime, timezone
+
+    from kpiframe.api import load_config
+    from kpiframe.engine.compiled import compile_queries
+    from kpiframe.selection import select_metrics
+
+    loaded = select_metrics(load_config(config), select or (), exclude or ())
+    state.redactor.add(loaded.secrets)
+    moment = _parse_as_of(as_of) or loaded.as_of or datetime.now(timezone.utc)
+    queries = compile_queries(loaded, moment)
+    for number, query in enumerate(queries, 1):
+        typer.echo(f"-- query {number} of {len(queries)}: source {query.source} ({query.dialect}) · window {query.window} · {query.grouping}")
+        typer.echo(f"-- metrics: {', '.join(query.metrics)}")
+        typer.echo(state.redactor(query.sql.strip().rstrip(";")) + ";\n")
 
 
 @app.command()

@@ -1,0 +1,75 @@
+"""The SQL a run would send, per query group: ``kpiframe sql``, the way ``dbt compile`` shows it.
+
+It opens the sources (to learn their columns and dialect) and plans the run
+exactly as ``kpiframe run`` does, but executes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from kpiframe.config.model import Config
+from kpiframe.errors import ConfigError, SourceError
+
+__all__ = ["CompiledQuery", "compile_queries"]
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    source: str
+    window: str
+    grouping: str
+    metrics: tuple[str, ...]
+    dialect: str
+    sql: str
+
+
+def _grouping_text(group: object) -> str:
+    grouping = group.grouping  # type: ignore[attr-defined]
+    if grouping.grain:
+        return f"series by {grouping.grain}"
+    if grouping.heatmap:
+        return "weekday × hour"
+    parts = []
+    if grouping.keys:
+        parts.append("by " + ", ".join(grouping.keys))
+    if grouping.per:
+        parts.append("per " + ", ".join(grouping.per))
+    return "; ".join(parts) or "overall"
+
+
+def compile_queries(config: Config, as_of: datetime) -> list[CompiledQuery]:
+    """Every fused query of ``config`` at ``as_of``, as SQL in its engine's dialect."""
+    import ibis
+
+    from kpiframe.engine.plan import build_plan
+    from kpiframe.engine.sources import open_sources
+
+    needed = {m.source for m in config.metrics.values() if m.source}
+    sources, problems = open_sources(config, needed)
+    plan = build_plan(config, sources, as_of)
+    problems += plan.problems
+    if problems:
+        raise ConfigError(problems)
+    failed = sorted({m.spec.source for m in plan.failed if m.spec.source})
+    if failed:
+        reasons = "; ".join(f"{sid}: {sources[sid].error}" for sid in failed if sid in sources and sources[sid].error)
+        raise SourceError(f"cannot compile queries for sources that did not open ({reasons or ', '.join(failed)})")
+    compiled = []
+    for group in plan.groups:
+        query, _ = group.query()
+        backend = query._find_backend(use_default=True)  # the engine the source lives on
+        compiled.append(
+            CompiledQuery(
+                source=group.source_id,
+                window=f"{group.window.label} [{group.window.start:%Y-%m-%d %H:%M} → {group.window.end:%Y-%m-%d %H:%M})"
+                if group.window.start and group.window.end
+                else group.window.label,
+                grouping=_grouping_text(group),
+                metrics=tuple(dict.fromkeys(r.metric.spec.id for r in group.requests)),
+                dialect=backend.name,
+                sql=str(ibis.to_sql(query)),
+            )
+        )
+    return compiled
