@@ -59,7 +59,9 @@ def exit_code_for(error: KpiframeError) -> ExitCode:
 
 
 def _echo(text: str) -> None:
-    typer.echo(state.redactor(text), err=True)
+    from kpiframe.formatting import printable
+
+    typer.echo(printable(state.redactor(text)), err=True)
 
 
 def _debug_traceback(error: BaseException) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 STATUS_LABELS = {
     "pass": "PASS",
@@ -87,3 +88,36 @@ def delta_text(delta: float | None, delta_pct: float | None, unit: str, directio
         return text
     better = (delta > 0) == (direction == "higher")
     return f"\x1b[{'32' if better else '31'}m{text}\x1b[0m"
+
+
+# --- text from the data, made safe for where it is printed --------------------------------------
+# Titles, segment labels and reasons come from configs and data: a terminal escape
+# sequence in a ticket's channel must not recolour (or retitle) the CI log, a control
+# character must not make the JUnit file invalid XML, and a CSV cell must not become a
+# spreadsheet formula.
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: OWASP's list: a cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _visible(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group(0)):02x}"
+
+
+def printable(text: str) -> str:
+    """Control characters (ESC, BEL, backspace, C1...) as visible ``\\xNN``; newlines and tabs stay."""
+    return _CONTROL.sub(_visible, text)
+
+
+def xml_safe(text: str) -> str:
+    """The characters XML 1.0 cannot hold (most C0 controls, lone surrogates) as visible ``\\xNN``."""
+    return _XML_FORBIDDEN.sub(_visible, text)
+
+
+def csv_safe(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula gets a leading ``'`` (OWASP's advice); numbers stay."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kpiframe.contracts import Reporter
+from kpiframe.formatting import csv_safe
 from kpiframe.plugins import hookimpl
 from kpiframe.scorecard import Scorecard
 
@@ -17,7 +18,7 @@ COLUMNS = ["metric", "segment", "title", "status", "value", "unit", "n", "ci_low
 class CsvReporter(Reporter):
     name = "csv"
     extension = "csv"
-    description = "One CSV row per metric and segment (values unrounded)."
+    description = "One CSV row per metric and segment (values unrounded; text that a spreadsheet would run as a formula starts with ')."
 
     def render(self, scorecard: Scorecard, options: Mapping[str, Any]) -> str:
         out = io.StringIO()
@@ -27,7 +28,7 @@ class CsvReporter(Reporter):
             for label, r in [("", m), *((s.label, s) for s in m.segments)]:
                 low, high = r.interval or (None, None)
                 writer.writerow(
-                    ["" if v is None else v for v in (m.id, label, m.title, r.status, r.value, m.unit, r.n, low, high, r.target, r.warn, r.baseline, r.delta, r.delta_pct, r.reason)]
+                    ["" if v is None else csv_safe(v) for v in (m.id, label, m.title, r.status, r.value, m.unit, r.n, low, high, r.target, r.warn, r.baseline, r.delta, r.delta_pct, r.reason)]
                 )
         return out.getvalue()
 

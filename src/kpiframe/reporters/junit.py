@@ -13,7 +13,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from kpiframe.contracts import Reporter
-from kpiframe.formatting import delta_text, interval_text, value_text
+from kpiframe.formatting import delta_text, interval_text, value_text, xml_safe
 from kpiframe.plugins import hookimpl
 from kpiframe.scorecard import MetricResult, Scorecard
 
@@ -27,6 +27,15 @@ def _message(status: str, value: str, target: str | None, delta: str, reason: st
     if reason:
         text += f" ({reason})"
     return text
+
+
+def _clean(root: ET.Element) -> None:
+    """ElementTree escapes < and &, but writes control characters XML forbids: make them visible instead."""
+    for element in root.iter():
+        if element.text:
+            element.text = xml_safe(element.text)
+        for key, value in element.attrib.items():
+            element.set(key, xml_safe(value))
 
 
 class JUnitReporter(Reporter):
@@ -79,6 +88,7 @@ class JUnitReporter(Reporter):
             for key, count in counts.items():
                 element.set(key, str(count))
             element.set("time", f"{scorecard.run.duration_s:.3f}")
+        _clean(suites)
         ET.indent(suites)
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 

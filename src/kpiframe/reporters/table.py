@@ -8,7 +8,7 @@ from typing import Any
 from tabulate import tabulate
 
 from kpiframe.contracts import Reporter
-from kpiframe.formatting import STATUS_LABELS, delta_text, interval_text, number, sparkline, status_text, value_text
+from kpiframe.formatting import STATUS_LABELS, delta_text, interval_text, number, printable, sparkline, status_text, value_text
 from kpiframe.plugins import hookimpl
 from kpiframe.scorecard import MetricResult, Scorecard
 
@@ -30,10 +30,10 @@ class TableReporter(Reporter):
         rows = [
             [
                 status_text(m.status, color),
-                m.title,
+                printable(m.title),
                 value_text(m.value, m.unit),
                 delta_text(m.delta, m.delta_pct, m.unit, m.direction, color),
-                _target(m.target, m.warn),
+                printable(_target(m.target, m.warn)),
                 number(m.n) if m.n is not None else "",
                 interval_text(m.interval, m.unit),
                 trend,
@@ -43,10 +43,10 @@ class TableReporter(Reporter):
             rows.append(
                 [
                     status_text(s.status, color),
-                    f"  {s.label}",
+                    f"  {printable(s.label)}",
                     value_text(s.value, m.unit),
                     delta_text(s.delta, s.delta_pct, m.unit, m.direction, color),
-                    s.target if s.target != m.target else "",
+                    printable(s.target) if s.target and s.target != m.target else "",
                     number(s.n) if s.n is not None else "",
                     interval_text(s.interval, m.unit),
                     "",
@@ -75,7 +75,7 @@ class TableReporter(Reporter):
         )
         run = scorecard.run
         lines = [
-            f"{scorecard.title}",
+            printable(scorecard.title),
             f"as of {run.as_of} · window {run.window.label} · {len(scorecard.metrics)} metrics in {run.queries} queries, {run.duration_s:.2f}s",
             "",
             table,
@@ -83,7 +83,7 @@ class TableReporter(Reporter):
         ]
         notes = [m for m in scorecard.metrics if m.reason]
         for m in notes:
-            lines.append(f"{STATUS_LABELS[m.status]} {m.id}: {m.reason}")
+            lines.append(printable(f"{STATUS_LABELS[m.status]} {m.id}: {m.reason}"))
         if notes:
             lines.append("")
         summary = scorecard.summary
