@@ -58,6 +58,21 @@ class _Checker:
         text = dotted(path)
         return any(r == text or r.startswith(text + ".") or text.startswith(r + ".") for r in self.reported)
 
+    def guarded(self, check: Any, *args: Any) -> Any:
+        """Run one check; when it trips over a value the schema already refused, that report stands.
+
+        The checks below read values the schema may have refused (a unit that is
+        a list, params that are a number). Every such mistake is already reported,
+        so an exception here is its consequence, not news. With nothing reported,
+        it is a bug, and it propagates (exit 4).
+        """
+        try:
+            return check(*args)
+        except Exception:
+            if self.reported or self.problems:
+                return None
+            raise
+
     def add(self, path: tuple[Any, ...], message: str, hint: str | None = None, *, key: bool = False) -> None:
         if not self.bad(path):
             self.problems.append(self.doc.problem(path, message, hint, key=key))
@@ -377,12 +392,12 @@ def load_config(
     zone = check.zone(data.get("timezone"), ("timezone",)) if isinstance(data.get("timezone"), (str, type(None))) else "UTC"
     raw_sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
     raw_metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
-    sources = {sid: s for sid, raw in raw_sources.items() if (s := check.source(sid, raw))}
+    sources = {sid: s for sid, raw in raw_sources.items() if (s := check.guarded(check.source, sid, raw))}
     for raw in raw_metrics.values():
         if isinstance(raw, dict) and isinstance(raw.get("calc"), str):
             check.calc_uses[raw["calc"]] = check.calc_uses.get(raw["calc"], 0) + 1
-    metrics = {mid: m for mid, raw in raw_metrics.items() if (m := check.metric(mid, raw, raw_sources, zone))}
-    check.derived_graph(metrics)
+    metrics = {mid: m for mid, raw in raw_metrics.items() if (m := check.guarded(check.metric, mid, raw, raw_sources, zone))}
+    check.guarded(check.derived_graph, metrics)
     window = check.window(data.get("window"), ("window",), zone) or WindowSpec("all")
     as_of = None
     if isinstance(data.get("as_of"), str) and not check.bad(("as_of",)):
