@@ -63,8 +63,12 @@ def _parse_as_of(text: str | None) -> datetime | None:
         return None
     from kpiframe.config.load import parse_timestamp
 
+    from kpiframe.config.literals import DateRangeError
+
     try:
         return parse_timestamp(text).astimezone(timezone.utc)
+    except DateRangeError as exc:
+        raise ConfigError(f"--as-of: {exc}") from None
     except ValueError:
         raise ConfigError(f"--as-of: expected a date or timestamp such as 2026-01-31T00:00:00Z, got {text!r}") from None
 
