@@ -22,7 +22,8 @@ from kpiframe.config.model import Config, MetricSpec
 from kpiframe.contracts import Calculator, DerivedCalculator, Period
 from kpiframe.engine.sources import OpenedSource, apply_window, local_naive, time_column
 from kpiframe.engine.windows import Window, comparison_window, resolve
-from kpiframe.errors import ConfigProblem, ExpressionError
+from kpiframe.config.literals import DateRangeError, check_date
+from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError
 from kpiframe.expr import parse, suggest, to_ibis
 
 GRAIN_UNITS = {"day": "D", "week": "W", "month": "M"}
@@ -214,7 +215,19 @@ def _location(spec: MetricSpec, exc: ExpressionError) -> tuple[Any, ...]:
     return ("metrics", spec.id, "params")
 
 
+def check_as_of(as_of: datetime) -> None:
+    """Refuse an as-of outside the dates windows are computed for (``0001-01-01`` crashed).
+
+    The CLI and the config already check theirs; this catches the Python API's.
+    """
+    try:
+        check_date(as_of)
+    except DateRangeError as exc:
+        raise ConfigError(f"as_of: {exc}") from None
+
+
 def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime) -> Plan:
+    check_as_of(as_of)
     planner = _Planner(config, sources, as_of)
     failed: list[MetricPlan] = []
     derived: list[MetricPlan] = []
