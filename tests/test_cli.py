@@ -81,7 +81,7 @@ def test_output_never_overwrites_the_config(config, cli):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--fail-on", "sometimes"], "--fail-on: expected one of never, error, fail, warn"),
+        (["--fail-on", "sometimes"], "--fail-on: expected one of never, error, fail, no_data, warn"),
         (["--format", "pdf"], "--format: unknown format 'pdf'; installed: csv, html, json, junit, markdown, table"),
         (["--as-of", "yesterday"], "--as-of: expected a date or timestamp"),
     ],

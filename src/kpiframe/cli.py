@@ -118,7 +118,7 @@ def run(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Windows end here (ISO date or timestamp; default: the config's as_of, else now, UTC).")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="Report format: table, json, markdown, junit, csv, or any installed reporter.")] = "table",
     output: Annotated[list[str] | None, typer.Option("--output", "-o", help="Write a report to a file: PATH (in --format) or FORMAT=PATH; repeat for several. The table still goes to the terminal.")] = None,
-    fail_on: Annotated[str, typer.Option("--fail-on", help="Lowest status that fails the run: warn, fail, error or never.")] = "fail",
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Lowest status that fails the run: warn, no_data, fail, error or never (pass, info < warn < no_data < fail < error).")] = "fail",
     baseline: Annotated[Path | None, typer.Option("--baseline", help="An earlier scorecard JSON that change targets compare with.")] = None,
     history: Annotated[str | None, typer.Option("--history", envvar="KPIFRAME_HISTORY", help="A history store (DuckDB or SQLite file, or PostgreSQL URL): change targets compare with it and the run is appended.")] = None,
     color: Annotated[bool | None, typer.Option("--color/--no-color", help="Colour the table (default: when the terminal supports it; NO_COLOR honoured).")] = None,
@@ -144,6 +144,8 @@ def run(
                 raise ConfigError(f"--output {path} would overwrite the config file; choose another path")
         baseline_data = _read_scorecard(baseline) if baseline else None
         scorecard = run_scorecard(loaded, as_of=moment, baseline=baseline_data, history=history)
+        for note in scorecard.run.notes:
+            typer.echo(f"warning: {note}", err=True)
         options = {"color": _use_color(color) and not outputs, "fail_on": fail_on}
         for name, path in outputs:
             _write(path, loaded.registry.reporter(name).render(scorecard, {**options, "color": False}))
@@ -154,7 +156,7 @@ def run(
         if outputs:
             if not quiet:
                 colored = _use_color(color)
-                typer.echo(loaded.registry.reporter("table").render(scorecard, {"color": colored}), nl=False, color=colored)
+                typer.echo(loaded.registry.reporter("table").render(scorecard, {"color": colored, "fail_on": fail_on}), nl=False, color=colored)
                 for name, path in outputs:
                     typer.echo(f"{name} report written to {path}")
         else:
