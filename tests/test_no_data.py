@@ -196,3 +196,20 @@ def test_the_worst_status_of_a_scorecard_puts_no_data_above_warn():
     card = Scorecard("T", run, tuple(MetricResult(f"m{i}", "M", "count", "s", "count", "neutral", s, None) for i, s in enumerate(["warn", "no_data", "pass"])))
     assert card.status == "no_data"
     assert exit_code(card, "no_data") == ExitCode.TARGET_FAILED
+
+
+def test_the_no_data_probe_and_min_rows_are_pushed_down_to_postgresql(postgres_schema, write_config):
+    import psycopg
+
+    with psycopg.connect(postgres_schema, autocommit=True) as con:
+        con.execute("create table tickets (id int, created_at timestamp, wait double precision, channel text)")
+        with con.cursor() as cur:
+            cur.executemany("insert into tickets values (%s, %s, %s, %s)", [(r["id"], r["created_at"], r["wait"], r["channel"]) for r in ROWS])
+    text = CONFIG.format(source_extra="", extra="").replace(
+        "{connector: parquet, path: tickets.parquet, time: created_at}", f"{{connector: postgres, dsn: '{postgres_schema}', table: tickets, time: created_at}}"
+    )
+    card = kpiframe.run(write_config(text), as_of=datetime.fromisoformat(AS_OF + "T00:00:00+00:00"))
+    assert [(m.status, m.reason) for m in card.metrics] == [("no_data", STALE), ("no_data", STALE)]
+    short = write_config(text.replace("time: created_at}", "time: created_at, min_rows: 421}"))
+    card = kpiframe.run(short, as_of=datetime.fromisoformat("2021-04-01T00:00:00+00:00"))
+    assert {m.reason for m in card.metrics} == {f"tickets has {IN_WINDOW} rows in the window; min_rows is 421"}
