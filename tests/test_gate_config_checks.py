@@ -196,3 +196,23 @@ def test_between_dates_outside_the_range_name_the_key_and_the_range(write_config
 def test_as_of_in_the_config_outside_the_range_is_a_config_error(write_config):
     (line,) = problems(write_config, window="window: {last: 30d}\nas_of: '9999-12-31'")
     assert ":4:8: as_of:" in line and "9999-12-31 is outside the dates kpiframe accepts" in line
+
+
+def test_m_in_a_support_pack_duration_param_is_a_config_error_not_a_metric_error(write_config):
+    import kpiframe
+
+    text = """\
+version: 1
+sources:
+  calls: {connector: parquet, path: calls.parquet, time: queued_at}
+metrics:
+  service_level:
+    calc: support.service_level
+    source: calls
+    params: {threshold: 5m}
+"""
+    with pytest.raises(ConfigError) as caught:
+        kpiframe.load_config(write_config(text))
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.path) == (8, "metrics.service_level.params.threshold")
+    assert problem.message == "expected a duration such as 20s, 90min, 4h or 2d, got '5m'"

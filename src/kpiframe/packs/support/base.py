@@ -23,7 +23,7 @@ DURATION_UNIT = {"enum": ["s", "min", "h", "d"], "description": "unit of the val
 DURATION_TEXT = {
     "type": ["string", "number"],
     "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|sec|min|h|d|w)?\s*$",
-    "x-kpiframe-expected": "a duration such as 20s, 90min, 4h or 2d (`m` is not a unit: minutes are `min`)",
+    "x-kpiframe-expected": "a duration such as 20s, 90min, 4h or 2d",
 }
 _TRUE_TEXT = ("y", "yes", "true", "t", "1")
 
