@@ -173,7 +173,9 @@ def _explain_empty(plan: Plan, state: Execution, redact: Callable[[str], str]) -
     for outcome in state.outcomes.values():
         if not _empty(outcome):
             continue
-        request = next(r for r in outcome.plan.requests if r.kind == "overall")
+        request = next((r for r in outcome.plan.requests if r.kind == "overall"), None)
+        if request is None:
+            continue
         key = (request.group.source_id, request.group.window.key(), outcome.plan.time_column)
         if key not in asked:
             asked[key] = _coverage(plan, request.group, outcome.plan.time_column or "", state, redact)
