@@ -81,7 +81,7 @@ def test_output_never_overwrites_the_config(config, cli):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--fail-on", "sometimes"], "--fail-on: expected one of never, error, fail, warn"),
+        (["--fail-on", "sometimes"], "Invalid value for '--fail-on'"),
         (["--format", "pdf"], "--format: unknown format 'pdf'; installed: csv, html, json, junit, markdown, table"),
         (["--as-of", "yesterday"], "--as-of: expected a date or timestamp"),
     ],
@@ -145,3 +145,10 @@ def test_debug_shows_the_traceback_and_keeps_the_exit_code(write_config, cli):
 def test_every_bundled_config_validates(cli, config):
     result = cli("validate", config)
     assert result.exit_code == 0, result.stderr
+
+
+def test_fail_on_choices_are_the_engine_s_levels():
+    from kpiframe.cli import FailOn
+    from kpiframe.engine.evaluate import FAIL_ON
+
+    assert tuple(level.value for level in FailOn) == FAIL_ON

@@ -52,5 +52,5 @@ def test_the_plugin_guide_examples_work_as_written(tmp_path, tickets, write_conf
     assert card.metric("spread").value == pytest.approx(max(waits) - min(waits))
     assert card.metric("spread").status == "fail"
     assert "Guide: 1 KPIs failed: spread" in capsys.readouterr().out
-    assert config.registry.reporter("counts").render(card, {}) == "pass=0 info=0 no_data=0 warn=0 fail=1 error=0\n"
+    assert config.registry.reporter("counts").render(card, {}) == "pass=0 info=0 warn=0 no_data=0 fail=1 error=0\n"
     assert config.registry.presets["mytool.helpscout"].obj.columns["agent"] == "Assignee"

@@ -99,7 +99,13 @@ def card(*statuses: str) -> Scorecard:
 @pytest.mark.parametrize(
     ("statuses", "fail_on", "code"),
     [
-        (("pass", "info", "no_data"), "warn", ExitCode.OK),
+        (("pass", "info"), "warn", ExitCode.OK),
+        (("pass", "no_data"), "fail", ExitCode.OK),
+        (("pass", "no_data"), "no_data", ExitCode.TARGET_FAILED),
+        (("pass", "no_data"), "warn", ExitCode.TARGET_FAILED),  # warn < no_data: --fail-on warn gates it too
+        (("pass", "warn"), "no_data", ExitCode.OK),
+        (("pass", "fail"), "no_data", ExitCode.TARGET_FAILED),
+        (("pass", "error"), "no_data", ExitCode.SOURCE_ERROR),
         (("pass", "warn"), "fail", ExitCode.OK),
         (("pass", "warn"), "warn", ExitCode.TARGET_FAILED),
         (("pass", "fail"), "fail", ExitCode.TARGET_FAILED),

@@ -116,6 +116,7 @@ def run(
             plugins=config.registry.versions(),
             window=window_info(resolve(config.window, as_of, config.timezone)),
             queries=outcome.queries,
+            notes=tuple(outcome.notes),
         ),
         metrics=tuple(results),
     )

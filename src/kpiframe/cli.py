@@ -51,12 +51,25 @@ def _use_color(choice: bool | None) -> bool:
 def _parse_as_of(text: str | None) -> datetime | None:
     if text is None:
         return None
+    from kpiframe.config.literals import DateRangeError
     from kpiframe.config.load import parse_timestamp
 
     try:
         return parse_timestamp(text).astimezone(timezone.utc)
+    except DateRangeError as exc:
+        raise ConfigError(f"--as-of: {exc}") from None
     except ValueError:
         raise ConfigError(f"--as-of: expected a date or timestamp such as 2026-01-31T00:00:00Z, got {text!r}") from None
+
+
+class FailOn(str, Enum):
+    """``--fail-on``: the lowest status that fails the run (see kpiframe.engine.evaluate.FAIL_ON)."""
+
+    never = "never"
+    error = "error"
+    fail = "fail"
+    no_data = "no_data"
+    warn = "warn"
 
 
 def _version(value: bool) -> None:
@@ -82,7 +95,7 @@ def run(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Windows end here (ISO date or timestamp; default: the config's as_of, else now, UTC).")] = None,
     format: Annotated[str | None, typer.Option("--format", "-f", help="Report format: table (default), json, markdown, junit, csv, html, or any installed reporter.")] = None,
     output: Annotated[list[str] | None, typer.Option("--output", "-o", help="Write a report to a file: PATH (the format from its extension: .html .json .xml .md .csv .txt, or --format) or FORMAT=PATH; repeat for several. The table still goes to the terminal.")] = None,
-    fail_on: Annotated[str, typer.Option("--fail-on", help="Lowest status that fails the run: warn, fail, error or never.")] = "fail",
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest status that fails the run (pass, info < warn < no_data < fail < error), or never.")] = FailOn.fail,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="An earlier scorecard JSON that change targets compare with.")] = None,
     history: Annotated[str | None, typer.Option("--history", envvar="KPIFRAME_HISTORY", help="A history store (DuckDB or SQLite file, or PostgreSQL URL): change targets compare with it and the run is appended.")] = None,
     color: Annotated[bool | None, typer.Option("--color/--no-color", help="Colour the table (default: when the terminal supports it; NO_COLOR honoured).")] = None,
@@ -94,14 +107,15 @@ def run(
     from kpiframe.api import load_config
     from kpiframe.api import run as run_scorecard
     from kpiframe.atomic import write_atomic
-    from kpiframe.engine.evaluate import FAIL_ON, exit_code
+    from kpiframe.engine.evaluate import exit_code
+    from kpiframe.formatting import printable
     from kpiframe.outputs import parse_outputs
     from kpiframe.scorecard_file import read_scorecard
 
-    if fail_on not in FAIL_ON:
-        raise ConfigError(f"--fail-on: expected one of {', '.join(FAIL_ON)}, got {fail_on!r}")
-    moment = _parse_as_of(as_of)
     from kpiframe.selection import select_metrics
+
+    fail_on = FailOn(fail_on).value  # type: ignore[assignment]
+    moment = _parse_as_of(as_of)
 
     loaded = select_metrics(load_config(config), select or (), exclude or ())
     state.redactor.add(loaded.secrets)
@@ -116,6 +130,8 @@ def run(
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     baseline_data = read_scorecard(baseline) if baseline else None
     scorecard = run_scorecard(loaded, as_of=moment, baseline=baseline_data, history=history)
+    for note in scorecard.run.notes:
+        typer.echo(f"warning: {printable(state.redactor(note))}", err=True)
     options = {"color": _use_color(color) and not outputs, "fail_on": fail_on}
     # Render everything before writing anything: a reporter that fails leaves no file half-updated.
     reports = [(target, loaded.registry.reporter(target.format).render(scorecard, {**options, "color": False})) for target in outputs]
@@ -127,7 +143,7 @@ def run(
     if outputs:
         if not quiet:
             colored = _use_color(color)
-            typer.echo(loaded.registry.reporter("table").render(scorecard, {"color": colored}), nl=False, color=colored)
+            typer.echo(loaded.registry.reporter("table").render(scorecard, {"color": colored, "fail_on": fail_on}), nl=False, color=colored)
             for target in outputs:
                 typer.echo(f"{target.format} report written to {target.path}")
     else:

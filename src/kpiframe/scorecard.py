@@ -34,8 +34,13 @@ def _strict(value: Any) -> Any:
 
 
 #: Every status a metric can have, from best to worst. ``info`` is a metric
-#: with no target: reported, never gating.
-STATUSES = ("pass", "info", "no_data", "warn", "fail", "error")
+#: with no target: reported, never gating. ``no_data`` is worse than ``warn``: a
+#: gate that saw no rows has checked nothing, while a warn was at least measured.
+STATUSES = ("pass", "info", "warn", "no_data", "fail", "error")
+
+#: The one severity order (DESIGN §5): the worst status, ``--fail-on`` and the
+#: worst-first sort of segments and reports all read it. ``pass`` and ``info`` tie.
+SEVERITY = {"pass": 0, "info": 0, "warn": 1, "no_data": 2, "fail": 3, "error": 4}
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,9 @@ class RunInfo:
     plugins: dict[str, str]
     window: WindowInfo
     queries: int
+    #: What the run noticed beyond single metrics, once each: a source with no
+    #: rows in the window and the range its data covers, a source below min_rows.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +184,7 @@ class Scorecard:
         """Read a scorecard back from its JSON form (for baselines and ``diff``)."""
         run = dict(data["run"])
         run["window"] = WindowInfo(**run["window"])
+        run["notes"] = tuple(run.get("notes", ()))
         metrics = []
         for raw in data["metrics"]:
             item = dict(raw)

@@ -7,11 +7,37 @@ import operator
 import re
 from dataclasses import dataclass
 
-from kpiframe.config.literals import Quantity, parse_quantity
+from kpiframe.config.literals import DURATION_UNITS, Quantity, parse_quantity
 
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
 _SIMPLE = re.compile(r"\s*(<=|>=|==|<|>|=)\s*(.+?)\s*$")
 _BETWEEN = re.compile(r"\s*between\s+(.+?)\s+and\s+(.+?)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Span:
+    """An interval of the real line, each end open or closed (``-inf``/``inf`` when unbounded)."""
+
+    low: float
+    low_closed: bool
+    high: float
+    high_closed: bool
+
+    def within(self, other: Span) -> bool:
+        """Whether every value in this span is in ``other``."""
+        low_ok = other.low < self.low or (other.low == self.low and (other.low_closed or not self.low_closed))
+        high_ok = self.high < other.high or (self.high == other.high and (other.high_closed or not self.high_closed))
+        return low_ok and high_ok
+
+
+def _span(op: str, bound: float) -> Span:
+    return {
+        "<": Span(-math.inf, False, bound, False),
+        "<=": Span(-math.inf, False, bound, True),
+        ">": Span(bound, False, math.inf, False),
+        ">=": Span(bound, True, math.inf, False),
+        "==": Span(bound, True, bound, True),
+    }[op]
 
 
 @dataclass(frozen=True)
@@ -35,6 +61,17 @@ class Comparison:
         if self.op == "==":
             return math.isclose(value, numbers[0], rel_tol=1e-9, abs_tol=1e-12)
         return bool(_OPS[self.op](value, numbers[0]))
+
+    def empty(self) -> bool:
+        """``between 5 and 1``: no value lies between a larger and a smaller bound."""
+        return self.op == "between" and self.bounds[0].value > self.bounds[1].value
+
+    def span(self, unit: str) -> Span:
+        """The values that satisfy this comparison, as an interval."""
+        numbers = [b.in_unit(unit) for b in self.bounds]
+        if self.op == "between":
+            return Span(min(numbers), True, max(numbers), True)
+        return _span(self.op, numbers[0])
 
     def possible(self, low: float, high: float, unit: str) -> bool:
         """Whether some value in [low, high] satisfies the comparison (for interval-aware targets)."""
@@ -87,13 +124,24 @@ class ChangeComparison:
             return change
         return change if direction == "lower" else -change if direction == "higher" else abs(change)
 
+    def limit(self, unit: str) -> float:
+        """The bound on the change, in % for relative ones, else in the metric's unit."""
+        return self.amount.value if self.relative or self.amount.kind == "number" else self.amount.in_unit(unit)
+
+    def span(self, unit: str) -> Span:
+        """The changes that satisfy this comparison."""
+        return _span(self.op, self.limit(unit))
+
+    def comparable(self, other: ChangeComparison) -> bool:
+        """Whether both judge the same quantity (both relative or both absolute, both ``worse`` or not)."""
+        return self.relative == other.relative and self.worse == other.worse
+
     def holds(self, value: float, baseline: float, unit: str, direction: str = "neutral") -> bool | None:
         """Whether the change from ``baseline`` satisfies it; ``None`` when undefined (baseline 0)."""
         change = self.change(value, baseline, unit, direction)
         if change is None:
             return None
-        limit = self.amount.value if self.relative or self.amount.kind == "number" else self.amount.in_unit(unit)
-        return bool(_OPS[self.op](change, limit))
+        return bool(_OPS[self.op](change, self.limit(unit)))
 
 
 def parse_change(text: str | int | float) -> ChangeComparison:
@@ -103,7 +151,50 @@ def parse_change(text: str | int | float) -> ChangeComparison:
         raise ValueError(f'expected a change such as "<= +10%", ">= -2 points" or "<= +30s", got {text!r}')
     op, number, suffix, worse = match.group(1), match.group(2).replace(" ", ""), match.group(3), bool(match.group(4))
     if suffix == "%":
-        return ChangeComparison(op, Quantity(float(number), "number", text), True, text, worse)
+        return ChangeComparison(op, Quantity(parse_quantity(number).value, "number", text), True, text, worse)
     if suffix in (None, "point", "points", "pts"):
-        return ChangeComparison(op, Quantity(float(number), "number", text), False, text, worse)
+        return ChangeComparison(op, Quantity(parse_quantity(number).value, "number", text), False, text, worse)
     return ChangeComparison(op, parse_quantity(number + suffix), False, text, worse)
+
+
+def _written_scale(bound: Quantity, unit: str) -> tuple[float, str]:
+    """How to write a number in ``unit`` the way ``bound`` was written: (factor, suffix)."""
+    if bound.kind == "duration":
+        suffix = bound.text.lstrip("+-.0123456789eE ").strip() or "s"
+        return DURATION_UNITS.get(unit, 1.0) / DURATION_UNITS.get(suffix, 1.0), suffix
+    return 1.0, "%" if bound.kind == "percent" else ""
+
+
+def never_fires(target: Comparison, warn: Comparison, unit: str) -> str | None:
+    """Why ``warn`` can never fire beside ``target``, or ``None`` when it can.
+
+    A warn level fires on a value that passes the target but misses the warn
+    level. When every value passing the target also passes the warn level
+    (target ``>= 80``, warn ``>= 70``), there is no such value: the warn level is
+    dead config that looks like an early warning.
+    """
+    if not target.span(unit).within(warn.span(unit)):
+        return None
+    return f"warn {warn.text.strip()!r} can never fire: every value that passes the target {target.text.strip()!r} passes it too"
+
+
+def stricter_hint(target: Comparison, warn: Comparison, unit: str) -> str:
+    """An example of a warn level that fires before ``target`` fails (written like the target)."""
+    base = "a warn level must be stricter than the target"
+    if target.op == "==":
+        return f"{base}, and nothing is stricter than {target.text.strip()!r}: remove `warn`"
+    if target.op == "between" or warn.op in ("between", "=="):
+        return f"{base}: a range inside {target.text.strip()!r}"
+    bound, other = target.bounds[0].in_unit(unit), warn.bounds[0].in_unit(unit)
+    shift = abs(bound - other) or max(abs(bound) * 0.1, 1.0)
+    if target.op in ("<", "<="):
+        shift = -shift if bound - shift > 0 or bound <= 0 else -bound / 2
+    factor, suffix = _written_scale(target.bounds[0], unit)
+    return f"{base}: {target.op} {(bound + shift) * factor:g}{suffix}"
+
+
+def change_never_fires(target: ChangeComparison, warn: ChangeComparison, unit: str) -> str | None:
+    """Like :func:`never_fires`, for the change parts of two levels judged the same way."""
+    if not target.comparable(warn) or not target.span(unit).within(warn.span(unit)):
+        return None
+    return f"warn change {warn.text.strip()!r} can never fire: every change that passes the target's {target.text.strip()!r} passes it too"

@@ -5,15 +5,15 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from kpiframe.business_hours import parse_schedule
-from kpiframe.config.comparisons import Comparison, parse_change, parse_comparison
+from kpiframe.config.comparisons import Comparison, change_never_fires, never_fires, parse_change, parse_comparison, stricter_hint
 from kpiframe.config.interpolate import interpolate, redact
-from kpiframe.config.literals import parse_duration
+from kpiframe.config.literals import UnitError, check_date, parse_duration
 from kpiframe.config.model import Config, Level, MetricSpec, SourceSpec, WindowSpec
 from kpiframe.config.schema import SOURCE_CORE_KEYS, core_schema
 from kpiframe.config.validation import validate
@@ -26,8 +26,14 @@ from kpiframe.titles import title_from_id
 
 
 def parse_timestamp(text: str, zone: str = "UTC") -> datetime:
-    """An ISO date or timestamp; naive ones are read in ``zone``. Returns an aware datetime."""
+    """An ISO date or timestamp; naive ones are read in ``zone``. Returns an aware datetime.
+
+    Raises ``ValueError`` for a malformed date and for one outside
+    :data:`~kpiframe.config.literals.DATE_RANGE` (``0001-01-01`` made the
+    previous calendar period year 0, a crash).
+    """
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    check_date(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(zone))
     return value
@@ -92,10 +98,14 @@ class _Checker:
             return WindowSpec("all")
         if "last" in raw:
             try:
-                return WindowSpec("last", last=parse_duration(raw["last"]))
+                last = parse_duration(raw["last"])
             except ValueError as exc:
-                self.add(path + ("last",), str(exc))
+                self.value_error(path + ("last",), exc)
                 return None
+            if last < timedelta(seconds=1):  # timedelta keeps microseconds: 0.0000001s is an empty window
+                self.add(path + ("last",), f"{raw['last']!r} is out of range: a window runs from 1s to 100 years (36525d)")
+                return None
+            return WindowSpec("last", last=last)
         if "calendar" in raw:
             return WindowSpec("calendar", calendar=raw["calendar"])
         try:
@@ -107,6 +117,13 @@ class _Checker:
             self.add(path + ("between",), "the window's start must be before its end", "write [from, to] with from < to")
             return None
         return WindowSpec("between", between=(start, end))
+
+    def value_error(self, path: tuple[Any, ...], exc: ValueError) -> None:
+        """A literal's ``ValueError`` as a problem; the refused unit ``m`` brings its hint."""
+        if isinstance(exc, UnitError):
+            self.add(path, exc.message, exc.hint)
+        else:
+            self.add(path, str(exc))
 
     def expression(self, text: str | None, path: tuple[Any, ...]) -> None:
         if not isinstance(text, str) or self.bad(path):
@@ -155,6 +172,7 @@ class _Checker:
             timezone=self.zone(raw.get("timezone"), path + ("timezone",)),
             columns=dict(raw["columns"]) if isinstance(raw.get("columns"), dict) else {},
             where=raw.get("where"),
+            min_rows=raw["min_rows"] if isinstance(raw.get("min_rows"), int) and not isinstance(raw.get("min_rows"), bool) else None,
         )
 
     def business_hours(self, params: dict[str, Any], path: tuple[Any, ...], schedules: Mapping[str, Any]) -> dict[str, Any]:
@@ -182,7 +200,11 @@ class _Checker:
             comparison = parse_comparison(text)
             comparison.check_unit(unit)
         except ValueError as exc:
-            self.add(path, str(exc))
+            self.value_error(path, exc)
+            return None
+        if comparison.empty():
+            low, high = comparison.bounds[1].text, comparison.bounds[0].text
+            self.add(path, f"{text!r} is an empty range: no value is at least {high} and at most {low}", f"write the smaller bound first: between {low} and {high}")
             return None
         if unit == "%" and all(b.kind == "number" and 0 < abs(b.value) < 1 for b in comparison.bounds):
             percent = comparison.bounds[0].value * 100
@@ -205,13 +227,49 @@ class _Checker:
                 if not change.relative and change.amount.kind == "duration":
                     change.amount.in_unit(unit)
             except ValueError as exc:
-                self.add(path + ("change",), str(exc))
+                self.value_error(path + ("change",), exc)
         noise = raw.get("noise", {}).get("last") if isinstance(raw.get("noise"), dict) else None
         if noise and not change:
             self.add(path + ("noise",), "`noise` guards a change target", "add `change:` beside it")
         return Level(value=value, change=change, noise_runs=noise) if value or change else None
 
-    def segment_targets(self, raw: Any, by: tuple[str, ...], path: tuple[Any, ...], unit: str) -> dict[tuple[tuple[str, str], ...], Level]:
+    def dead_warn(self, target: Level | None, warn: Level | None, path: tuple[Any, ...], unit: str, segment: str | None = None) -> None:
+        """Refuse a warn level that can never fire: every value passing ``target`` passes it too.
+
+        A warn level fires when any of its parts (value, change) is missed while the
+        target holds; a part can fire unless the target's part of the same kind implies it.
+        ``segment`` names a per-segment target checked against the metric's warn.
+        """
+        if target is None or warn is None:
+            return
+        dead: list[tuple[str, str, str]] = []
+        if warn.value is not None:
+            why = never_fires(target.value, warn.value, unit) if target.value is not None else None
+            if why is None:
+                return
+            dead.append(("value", why, stricter_hint(target.value, warn.value, unit)))  # type: ignore[arg-type]
+        if warn.change is not None:
+            same_noise = target.noise_runs == warn.noise_runs
+            why = change_never_fires(target.change, warn.change, unit) if target.change is not None and same_noise else None
+            if why is None:
+                return
+            dead.append(("change", why, "a warn level must be stricter than the target: a smaller change"))
+        if not dead:
+            return
+        key, why, hint = dead[0]
+        if segment is not None:
+            why = f"for segment {segment}, {why.replace('the target', 'its target')}"
+            hint = "loosen this segment's target, or make the metric's `warn` stricter"
+        self.add(path + ((key,) if len(dead) == 1 and isinstance(self.doc_value(path), dict) else ()), "; ".join([why, *(d[1] for d in dead[1:])]), hint)
+
+    def doc_value(self, path: tuple[Any, ...]) -> Any:
+        """The raw value at ``path`` in the document (``None`` when absent)."""
+        node: Any = self.doc.data
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    def segment_targets(self, raw: Any, by: tuple[str, ...], path: tuple[Any, ...], unit: str, warn: Level | None = None) -> dict[tuple[tuple[str, str], ...], Level]:
         """``{"channel=phone": "<= 30s"}`` → {(("channel", "phone"),): Level}; keys must name `by` keys."""
         if not isinstance(raw, dict) or self.bad(path):
             return {}
@@ -230,6 +288,7 @@ class _Checker:
                 pairs.append((name.strip(), value.strip()))
             level = self.level(level_raw, path + (key,), unit)
             if pairs and level:
+                self.dead_warn(level, warn, path + (key,), unit, segment=str(key))
                 result[tuple(sorted(pairs))] = level
         return result
 
@@ -272,7 +331,8 @@ class _Checker:
             unit = calculator.unit
         levels = {key: self.level(raw[key], path + (key,), unit) for key in ("target", "warn") if key in raw}
         by = tuple(raw["by"]) if isinstance(raw.get("by"), list) else ()
-        segment_targets = self.segment_targets(raw.get("targets"), by, path + ("targets",), unit)
+        self.dead_warn(levels.get("target"), levels.get("warn"), path + ("warn",), unit)
+        segment_targets = self.segment_targets(raw.get("targets"), by, path + ("targets",), unit, levels.get("warn"))
         if raw.get("top") and raw.get("worst"):
             self.add(path + ("worst",), "give either `top` or `worst`, not both")
         if "grain" in raw and calculator.windowing == "none":

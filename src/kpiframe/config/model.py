@@ -35,6 +35,7 @@ class SourceSpec:
     where: str | None = None
     preset: str | None = None
     preset_columns: dict[str, str] = field(default_factory=dict)  # mapped when the export has the columns
+    min_rows: int | None = None  # fewer rows in a metric's window: the metric fails
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ BUSINESS_HOURS_PARAM: dict[str, Any] = {
 }
 
 _NUMBER = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
+# The unit `m` stays in these patterns only so that the loader, not the schema, refuses
+# it: the loader's message says what to write instead (minutes or a calendar month).
 _QUANTITY = rf"\s*{_NUMBER}\s*(%|ms|sec|min|s|m|h|d|w)?\s*"
 COMPARISON_PATTERN = rf"^\s*((<=|>=|==|<|>|=)\s*{_QUANTITY}|between\s+{_QUANTITY}\s+and\s+{_QUANTITY})$"
 
@@ -92,7 +94,7 @@ WINDOW: dict[str, Any] = {
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
-SOURCE_CORE_KEYS = ("connector", "time", "timezone", "columns", "preset", "where", "description")
+SOURCE_CORE_KEYS = ("connector", "time", "timezone", "columns", "preset", "where", "description", "min_rows")
 
 SOURCE: dict[str, Any] = {
     "type": "object",
@@ -108,6 +110,11 @@ SOURCE: dict[str, Any] = {
         },
         "preset": {"type": "string", "description": "fill `columns` for a known export: zendesk, freshdesk, intercom, call_log..."},
         "where": {"type": "string", "description": "a filter applied to every metric on this source"},
+        "min_rows": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "fewer rows than this in a metric's window: that metric fails (catches a stale or truncated export)",
+        },
         "description": {"type": "string"},
     },
     "required": ["connector"],

@@ -7,13 +7,35 @@ import math
 from kpiframe.config.model import Level, MetricSpec
 from kpiframe.contracts import Value
 from kpiframe.exit_codes import ExitCode
-from kpiframe.scorecard import Scorecard
+from kpiframe.scorecard import SEVERITY, Scorecard
 
-#: ``--fail-on`` levels, from most to least lenient; each breaks the build on
-#: its own status and every worse one (warn < fail < error).
-FAIL_ON = ("never", "error", "fail", "warn")
-_SEVERITY = {"pass": 0, "info": 0, "no_data": 0, "warn": 1, "fail": 2, "error": 3}
-_THRESHOLD = {"warn": 1, "fail": 2, "error": 3}
+#: ``--fail-on`` levels, from most to least lenient; each breaks the build on its
+#: own status and every worse one, in :data:`~kpiframe.scorecard.SEVERITY` order
+#: (pass, info < warn < no_data < fail < error): ``--fail-on no_data`` fails on
+#: no_data, fail and error; ``--fail-on warn`` on all four.
+FAIL_ON = ("never", "error", "fail", "no_data", "warn")
+
+
+def gates(status: str, fail_on: str) -> bool:
+    """Whether ``status`` breaks the build under ``--fail-on fail_on``."""
+    return fail_on != "never" and SEVERITY[status] >= SEVERITY[fail_on]
+
+
+def gate_reasons(scorecard: Scorecard, fail_on: str) -> list[str]:
+    """Why a run fails although nothing failed: the warn and no_data verdicts ``fail_on`` gates.
+
+    Reporters print these, so a red build from ``--fail-on no_data`` says which
+    metrics had no data instead of showing a table with no failure in it.
+    """
+    lines = []
+    for status in ("warn", "no_data"):
+        if not gates(status, fail_on):
+            continue
+        names = [m.id for m in scorecard.metrics if status in m.verdicts()]
+        if names:
+            label = status.replace("_", " ")
+            lines.append(f"--fail-on {fail_on}: {label} fails the run ({', '.join(names)})")
+    return lines
 
 
 def _misses(level: Level, spec: MetricSpec, value: Value, baseline: float | None, noise: tuple[float, float] | None = None) -> tuple[bool, bool]:
@@ -98,10 +120,9 @@ def exit_code(scorecard: Scorecard, fail_on: str = "fail") -> ExitCode:
     """
     if fail_on == "never":
         return ExitCode.OK
-    threshold = _THRESHOLD[fail_on]
-    severities = [_SEVERITY[status] for metric in scorecard.metrics for status in metric.verdicts()]
-    if 3 in severities:
+    verdicts = [status for metric in scorecard.metrics for status in metric.verdicts()]
+    if "error" in verdicts:
         return ExitCode.SOURCE_ERROR
-    if any(threshold <= s < 3 for s in severities):
+    if any(gates(status, fail_on) for status in verdicts):
         return ExitCode.TARGET_FAILED
     return ExitCode.OK

@@ -12,7 +12,8 @@ from typing import Any
 
 from kpiframe.contracts import Value
 from kpiframe.errors import first_line
-from kpiframe.engine.plan import ROWS, MetricPlan, Plan, QueryGroup, Request, part_name
+from kpiframe.engine.plan import ROWS, WINDOW_ROWS, MetricPlan, Plan, QueryGroup, Request, part_name
+from kpiframe.engine.sources import local_naive, time_column
 
 Key = tuple[Any, ...]
 
@@ -24,6 +25,8 @@ class Outcome:
     plan: MetricPlan
     values: dict[str, dict[Key, Value]] = field(default_factory=dict)
     error: str | None = None
+    note: str | None = None  # why its window is empty, with the range its source's data covers
+    window_rows: int | None = None  # rows in its window, counted when its source has min_rows
 
     @property
     def value(self) -> Value | None:
@@ -34,6 +37,7 @@ class Outcome:
 class Execution:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     queries: int = 0
+    notes: list[str] = field(default_factory=list)  # once per source: no rows in the window, below min_rows
 
 
 def _plain(value: Any) -> Any:
@@ -84,7 +88,7 @@ def _results(request: Request, rows: list[dict[str, Any]], columns: dict[str, st
         rows = [{}]  # an aggregate over no rows still has one row of empty totals
 
     def parts_of(row: dict[str, Any]) -> dict[str, Any]:
-        return {name: _plain(row.get(column)) for name, column in mine.items() if name != ROWS}
+        return {name: _plain(row.get(column)) for name, column in mine.items() if name not in (ROWS, WINDOW_ROWS)}
 
     if ROWS in mine:
         rows = [row for row in rows if row.get(mine[ROWS])]
@@ -144,8 +148,95 @@ def execute(plan: Plan, redact: Callable[[str], str] = lambda text: text) -> Exe
                     outcome.values[request.kind] = _results(request, rows, columns)
                 except Exception as exc:
                     outcome.error = redact(f"calculator {request.metric.spec.calc} failed: {type(exc).__name__}: {exc}")
+                if request.kind == "overall" and part_name(request.metric.spec.id, WINDOW_ROWS) in columns:
+                    column = columns[part_name(request.metric.spec.id, WINDOW_ROWS)]
+                    outcome.window_rows = sum(int(row.get(column) or 0) for row in rows)
     _derive(plan, state)
+    _explain_empty(plan, state, redact)
+    _note_short(state)
     return state
+
+
+def _empty(outcome: Outcome) -> bool:
+    """A windowed metric that computed fine but on nothing: no value, or a count of 0 rows.
+
+    Worth asking its source why; a count of 0 may be right (no escalations), and
+    then the probe finds rows in the window and says nothing.
+    """
+    value = outcome.value
+    if outcome.error is not None or outcome.plan.time_column is None or value is None:
+        return False
+    return value.value is None or value.n == 0
+
+
+def _explain_empty(plan: Plan, state: Execution, redact: Callable[[str], str]) -> None:
+    """For each source whose metrics came back empty, one query: its rows, their time range, and
+    how many fall in the window. When none do, that is the reason of each empty metric."""
+    asked: dict[tuple[Any, ...], str | None] = {}
+    for outcome in state.outcomes.values():
+        if not _empty(outcome):
+            continue
+        request = next((r for r in outcome.plan.requests if r.kind == "overall"), None)
+        if request is None:
+            continue
+        key = (request.group.source_id, request.group.window.key(), outcome.plan.time_column)
+        if key not in asked:
+            asked[key] = _coverage(plan, request.group, outcome.plan.time_column or "", state, redact)
+            if asked[key]:
+                state.notes.append(asked[key])  # type: ignore[arg-type]
+        outcome.note = asked[key]
+
+
+def _coverage(plan: Plan, group: QueryGroup, column: str, state: Execution, redact: Callable[[str], str]) -> str | None:
+    """What the source holds when the window holds nothing, or ``None``.
+
+    For example "tickets has 8,469 rows from 2021-01-01 to 2021-03-31; none in
+    2026-10-25 to 2026-11-24". ``None`` when the window has rows (the metric's own
+    filter emptied it) or the probe fails.
+    """
+    source = plan.sources[group.source_id]
+    table = source.table
+    try:
+        col = time_column(table, column)
+        span = table.aggregate(rows=table.count(), first=col.min(), last=col.max())
+        query = span.cross_join(group.table.aggregate(inside=group.table.count()))
+        state.queries += 1
+        (row,) = query.to_pyarrow().to_pylist()
+    except Exception:  # the probe only explains; a failure here must not hide the results
+        return None
+    if row["inside"]:
+        return None
+    sid, window, zone = group.source_id, group.window, source.spec.timezone
+    where = " after its `where`" if source.spec.where else ""
+    bounds = " to ".join(_day(local_naive(b, zone)) if b else "…" for b in (window.start, window.end))
+    if not row["rows"]:
+        return redact(f"{sid} has no rows{where}; none in {bounds}")
+    if row["first"] is None:
+        return redact(f"{sid} has {row['rows']:,} rows{where} but no {column}; none in {bounds}")
+    return redact(f"{sid} has {row['rows']:,} rows{where} from {_day(row['first'])} to {_day(row['last'])}; none in {bounds}")
+
+
+def _day(moment: Any) -> str:
+    return moment.date().isoformat() if isinstance(moment, datetime) else str(moment)
+
+
+def _note_short(state: Execution) -> None:
+    """A source below its ``min_rows`` in a metric's window: noted once per source and count."""
+    for outcome in state.outcomes.values():
+        short = short_of_rows(outcome)
+        if short and short not in state.notes:
+            state.notes.append(short)
+
+
+def short_of_rows(outcome: Outcome) -> str | None:
+    """Why the metric's window is short of its source's ``min_rows``, or ``None``.
+
+    For example: "tickets has 12 rows in the window; min_rows is 100".
+    """
+    rows, minimum = outcome.window_rows, outcome.plan.min_rows
+    if outcome.error or rows is None or minimum is None or rows >= minimum:
+        return None
+    return f"{outcome.plan.spec.source} has {rows:,} rows in the window; min_rows is {minimum:,}"
 
 
 def _derive(plan: Plan, state: Execution) -> None:

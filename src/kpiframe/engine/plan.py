@@ -22,11 +22,15 @@ from kpiframe.config.model import Config, MetricSpec
 from kpiframe.contracts import Calculator, DerivedCalculator, Period
 from kpiframe.engine.sources import OpenedSource, apply_window, local_naive, time_column
 from kpiframe.engine.windows import Window, comparison_window, resolve
-from kpiframe.errors import ConfigProblem, ExpressionError
+from kpiframe.config.literals import DateRangeError, check_date
+from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError
 from kpiframe.expr import parse, suggest, to_ibis
 
 GRAIN_UNITS = {"day": "D", "week": "W", "month": "M"}
 ROWS = "_rows_in_scope"
+#: The rows in a metric's window, for its source's ``min_rows``; a plain COUNT(*),
+#: so it shares the column of any other metric's COUNT(*) in the fused query.
+WINDOW_ROWS = "_rows_in_window"
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ class MetricPlan:
     previous_window: Window | None = None
     error: str | None = None
     requests: list[Request] = field(default_factory=list)
+    time_column: str | None = None  # the column its window filters on; None: not windowed
+    min_rows: int | None = None  # its source's min_rows
 
 
 @dataclass
@@ -106,6 +112,7 @@ class Plan:
     derived: list[MetricPlan]
     metrics: list[MetricPlan]
     problems: list[ConfigProblem]
+    sources: dict[str, OpenedSource] = field(default_factory=dict)  # for the no-data probe
 
 
 def part_name(metric_id: str, part: str) -> str:
@@ -160,6 +167,8 @@ class _Planner:
             # Rows the metric's own `where` keeps in each group: groups it empties are dropped,
             # so `by: [channel]` with `where: "channel == 'email'"` has one segment, not five.
             parts[part_name(spec.id, ROWS)] = group.table.count(where=where)
+        if kind == "overall" and plan.min_rows is not None:
+            parts[part_name(spec.id, WINDOW_ROWS)] = group.table.count()
         req = Request(plan, kind, group, parts)
         group.requests.append(req)
         plan.requests.append(req)
@@ -174,6 +183,8 @@ class _Planner:
         time_role = calculator.time_role_for(spec.params) if calculator.windowing == "rows" else None
         window = plan.window
         windowed = calculator.windowing == "rows" and bool(window.start or window.end)
+        plan.time_column = (time_role or source.spec.time) if windowed else None
+        plan.min_rows = source.spec.min_rows
         if (windowed or spec.grain or spec.heatmap) and not (time_role or source.spec.time):
             self.problem(
                 ("sources", spec.source),
@@ -214,7 +225,19 @@ def _location(spec: MetricSpec, exc: ExpressionError) -> tuple[Any, ...]:
     return ("metrics", spec.id, "params")
 
 
+def check_as_of(as_of: datetime) -> None:
+    """Refuse an as-of outside the dates windows are computed for (``0001-01-01`` crashed).
+
+    The CLI and the config already check theirs; this catches the Python API's.
+    """
+    try:
+        check_date(as_of)
+    except DateRangeError as exc:
+        raise ConfigError(f"as_of: {exc}") from None
+
+
 def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime) -> Plan:
+    check_as_of(as_of)
     planner = _Planner(config, sources, as_of)
     failed: list[MetricPlan] = []
     derived: list[MetricPlan] = []
@@ -242,7 +265,7 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
             plan.requests.clear()
             failed.append(plan)
     groups = [g for g in planner.groups.values() if g.requests]
-    return Plan(groups, failed, derived, metrics, planner.problems)
+    return Plan(groups, failed, derived, metrics, planner.problems, sources)
 
 
 def _missing_roles(config: Config, spec: MetricSpec, calculator: Calculator, source: OpenedSource) -> ConfigProblem | None:

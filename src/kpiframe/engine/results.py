@@ -8,10 +8,10 @@ from typing import Any
 
 from kpiframe.config.model import MetricSpec
 from kpiframe.contracts import Value
-from kpiframe.engine.evaluate import _SEVERITY, status_of
-from kpiframe.engine.execute import Outcome
+from kpiframe.engine.evaluate import status_of
+from kpiframe.engine.execute import Outcome, short_of_rows
 from kpiframe.engine.windows import Window
-from kpiframe.scorecard import MetricResult, SegmentResult, SeriesPoint, WindowInfo
+from kpiframe.scorecard import SEVERITY, MetricResult, SegmentResult, SeriesPoint, WindowInfo
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -86,7 +86,7 @@ def _segments(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any) -
         )
     # Worst first: status, then the value from worst to best for the metric's direction.
     sign = -1 if spec.direction == "lower" else 1
-    results.sort(key=lambda s: (-_SEVERITY[s.status], s.value is None, sign * (s.value or 0), s.label))
+    results.sort(key=lambda s: (-SEVERITY[s.status], s.value is None, sign * (s.value or 0), s.label))
     keep = spec.top or spec.worst
     if keep and len(results) > keep:
         if spec.top:
@@ -139,6 +139,11 @@ def build(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any = None
         baseline, described = baselines.value(spec)
         baseline_from = WindowInfo(None, None, described) if described else None
     status, reason = status_of(spec, value, outcome.error, baseline=baseline, noise=_noise(spec, baselines, None))
+    if status == "no_data" and outcome.note:
+        reason = outcome.note  # the source's own time range says more than "no rows in the window"
+    short = short_of_rows(outcome)
+    if short and status != "error":
+        status, reason = "fail", short
     segments, hidden = _segments(spec, outcome, redact, baselines) if not outcome.error else ((), 0)
     delta, delta_pct = _delta(value.value if value else None, baseline)
     return MetricResult(

@@ -20,10 +20,9 @@ from kpiframe.contracts import Reporter
 from kpiframe.formatting import STATUS_LABELS, delta_text, interval_text, number, value_text
 from kpiframe.plugins import hookimpl
 from kpiframe.reporters import svg
-from kpiframe.scorecard import STATUSES, MetricResult, Scorecard
+from kpiframe.scorecard import SEVERITY, MetricResult, Scorecard
 
 ICONS = {"pass": "✓", "info": "i", "no_data": "–", "warn": "!", "fail": "✗", "error": "⚠"}
-SEVERITY = {status: i for i, status in enumerate(STATUSES)}
 
 
 def _limits(metric: MetricResult) -> dict[str, tuple[str, list[float]]]:

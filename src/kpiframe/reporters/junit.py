@@ -1,8 +1,8 @@
 """JUnit XML: each metric and each segment a test case, so CI systems show KPIs as tests.
 
-``fail`` is a ``<failure>``, ``error`` an ``<error>``; ``warn`` is a
-``<failure>`` when the run fails on warnings (``--fail-on warn``) and
-``<skipped>`` otherwise, as is ``no_data``. The file validates against the
+``fail`` is a ``<failure>``, ``error`` an ``<error>``; ``warn`` and ``no_data``
+are a ``<failure>`` when ``--fail-on`` makes them fail the run (``--fail-on warn``,
+``--fail-on no_data`` for no_data) and ``<skipped>`` otherwise. The file validates against the
 common JUnit XSD (Jenkins' junit-10.xsd shape).
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from kpiframe.contracts import Reporter
+from kpiframe.engine.evaluate import gates
 from kpiframe.formatting import delta_text, interval_text, value_text, xml_safe
 from kpiframe.plugins import hookimpl
 from kpiframe.scorecard import MetricResult, Scorecard
@@ -43,14 +44,14 @@ class JUnitReporter(Reporter):
     extension = "xml"
     description = "JUnit XML: each metric and segment a test case (fail and error as failures, warn by --fail-on)."
 
-    def case(self, suite: ET.Element, metric: MetricResult, label: str | None, values: dict[str, Any], warn_fails: bool) -> str:
+    def case(self, suite: ET.Element, metric: MetricResult, label: str | None, values: dict[str, Any], fail_on: str) -> str:
         name = metric.title + (f" [{label}]" if label else "")
         case = ET.SubElement(suite, "testcase", name=name, classname=f"kpiframe.{metric.id}", time="0")
         status = values["status"]
         value = value_text(values["value"], metric.unit)
         delta = delta_text(values.get("delta"), values.get("delta_pct"), metric.unit, metric.direction)
         message = _message(status, value, values.get("target"), delta, values.get("reason"))
-        if status == "fail" or (status == "warn" and warn_fails):
+        if status == "fail" or (status in ("warn", "no_data") and gates(status, fail_on)):
             ET.SubElement(case, "failure", message=message, type=status).text = message
         elif status == "error":
             ET.SubElement(case, "error", message=message, type="error").text = message
@@ -65,7 +66,7 @@ class JUnitReporter(Reporter):
         return status
 
     def render(self, scorecard: Scorecard, options: Mapping[str, Any]) -> str:
-        warn_fails = options.get("fail_on") == "warn"
+        fail_on = str(options.get("fail_on", "fail"))
         suites = ET.Element("testsuites", name="kpiframe")
         suite = ET.SubElement(suites, "testsuite", name=scorecard.title, timestamp=scorecard.run.started_at[:19], hostname="kpiframe")
         props = ET.SubElement(suite, "properties")
@@ -76,9 +77,9 @@ class JUnitReporter(Reporter):
         for metric in scorecard.metrics:
             rows = [(None, metric.__dict__)] + [(s.label, s.__dict__) for s in metric.segments]
             for label, values in rows:
-                status = self.case(suite, metric, label, values, warn_fails)
+                status = self.case(suite, metric, label, values, fail_on)
                 counts["tests"] += 1
-                if status == "fail" or (status == "warn" and warn_fails):
+                if status == "fail" or (status in ("warn", "no_data") and gates(status, fail_on)):
                     counts["failures"] += 1
                 elif status == "error":
                     counts["errors"] += 1

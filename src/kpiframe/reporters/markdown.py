@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kpiframe.contracts import Reporter
+from kpiframe.engine.evaluate import gate_reasons
 from kpiframe.formatting import STATUS_LABELS, delta_text, interval_text, number, sparkline, value_text
 from kpiframe.plugins import hookimpl
 from kpiframe.scorecard import MetricResult, Scorecard
@@ -78,6 +79,9 @@ class MarkdownReporter(Reporter):
         problems = [m for m in scorecard.metrics if m.reason and m.status in ("error", "no_data", "warn", "fail")]
         if problems:
             lines += ["", *(f"- **{m.id}** ({STATUS_LABELS[m.status]}): {_cell(m.reason)}" for m in problems)]
+        notes = [*scorecard.run.notes, *gate_reasons(scorecard, str(options.get("fail_on", "fail")))]
+        if notes:
+            lines += ["", *(f"- **Note:** {_cell(note)}" for note in notes)]
         lines += ["", f"<sub>kpiframe {scorecard.run.kpiframe_version} · config {scorecard.run.config_hash} · {scorecard.run.queries} queries</sub>", ""]
         return "\n".join(lines)
 

@@ -8,6 +8,7 @@ from typing import Any
 from tabulate import tabulate
 
 from kpiframe.contracts import Reporter
+from kpiframe.engine.evaluate import gate_reasons
 from kpiframe.formatting import STATUS_LABELS, delta_text, interval_text, number, printable, sparkline, status_text, value_text
 from kpiframe.plugins import hookimpl
 from kpiframe.scorecard import MetricResult, Scorecard
@@ -81,10 +82,12 @@ class TableReporter(Reporter):
             table,
             "",
         ]
-        notes = [m for m in scorecard.metrics if m.reason]
-        for m in notes:
+        reasons = [m for m in scorecard.metrics if m.reason]
+        for m in reasons:
             lines.append(printable(f"{STATUS_LABELS[m.status]} {m.id}: {m.reason}"))
-        if notes:
+        notes = [f"Note: {note}" for note in scorecard.run.notes] + gate_reasons(scorecard, str(options.get("fail_on", "fail")))
+        lines.extend(printable(note) for note in notes)
+        if reasons or notes:
             lines.append("")
         summary = scorecard.summary
         line = "  ".join(f"{count} {STATUS_LABELS[status].lower()}" for status, count in summary.items() if count)

@@ -22,8 +22,8 @@ from kpiframe.expr import epoch
 DURATION_UNIT = {"enum": ["s", "min", "h", "d"], "description": "unit of the value"}
 DURATION_TEXT = {
     "type": ["string", "number"],
-    "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|sec|m|min|h|d|w)?\s*$",
-    "x-kpiframe-expected": "a duration such as 20s, 4h or 2d",
+    "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|sec|min|h|d|w)?\s*$",
+    "x-kpiframe-expected": "a duration such as 20s, 90min, 4h or 2d",
 }
 _TRUE_TEXT = ("y", "yes", "true", "t", "1")
 
