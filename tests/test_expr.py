@@ -102,3 +102,23 @@ def test_string_literals_are_values_never_sql():
     hostile = "x' or '1'='1"
     predicate = to_ibis(parse(f'channel == "{hostile}"'), table)
     assert table.filter(predicate).count().to_pyarrow().as_py() == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["(" * 130 + "a" + ")" * 130, "- " * 500 + "1", "not " * 200 + "ok", " + ".join(["a"] * 1000), "abs(" * 100 + "a" + ")" * 100],
+    ids=["parentheses", "unary-minus", "not", "long-chain", "calls"],
+)
+def test_expressions_deeper_than_the_limit_are_refused_with_a_hint(text):
+    with pytest.raises(ExpressionError, match="nests deeper|operators in a chain") as caught:
+        parse(text)
+    assert caught.value.hint and "split it" in caught.value.hint
+
+
+def test_an_expression_longer_than_the_limit_is_refused():
+    with pytest.raises(ExpressionError, match="characters long"):
+        parse("a == 1 or " * 2000 + "a == 2")
+
+
+def test_reasonable_nesting_still_parses():
+    assert parse("(" * 30 + "a + 1" + ")" * 30).kind == "binary"

@@ -99,11 +99,27 @@ def _unquote(text: str) -> str:
 
 
 # ---------------------------------------------------------------- parser
+#: Limits no real expression comes near, so that a hostile one cannot exhaust the
+#: parser's, Ibis' or SQLGlot's recursion (130 nested parentheses used to).
+MAX_LENGTH = 10_000
+MAX_DEPTH = 64
+
+
 class _Parser:
     def __init__(self, text: str):
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def nest(self) -> None:
+        """Enter a nested construct (parentheses, a call's arguments, unary not or minus)."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(
+                f"the expression nests deeper than {MAX_DEPTH} levels at position {self.tok.pos + 1}",
+                "split it: derive a column on the source, or use a role",
+            )
 
     @property
     def tok(self) -> _Token:
@@ -152,7 +168,10 @@ class _Parser:
 
     def not_(self) -> Node:
         if self.accept("keyword", "not"):
-            return Node("not", None, (self.not_(),))
+            self.nest()
+            node = Node("not", None, (self.not_(),))
+            self.depth -= 1
+            return node
         return self.compare()
 
     def compare(self) -> Node:
@@ -209,7 +228,9 @@ class _Parser:
 
     def unary(self) -> Node:
         if self.accept("op", "-"):
+            self.nest()
             inner = self.unary()
+            self.depth -= 1
             if inner.kind == "literal" and isinstance(inner.value, (int, float)):
                 return Node("literal", -inner.value)
             return Node("unary", "-", (inner,))
@@ -230,15 +251,19 @@ class _Parser:
         if tok.kind == "name":
             self.take()
             if self.accept("op", "("):
+                self.nest()
                 args = [self.or_()]
                 while self.accept("op", ","):
                     args.append(self.or_())
                 self.expect("op", ")")
+                self.depth -= 1
                 return Node("call", tok.text.lower(), tuple(args))
             return Node("name", tok.text)
         if self.accept("op", "("):
+            self.nest()
             node = self.or_()
             self.expect("op", ")")
+            self.depth -= 1
             return node
         self.fail("expected a column name, a number or a quoted string")
         raise AssertionError  # unreachable: fail() raises
@@ -248,7 +273,22 @@ def parse(text: str) -> Node:
     """Parse ``text`` into an expression tree, or raise :class:`ExpressionError`."""
     if not isinstance(text, str):
         raise ExpressionError(f"expected an expression as text, got {text!r}")
-    return _Parser(text).parse()
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}", "split it: derive a column on the source, or use a role")
+    node = _Parser(text).parse()
+    if _depth(node) > MAX_DEPTH * 2:
+        raise ExpressionError(f"the expression has more than {MAX_DEPTH * 2} operators in a chain", "split it: derive a column on the source, or use a role")
+    return node
+
+
+def _depth(root: Node) -> int:
+    """The depth of the tree, counted without recursion (a chain of 5,000 `+` is deep)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.args)
+    return deepest
 
 
 def names(node: Node) -> set[str]:
