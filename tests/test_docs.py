@@ -46,11 +46,11 @@ def test_the_plugin_guide_examples_work_as_written(tmp_path, tickets, write_conf
           spread: {calc: mytool.spread, source: n, params: {column: wait}, target: "<= 10"}
         """
     )
-    config = kpiframe.load_config(path)
-    card = kpiframe.run(config, as_of=AS_OF)
+    config, context = kpiframe.prepare(path)
+    card = kpiframe.run(config, as_of=AS_OF, context=context)
     waits = [t["wait"] for t in TICKETS if t["wait"] is not None]
     assert card.metric("spread").value == pytest.approx(max(waits) - min(waits))
     assert card.metric("spread").status == "fail"
     assert "Guide: 1 KPIs failed: spread" in capsys.readouterr().out
-    assert config.registry.reporter("counts").render(card, {}) == "pass=0 info=0 warn=0 no_data=0 fail=1 error=0\n"
-    assert config.registry.presets["mytool.helpscout"].obj.columns["agent"] == "Assignee"
+    assert context.registry.reporter("counts").render(card, {}) == "pass=0 info=0 warn=0 no_data=0 fail=1 error=0\n"
+    assert context.registry.presets["mytool.helpscout"].obj.columns["agent"] == "Assignee"

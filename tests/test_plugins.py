@@ -34,7 +34,7 @@ CALC = """
         name = "{name}"
         params_schema = {{"type": "object", "properties": {{"column": {{"type": "string"}}}}, "required": ["column"]}}
 
-        def parts(self, table, params, where):
+        def parts(self, table, params, where, window):
             return {{"s": kpiframe.column(table, params["column"]).sum(where=where)}}
 
         def finalize(self, parts, params):
@@ -160,7 +160,7 @@ def test_hooks_fire_in_order_and_scorecard_ready_sees_the_result(tickets, write_
     registry = make_plugin_manager(extra=[Recorder()], environ={})
     assert calls == ["connectors", "calculators", "reporters"]
     path = write_config(f"version: 1\ntitle: T\nwindow: all\nsources: {{t: {{connector: parquet, path: {tickets}}}}}\nmetrics: {{n: {{calc: count, source: t}}}}\n")
-    kpiframe.run(kpiframe.load_config(path, registry=registry), as_of=AS_OF)
+    kpiframe.run(kpiframe.load_config(path, registry), as_of=AS_OF, registry=registry)
     assert calls[-1] == "ready:7:T"
 
 
@@ -195,3 +195,26 @@ def test_a_pip_installed_plugin_package_appears_and_its_calculator_works(tmp_pat
     metric = json.loads(result.stdout)["metrics"][0]
     waits = [t["wait"] for t in TICKETS if t["wait"] is not None]
     assert metric["value"] == max(waits) - min(waits) and metric["status"] == "pass"
+
+
+def test_a_calculator_written_for_plugin_api_1_0_still_runs_with_a_deprecation_warning(tickets, write_config):
+    class Legacy(kpiframe.Calculator):
+        name = "legacy.rows"
+        doc = "COUNT(*) the way plugin API 1.0 wrote parts, without window."
+
+        def parts(self, table, params, where):
+            return {"n": table.count(where=where)}
+
+        def finalize(self, parts, params):
+            return kpiframe.Value(float(parts["n"]), n=parts["n"])
+
+    class Plugin:
+        @kpiframe.hookimpl
+        def kpiframe_register_calculators(self):
+            return [Legacy()]
+
+    registry = make_plugin_manager(extra=[Plugin()], environ={})
+    path = write_config(f"version: 1\nwindow: all\nsources: {{t: {{connector: parquet, path: {tickets}}}}}\nmetrics: {{n: {{calc: legacy.rows, source: t}}}}\n")
+    with pytest.warns(DeprecationWarning, match="'legacy.rows'.*write parts\\(self, table, params, where, window\\)"):
+        card = kpiframe.run(kpiframe.load_config(path, registry), as_of=AS_OF, registry=registry)
+    assert card.metric("n").value == len(TICKETS)

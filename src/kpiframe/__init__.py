@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kpiframe.contracts import (
+    PLUGIN_API_MINOR,
     PLUGIN_API_VERSION,
     Calculator,
     Connector,
@@ -34,6 +35,7 @@ from kpiframe.plugins import hookimpl
 __version__ = "0.1.0"
 
 __all__ = [
+    "PLUGIN_API_MINOR",
     "PLUGIN_API_VERSION",
     "CalculationError",
     "Calculator",
@@ -47,6 +49,7 @@ __all__ = [
     "PluginError",
     "Preset",
     "Reporter",
+    "RunContext",
     "Scorecard",
     "SourceContext",
     "SourceError",
@@ -56,12 +59,13 @@ __all__ = [
     "get_json",
     "hookimpl",
     "load_config",
+    "prepare",
     "run",
     "__version__",
 ]
 
 if TYPE_CHECKING:
-    from kpiframe.api import column, condition, load_config, run
+    from kpiframe.api import RunContext, column, condition, load_config, prepare, run
     from kpiframe.http import get_json
     from kpiframe.scorecard import Scorecard
 
@@ -72,7 +76,7 @@ def __getattr__(name: str) -> Any:
         from kpiframe.http import get_json
 
         return get_json
-    if name in {"run", "load_config", "column", "condition"}:
+    if name in {"run", "load_config", "prepare", "column", "condition", "RunContext"}:
         from kpiframe import api
 
         return getattr(api, name)

@@ -6,15 +6,20 @@ import os
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpiframe.config import Config
 from kpiframe.config import load_config as _load_config
+from kpiframe.config.load import load_with_registry
+from kpiframe.context import RunContext
 from kpiframe.errors import ConfigError
 from kpiframe.expr import parse, to_ibis
 from kpiframe.scorecard import RunInfo, Scorecard
 
-__all__ = ["column", "condition", "load_config", "run"]
+__all__ = ["RunContext", "column", "condition", "load_config", "prepare", "run"]
+
+if TYPE_CHECKING:
+    from kpiframe.plugins import Registry
 
 load_config = _load_config
 
@@ -45,6 +50,21 @@ def condition(table: Any, text: str, where: Any = None) -> Any:
     return predicate if where is None else (predicate & where)
 
 
+def prepare(
+    path: str | os.PathLike[str],
+    *,
+    registry: Registry | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Config, RunContext]:
+    """Load a config and the context to run it in (the registry its plugins make, its redactor).
+
+    :param registry: the plugins to use; built from the installed ones and the
+        config's ``plugins:`` when not given.
+    """
+    config, registry = load_with_registry(path, registry, environ=environ)
+    return config, RunContext.for_config(config, registry)
+
+
 def run(
     config: Config | str | os.PathLike[str],
     *,
@@ -52,6 +72,8 @@ def run(
     environ: Mapping[str, str] | None = None,
     baseline: dict[str, Any] | None = None,
     history: str | os.PathLike[str] | None = None,
+    registry: Registry | None = None,
+    context: RunContext | None = None,
 ) -> Scorecard:
     """Compute every metric of ``config`` and evaluate its targets.
 
@@ -61,39 +83,58 @@ def run(
     :param baseline: an earlier scorecard (its JSON form) that change targets compare with.
     :param history: a history store (DuckDB or SQLite file, or PostgreSQL URL):
         change targets compare with its runs, and this run is appended to it.
+    :param registry: the plugins to run with (default: the installed ones plus
+        the config's ``plugins:``).
+    :param context: a :class:`RunContext` from :func:`prepare`; it wins over ``registry``.
     :raises ConfigError: the config is wrong, including unknown columns found
         once the sources were opened. Source and calculator failures do not
         raise: those metrics get status ``error``.
     :raises HistoryError: the history store cannot be used.
     """
+    from kpiframe.plugins import make_plugin_manager
+
+    if not isinstance(config, Config):
+        config, context = prepare(config, registry=registry, environ=environ)
+    if context is None:
+        registry = registry or make_plugin_manager(config.plugins, base_dir=config.base_dir, environ=environ)
+        context = RunContext.for_config(config, registry)
+    try:
+        return _run(config, context, as_of, baseline, history)
+    finally:
+        context.backends.close()
+
+
+def _run(
+    config: Config,
+    context: RunContext,
+    as_of: datetime | None,
+    baseline: dict[str, Any] | None,
+    history: str | os.PathLike[str] | None,
+) -> Scorecard:
     from kpiframe import __version__
-    from kpiframe.config.interpolate import redact
-    from kpiframe.engine.execute import execute
-    from kpiframe.engine.results import build as build_result
-    from kpiframe.engine.plan import build_plan
-    from kpiframe.engine.sources import open_sources
-    from kpiframe.engine.results import iso, window_info
-    from kpiframe.engine.windows import resolve
     from kpiframe.baselines import Baselines
+    from kpiframe.engine.execute import execute
+    from kpiframe.engine.plan import build_plan
+    from kpiframe.engine.results import build as build_result
+    from kpiframe.engine.results import iso, window_info
+    from kpiframe.engine.sources import open_sources
+    from kpiframe.engine.windows import resolve
     from kpiframe.history import git_commit, open_history
 
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
-    if not isinstance(config, Config):
-        config = _load_config(config, environ=environ)
     if as_of is None:
         as_of = config.as_of or started_at
     if as_of.tzinfo is None:
         raise ConfigError("as_of must carry a time zone (for example 2026-01-31T00:00:00Z)")
-    secrets = set(config.secrets)
 
     needed = {m.source for m in config.metrics.values() if m.source}
-    sources, problems = open_sources(config, needed)
-    plan = build_plan(config, sources, as_of)
+    sources, problems = open_sources(config, needed, context)
+    plan = build_plan(config, sources, as_of, context)
     problems += plan.problems
     if problems:
         raise ConfigError(problems)
-    outcome = execute(plan, redact=lambda text: redact(text, secrets))
+    outcome = execute(plan, redact=context.redactor)
 
     store = open_history(history) if history is not None else None
     baselines = None
@@ -101,8 +142,7 @@ def run(
         baselines = Baselines.from_scorecard(baseline, "given with --baseline")
     elif store is not None:
         baselines = Baselines.from_history(store, config.title)
-    clean = lambda text: redact(text, secrets)  # noqa: E731
-    results = [build_result(spec, outcome.outcomes[metric_id], clean, baselines) for metric_id, spec in config.metrics.items()]
+    results = [build_result(spec, outcome.outcomes[metric_id], context.redactor, baselines) for metric_id, spec in config.metrics.items()]
 
     scorecard = Scorecard(
         title=config.title,
@@ -113,14 +153,17 @@ def run(
             started_at=iso(started_at) or "",
             duration_s=round(time.perf_counter() - started, 4),
             kpiframe_version=__version__,
-            plugins=config.registry.versions(),
+            plugins=context.registry.versions(),
             window=window_info(resolve(config.window, as_of, config.timezone)),
             queries=outcome.queries,
             notes=tuple(outcome.notes),
         ),
         metrics=tuple(results),
     )
-    config.registry.plugin_manager.hook.kpiframe_scorecard_ready(scorecard=scorecard, config=config)
+    # One pass over every text of the scorecard: a `${VAR}` in a title, a description or
+    # a reason never reaches a report, a hook or the history.
+    scorecard = context.redactor.scrub(scorecard)
+    context.registry.plugin_manager.hook.kpiframe_scorecard_ready(scorecard=scorecard, config=config)
     if store is not None:
         store.append(scorecard.to_dict(), git_commit(config.base_dir))
     return scorecard

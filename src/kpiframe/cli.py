@@ -104,7 +104,7 @@ def run(
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Leave out these metrics (id, glob or tag:NAME); repeatable.")] = None,
 ) -> None:
     """Compute every metric, evaluate its targets and print the scorecard."""
-    from kpiframe.api import load_config
+    from kpiframe.api import prepare
     from kpiframe.api import run as run_scorecard
     from kpiframe.atomic import write_atomic
     from kpiframe.engine.evaluate import exit_code
@@ -117,9 +117,11 @@ def run(
     fail_on = FailOn(fail_on).value  # type: ignore[assignment]
     moment = _parse_as_of(as_of)
 
-    loaded = select_metrics(load_config(config), select or (), exclude or ())
+    loaded, context = prepare(config)
+    loaded = select_metrics(loaded, context.registry, select or (), exclude or ())
     state.redactor.add(loaded.secrets)
-    reporters = loaded.registry.reporters
+    registry = context.registry
+    reporters = registry.reporters
     explicit = FORMAT_ALIASES.get(format, format) if format else None
     if explicit is not None and explicit not in reporters:
         raise ConfigError(f"--format: unknown format {format!r}; installed: {', '.join(sorted(reporters))}")
@@ -129,13 +131,13 @@ def run(
         protected.check(target)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     baseline_data = read_scorecard(baseline) if baseline else None
-    scorecard = run_scorecard(loaded, as_of=moment, baseline=baseline_data, history=history)
+    scorecard = run_scorecard(loaded, as_of=moment, baseline=baseline_data, history=history, context=context)
     for note in scorecard.run.notes:
         typer.echo(f"warning: {printable(state.redactor(note))}", err=True)
     options = {"color": _use_color(color) and not outputs, "fail_on": fail_on}
     # Render everything before writing anything: a reporter that fails leaves no file half-updated.
-    reports = [(target, loaded.registry.reporter(target.format).render(scorecard, {**options, "color": False})) for target in outputs]
-    summary = loaded.registry.reporter("markdown").render(scorecard, options) + "\n" if summary_file else None
+    reports = [(target, registry.reporter(target.format).render(scorecard, {**options, "color": False})) for target in outputs]
+    summary = registry.reporter("markdown").render(scorecard, options) + "\n" if summary_file else None
     for target, report in reports:
         write_atomic(target.path, report, what=f"--output {target.format}")
     if summary is not None:
@@ -143,11 +145,11 @@ def run(
     if outputs:
         if not quiet:
             colored = _use_color(color)
-            typer.echo(loaded.registry.reporter("table").render(scorecard, {"color": colored, "fail_on": fail_on}), nl=False, color=colored)
+            typer.echo(registry.reporter("table").render(scorecard, {"color": colored, "fail_on": fail_on}), nl=False, color=colored)
             for target in outputs:
                 typer.echo(f"{target.format} report written to {target.path}")
     else:
-        report = loaded.registry.reporter(explicit or "table").render(scorecard, options)
+        report = registry.reporter(explicit or "table").render(scorecard, options)
         if isinstance(report, bytes):
             sys.stdout.buffer.write(report)
         else:
@@ -205,14 +207,18 @@ def sql(
     """Print each fused query a run would send, per source and window, in the engine's dialect."""
     from datetime import datetime, timezone
 
-    from kpiframe.api import load_config
+    from kpiframe.api import prepare
     from kpiframe.engine.compiled import compile_queries
     from kpiframe.selection import select_metrics
 
-    loaded = select_metrics(load_config(config), select or (), exclude or ())
+    loaded, context = prepare(config)
+    loaded = select_metrics(loaded, context.registry, select or (), exclude or ())
     state.redactor.add(loaded.secrets)
     moment = _parse_as_of(as_of) or loaded.as_of or datetime.now(timezone.utc)
-    queries = compile_queries(loaded, moment)
+    try:
+        queries = compile_queries(loaded, context, moment)
+    finally:
+        context.backends.close()
     for number, query in enumerate(queries, 1):
         typer.echo(f"-- query {number} of {len(queries)}: source {query.source} ({query.dialect}) · window {query.window} · {query.grouping}")
         typer.echo(f"-- metrics: {', '.join(query.metrics)}")

@@ -8,11 +8,16 @@ Everything here is re-exported from the package root; plugins import
 
 from __future__ import annotations
 
+import functools
+import inspect
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from kpiframe.context import Backends
 
 if TYPE_CHECKING:  # Ibis is imported only when data is touched
     import ibis
@@ -23,6 +28,8 @@ if TYPE_CHECKING:  # Ibis is imported only when data is touched
 #: The major version of the plugin API described here. A plugin may declare
 #: ``KPIFRAME_PLUGIN_API = 1`` in its module; a different major is refused.
 PLUGIN_API_VERSION = 1
+#: Minor version of the plugin API: 1.1 passes ``window`` to every ``Calculator.parts``.
+PLUGIN_API_MINOR = 1
 
 DIRECTIONS = ("higher", "lower", "neutral")
 
@@ -57,7 +64,7 @@ class SourceContext:
     source_id: str
     base_dir: Path
     timezone: str = "UTC"
-    _duckdb: Any = field(default=None, repr=False)
+    _backends: Backends = field(default_factory=Backends, repr=False)
 
     def resolve_path(self, path: str) -> Path:
         """A path from the config, relative to the config file's folder."""
@@ -111,11 +118,7 @@ class SourceContext:
         File connectors read through it, so that all file sources of a run live
         in one engine and each metric group is one query.
         """
-        if self._duckdb is None:
-            import ibis
-
-            self._duckdb = ibis.duckdb.connect()
-        return self._duckdb
+        return self._backends.duckdb()
 
 
 @dataclass(frozen=True)
@@ -208,15 +211,22 @@ class Calculator:
         """The unit of the value for these params (a duration calculator lets the user pick)."""
         return self.unit
 
-    def parts(self, table: ir.Table, params: Mapping[str, Any], where: ir.BooleanValue | None) -> dict[str, ir.Scalar]:
+    def parts(self, table: ir.Table, params: Mapping[str, Any], where: ir.BooleanValue | None, window: Period) -> dict[str, ir.Scalar]:
         """Aggregate expressions over ``table``.
 
-        :param table: the source, already filtered to the metric's window.
+        :param table: the source, already filtered to the metric's window
+            (unless ``windowing = "none"``).
         :param params: the metric's validated ``params``.
         :param where: the metric's own filter, or ``None``. Pass it to every
             reduction (``col.mean(where=where)``): the engine does not filter the
             table, so that metrics with different filters still share one scan.
+        :param window: the window as a :class:`Period` (naive times in the
+            source's zone). Most calculators ignore it; snapshots (backlog at
+            as-of) and cohorts (churn) read it.
         :returns: part name → scalar aggregate expression.
+
+        .. versionchanged:: 1.1 ``window`` is always passed. A ``parts`` without
+           it still works, with a ``DeprecationWarning``; see :func:`call_parts`.
         """
         raise NotImplementedError
 
@@ -247,3 +257,30 @@ class Reporter:
     def render(self, scorecard: Scorecard, options: Mapping[str, Any]) -> str | bytes:
         """Return the whole report. ``options['color']`` says if ANSI colour is wanted."""
         raise NotImplementedError
+
+
+@functools.cache
+def _takes_window(kind: type) -> bool:
+    try:
+        parameters = inspect.signature(kind.parts).parameters
+    except (TypeError, ValueError):
+        return True
+    return "window" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
+def call_parts(calculator: Calculator, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
+    """Call ``calculator.parts`` with the one calling convention: ``(table, params, where, window)``.
+
+    A calculator written for plugin API 1.0 (``parts(table, params, where)``) is
+    still called, with a ``DeprecationWarning`` naming it: add ``window`` to its
+    ``parts`` (it may ignore it). The engine and the test kit both call through here.
+    """
+    if _takes_window(type(calculator)):
+        return calculator.parts(table, params, where, window)
+    warnings.warn(
+        f"calculator {calculator.name!r} ({type(calculator).__module__}) defines parts(table, params, where); "
+        "plugin API 1.1 passes window too: write parts(self, table, params, where, window)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return calculator.parts(table, params, where)  # type: ignore[call-arg]

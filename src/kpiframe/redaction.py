@@ -8,8 +8,12 @@ it leaves the process, so a credential never reaches a CI log.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 __all__ = ["Redactor", "mask_url_passwords"]
 
@@ -48,3 +52,19 @@ class Redactor:
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, MASK)
         return mask_url_passwords(text)
+
+    def scrub(self, value: T) -> T:
+        """``value`` with every text inside it redacted: strings, and those in tuples, lists,
+        dicts (keys too) and frozen dataclasses such as the scorecard."""
+        if isinstance(value, str):
+            return self(value)  # type: ignore[return-value]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {f.name: self.scrub(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+            return dataclasses.replace(value, **changes)  # type: ignore[return-value]
+        if isinstance(value, tuple):
+            return tuple(self.scrub(v) for v in value)  # type: ignore[return-value]
+        if isinstance(value, list):
+            return [self.scrub(v) for v in value]  # type: ignore[return-value]
+        if isinstance(value, dict):
+            return {self.scrub(k): self.scrub(v) for k, v in value.items()}  # type: ignore[return-value]
+        return value

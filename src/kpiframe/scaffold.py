@@ -100,7 +100,7 @@ class {cls}(kpiframe.Calculator):
         "additionalProperties": False,
     }}
 
-    def parts(self, table, params, where):
+    def parts(self, table, params, where, window):
         values = kpiframe.column(table, params["column"])
         # Pass `where` to every reduction: kpiframe fuses all metrics into one query.
         return {{"low": values.min(where=where), "high": values.max(where=where), "n": values.count(where=where)}}

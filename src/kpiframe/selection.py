@@ -16,6 +16,7 @@ from kpiframe.config.model import Config, MetricSpec
 from kpiframe.contracts import DerivedCalculator
 from kpiframe.errors import ConfigError
 from kpiframe.expr import suggest
+from kpiframe.plugins import Registry
 
 __all__ = ["select_metrics"]
 
@@ -37,13 +38,13 @@ def _chosen(config: Config, patterns: Iterable[str], option: str) -> set[str]:
     return chosen
 
 
-def _inputs(config: Config, metric_id: str) -> set[str]:
+def _inputs(config: Config, registry: Registry, metric_id: str) -> set[str]:
     spec = config.metrics[metric_id]
-    calculator = config.registry.calculator(spec.calc)
+    calculator = registry.calculator(spec.calc)
     return set(calculator.inputs(spec.params)) & set(config.metrics) if isinstance(calculator, DerivedCalculator) else set()
 
 
-def select_metrics(config: Config, select: Iterable[str] = (), exclude: Iterable[str] = ()) -> Config:
+def select_metrics(config: Config, registry: Registry, select: Iterable[str] = (), exclude: Iterable[str] = ()) -> Config:
     """The config with only the selected metrics (all when ``select`` is empty) and their inputs.
 
     :raises ConfigError: a pattern matches nothing, or an excluded metric is an input of a selected one.
@@ -56,9 +57,9 @@ def select_metrics(config: Config, select: Iterable[str] = (), exclude: Iterable
     wanted -= dropped
     pending = list(wanted)
     while pending:
-        for dependency in _inputs(config, pending.pop()):
+        for dependency in _inputs(config, registry, pending.pop()):
             if dependency in dropped:
-                needing = sorted(m for m in wanted if dependency in _inputs(config, m))
+                needing = sorted(m for m in wanted if dependency in _inputs(config, registry, m))
                 raise ConfigError(f"--exclude removes {dependency!r}, which {', '.join(needing)} is computed from; exclude those too, or keep it")
             if dependency not in wanted:
                 wanted.add(dependency)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
-from kpiframe.contracts import DIRECTIONS, Calculator, Connector, Period, Reporter, SourceContext, Value
+from kpiframe.contracts import DIRECTIONS, Calculator, Connector, Period, Reporter, SourceContext, Value, call_parts
 from kpiframe.errors import SourceError
 from kpiframe.scorecard import STATUSES, MetricResult, RunInfo, Scorecard, SegmentResult, SeriesPoint, WindowInfo
 
@@ -52,17 +52,12 @@ def compute(
 ) -> Value:
     """Run a calculator the way the engine does (parts in DuckDB, then finalize) on rows.
 
-    ``window`` is passed to calculators whose ``parts`` takes one (snapshots, cohorts).
+    ``window`` is the :class:`Period` ``parts`` gets (default: unbounded, as of 2100).
     """
-    import inspect
-
     import ibis
 
     table = ibis.memtable(rows, schema=schema) if schema else ibis.memtable(rows)
-    if "window" in inspect.signature(calculator.parts).parameters:
-        parts = calculator.parts(table, params, None, window=window or Period(None, None, datetime(2100, 1, 1)))  # type: ignore[call-arg]
-    else:
-        parts = calculator.parts(table, params, None)
+    parts = call_parts(calculator, table, params, None, window or Period(None, None, datetime(2100, 1, 1)))
     if not parts:
         raise AssertionError("parts() returned no aggregates")
     row = table.aggregate(**{name: expr.name(name) for name, expr in parts.items()}).to_pyarrow().to_pylist()[0]
@@ -100,6 +95,14 @@ class CalculatorContract:
         from jsonschema import Draft202012Validator
 
         Draft202012Validator(self.calculator.params_schema).validate(self.params)
+
+    def test_parts_takes_the_window(self) -> None:
+        import inspect
+
+        parameters = inspect.signature(self.calculator.parts).parameters
+        assert list(parameters)[:4] == ["table", "params", "where", "window"], (
+            "plugin API 1.1: define parts(self, table, params, where, window); window is a kpiframe.Period"
+        )
 
     def test_agrees_with_the_reference(self) -> None:
         value = compute(self.calculator, self.rows, self.params, self.schema, self.window)

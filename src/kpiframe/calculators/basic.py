@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from kpiframe.api import column
 from kpiframe.calculators.intervals import mean_interval
-from kpiframe.contracts import Calculator, Value
+from kpiframe.contracts import Calculator, Period, Value
 from kpiframe.plugins import hookimpl
 
 COLUMN = {
@@ -28,7 +28,7 @@ class Count(Calculator):
         "additionalProperties": False,
     }
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         if "column" in params:
             return {"count": column(table, params["column"]).count(where=where)}
         return {"count": table.count(where=where)}
@@ -52,7 +52,7 @@ class _ColumnStat(Calculator):
     def unit_for(self, params: Mapping[str, Any]) -> str:
         return params.get("unit", self.unit)
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         values = column(table, params["column"])
         parts = {"value": getattr(values, self.stat)(where=where), "n": values.count(where=where)}
         if self.stat == "mean":
@@ -98,7 +98,7 @@ class DistinctCount(Calculator):
         "additionalProperties": False,
     }
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         values = column(table, params["column"])
         return {"distinct": values.nunique(where=where), "n": values.count(where=where)}
 

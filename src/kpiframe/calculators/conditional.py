@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from kpiframe.api import column, condition
 from kpiframe.calculators.basic import COLUMN, UNIT
 from kpiframe.calculators.intervals import share_value
-from kpiframe.contracts import Calculator, Value
+from kpiframe.contracts import Calculator, Period, Value
 from kpiframe.plugins import hookimpl
 
 CONDITION = {
@@ -34,7 +34,7 @@ class Share(Calculator):
         "additionalProperties": False,
     }
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         matching = condition(table, params["match"], where)
         return {"matching": table.count(where=matching), "rows": table.count(where=where)}
 
@@ -89,7 +89,7 @@ class Ratio(Calculator):
     def unit_for(self, params: Mapping[str, Any]) -> str:
         return params.get("unit", self.unit)
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         return {
             "numerator": _aggregate(table, params["numerator"], where),
             "denominator": _aggregate(table, params["denominator"], where),

@@ -61,7 +61,7 @@ class Duration(Calculator):
     def unit_for(self, params: Mapping[str, Any]) -> str:
         return params.get("unit", self.unit)
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period | None = None) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         seconds, start, end = seconds_between(table, params["start"], params["end"])
         if params.get("business_hours"):
             zone = window.timezone if window else "UTC"

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from kpiframe.api import column
 from kpiframe.calculators.basic import COLUMN, UNIT
-from kpiframe.contracts import Calculator, Value
+from kpiframe.contracts import Calculator, Period, Value
 from kpiframe.plugins import hookimpl
 
 
@@ -35,7 +35,7 @@ class Percentile(Calculator):
     def unit_for(self, params: Mapping[str, Any]) -> str:
         return params.get("unit", self.unit)
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         values = column(table, params["column"])
         return {"value": values.quantile(self.quantile(params), where=where), "n": values.count(where=where)}
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from kpiframe.business_hours import parse_schedule
 from kpiframe.config.comparisons import Comparison, change_never_fires, never_fires, parse_change, parse_comparison, stricter_hint
-from kpiframe.config.interpolate import interpolate, redact
+from kpiframe.config.interpolate import interpolate
 from kpiframe.config.literals import UnitError, check_date, parse_duration
 from kpiframe.config.model import Config, Level, MetricSpec, SourceSpec, WindowSpec
 from kpiframe.config.schema import SOURCE_CORE_KEYS, core_schema
@@ -22,6 +22,7 @@ from kpiframe.contracts import DerivedCalculator
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError, PluginError
 from kpiframe.expr import parse as parse_expression
 from kpiframe.expr import suggest
+from kpiframe.redaction import Redactor
 from kpiframe.titles import title_from_id
 
 
@@ -399,17 +400,29 @@ class _Checker:
 
 def load_config(
     path: str | os.PathLike[str],
+    registry: Any = None,
     *,
     environ: Mapping[str, str] | None = None,
-    registry: Any = None,
 ) -> Config:
     """Load and validate a config file. Raises :class:`ConfigError` with every problem found.
 
     :param path: the YAML file.
+    :param registry: the :class:`kpiframe.plugins.Registry` whose connectors and
+        calculators the config is checked against. Without one, a registry is
+        built from the installed plugins and the config's ``plugins:``;
+        :func:`load_with_registry` returns it too.
     :param environ: where ``${VAR}`` values come from (``os.environ`` by default).
-    :param registry: a :class:`kpiframe.plugins.Registry`; built from the config's
-        ``plugins:`` and the installed entry points when not given.
     """
+    return load_with_registry(path, registry, environ=environ)[0]
+
+
+def load_with_registry(
+    path: str | os.PathLike[str],
+    registry: Any = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Config, Any]:
+    """:func:`load_config`, and the registry it was checked against (built once, here, when not given)."""
     from kpiframe.plugins import make_plugin_manager
 
     environ = os.environ if environ is None else environ
@@ -429,9 +442,9 @@ def load_config(
     problems = doc.problems + problems
     problems += validate(data, core_schema(), doc)
 
+    plugins = data.get("plugins", ())
+    plugins = [p for p in plugins if isinstance(p, str)] if isinstance(plugins, list) else []
     if registry is None:
-        plugins = data.get("plugins", ())
-        plugins = [p for p in plugins if isinstance(p, str)] if isinstance(plugins, list) else []
         try:
             registry = make_plugin_manager(plugins, base_dir=file.parent, environ=environ)
         except PluginError as exc:
@@ -470,7 +483,7 @@ def load_config(
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise _redacted(problems, secrets)
 
-    return Config(
+    config = Config(
         path=file,
         title=data.get("title") or file.stem,
         sources=sources,
@@ -482,13 +495,11 @@ def load_config(
         secrets=frozenset(secrets),
         baseline=data.get("baseline", "previous"),
         document=doc,
-        registry=registry,
+        plugins=tuple(plugins),
     )
+    return config, registry
 
 
 def _redacted(problems: list[ConfigProblem], secrets: set[str]) -> ConfigError:
-    if not secrets:
-        return ConfigError(problems)
-    return ConfigError(
-        [ConfigProblem(p.file, p.line, p.column, p.path, redact(p.message, secrets), p.hint and redact(p.hint, secrets)) for p in problems]
-    )
+    redact = Redactor(secrets)
+    return ConfigError([ConfigProblem(p.file, p.line, p.column, p.path, redact(p.message), p.hint and redact(p.hint)) for p in problems])

@@ -1,17 +1,18 @@
-"""The typed, validated config: frozen dataclasses the engine plans from."""
+"""The typed, validated config: frozen dataclasses the engine plans from.
+
+Pure data: what the YAML says, checked. The services a run uses (the plugin
+registry, the redactor, engine handles) travel in :class:`kpiframe.context.RunContext`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kpiframe.config.comparisons import ChangeComparison, Comparison
 from kpiframe.config.yaml_source import Document
-
-if TYPE_CHECKING:
-    from kpiframe.plugins import Registry
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,10 @@ class Config:
     as_of: datetime | None
     hash: str
     secrets: frozenset[str]
-    document: Document = field(repr=False)
-    registry: Registry = field(repr=False)
+    #: Where each value stands in the file (line, column): data, read by the run context's locator.
+    document: Document = field(repr=False, compare=False)
+    #: Plugin modules or files the config names (``plugins:``), loaded into the run's registry.
+    plugins: tuple[str, ...] = ()
     baseline: Any = "previous"  # the default baseline of change targets, with --history
 
     @property

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kpiframe.config.model import Config
+from kpiframe.context import RunContext
 from kpiframe.errors import ConfigError, SourceError
 
 __all__ = ["CompiledQuery", "compile_queries"]
@@ -39,7 +40,7 @@ def _grouping_text(group: object) -> str:
     return "; ".join(parts) or "overall"
 
 
-def compile_queries(config: Config, as_of: datetime) -> list[CompiledQuery]:
+def compile_queries(config: Config, context: RunContext, as_of: datetime) -> list[CompiledQuery]:
     """Every fused query of ``config`` at ``as_of``, as SQL in its engine's dialect."""
     import ibis
 
@@ -47,8 +48,8 @@ def compile_queries(config: Config, as_of: datetime) -> list[CompiledQuery]:
     from kpiframe.engine.sources import open_sources
 
     needed = {m.source for m in config.metrics.values() if m.source}
-    sources, problems = open_sources(config, needed)
-    plan = build_plan(config, sources, as_of)
+    sources, problems = open_sources(config, needed, context)
+    plan = build_plan(config, sources, as_of, context)
     problems += plan.problems
     if problems:
         raise ConfigError(problems)

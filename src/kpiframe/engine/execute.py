@@ -13,7 +13,7 @@ from typing import Any
 from kpiframe.contracts import Value
 from kpiframe.errors import first_line
 from kpiframe.engine.plan import ROWS, WINDOW_ROWS, MetricPlan, Plan, QueryGroup, Request, part_name
-from kpiframe.engine.sources import local_naive, time_column
+from kpiframe.engine.windows import local_naive, time_column
 
 Key = tuple[Any, ...]
 

@@ -13,15 +13,15 @@ scan); calculators pass it to each reduction, which SQL engines compile to
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from kpiframe.config.model import Config, MetricSpec
-from kpiframe.contracts import Calculator, DerivedCalculator, Period
-from kpiframe.engine.sources import OpenedSource, apply_window, local_naive, time_column
-from kpiframe.engine.windows import Window, comparison_window, resolve
+from kpiframe.contracts import Calculator, DerivedCalculator, Period, call_parts
+from kpiframe.context import RunContext
+from kpiframe.engine.sources import OpenedSource
+from kpiframe.engine.windows import Window, apply_window, comparison_window, local_naive, resolve, time_column
 from kpiframe.config.literals import DateRangeError, check_date
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError
 from kpiframe.expr import parse, suggest, to_ibis
@@ -120,15 +120,16 @@ def part_name(metric_id: str, part: str) -> str:
 
 
 class _Planner:
-    def __init__(self, config: Config, sources: dict[str, OpenedSource], as_of: datetime):
+    def __init__(self, config: Config, sources: dict[str, OpenedSource], as_of: datetime, run: RunContext):
         self.config = config
+        self.run = run
         self.sources = sources
         self.as_of = as_of
         self.groups: dict[tuple[Any, ...], QueryGroup] = {}
         self.problems: list[ConfigProblem] = []
 
     def problem(self, path: tuple[Any, ...], message: str, hint: str | None = None) -> None:
-        self.problems.append(self.config.document.problem(path, message, hint))
+        self.problems.append(self.run.locator.problem(path, message, hint))
 
     def group(self, source: OpenedSource, window: Window, windowed: bool, time_role: str | None, grouping: Grouping) -> QueryGroup:
         key = (source.spec.id, window.key() if windowed else None, time_role, grouping)
@@ -155,13 +156,10 @@ class _Planner:
     def request(self, plan: MetricPlan, kind: str, group: QueryGroup, window: Window) -> None:
         spec, calculator = plan.spec, plan.calculator
         where = to_ibis(parse(spec.where), group.table) if spec.where else None
-        if "window" in inspect.signature(calculator.parts).parameters:
-            zone = self.sources[spec.source or ""].spec.timezone
-            as_of = self.as_of if kind in ("overall", "segments", "series", "heatmap") else (window.end or self.as_of)
-            period = Period(local_naive(window.start, zone), local_naive(window.end, zone), local_naive(as_of, zone), zone)  # type: ignore[arg-type]
-            raw = calculator.parts(group.table, spec.params, where, window=period)  # type: ignore[call-arg]
-        else:
-            raw = calculator.parts(group.table, spec.params, where)
+        zone = self.sources[spec.source or ""].spec.timezone
+        as_of = self.as_of if kind in ("overall", "segments", "series", "heatmap") else (window.end or self.as_of)
+        period = Period(local_naive(window.start, zone), local_naive(window.end, zone), local_naive(as_of, zone), zone)  # type: ignore[arg-type]
+        raw = call_parts(calculator, group.table, spec.params, where, period)
         parts = {part_name(spec.id, name): expr for name, expr in raw.items()}
         if group.keys:
             # Rows the metric's own `where` keeps in each group: groups it empties are dropped,
@@ -176,7 +174,7 @@ class _Planner:
     def metric(self, plan: MetricPlan) -> None:
         spec, calculator = plan.spec, plan.calculator
         source = self.sources[spec.source or ""]
-        missing = _missing_roles(self.config, spec, calculator, source)
+        missing = _missing_roles(self.run, spec, calculator, source)
         if missing:
             self.problems.append(missing)
             return
@@ -236,14 +234,14 @@ def check_as_of(as_of: datetime) -> None:
         raise ConfigError(f"as_of: {exc}") from None
 
 
-def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime) -> Plan:
+def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime, run: RunContext) -> Plan:
     check_as_of(as_of)
-    planner = _Planner(config, sources, as_of)
+    planner = _Planner(config, sources, as_of, run)
     failed: list[MetricPlan] = []
     derived: list[MetricPlan] = []
     metrics: list[MetricPlan] = []
     for spec in config.metrics.values():
-        calculator = config.registry.calculator(spec.calc)
+        calculator = run.registry.calculator(spec.calc)
         plan = MetricPlan(spec, calculator, resolve(spec.window or config.window, as_of, config.timezone))
         metrics.append(plan)
         if isinstance(calculator, DerivedCalculator):
@@ -268,7 +266,7 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
     return Plan(groups, failed, derived, metrics, planner.problems, sources)
 
 
-def _missing_roles(config: Config, spec: MetricSpec, calculator: Calculator, source: OpenedSource) -> ConfigProblem | None:
+def _missing_roles(run: RunContext, spec: MetricSpec, calculator: Calculator, source: OpenedSource) -> ConfigProblem | None:
     """A problem naming the roles this KPI needs that the source does not provide."""
     columns = list(source.table.columns)
     needed = list(calculator.roles_for(spec.params))
@@ -285,4 +283,4 @@ def _missing_roles(config: Config, spec: MetricSpec, calculator: Calculator, sou
     message += f": {reason}" if reason else f"; its columns: {', '.join(columns)}"
     close = suggest(role, columns)
     hint = f"{close} Map it with `columns: {{{role}: <column>}}` on the source" if close else f"map it with `columns: {{{role}: <column or expression>}}` on the source, or use a `preset:`"
-    return config.document.problem(("metrics", spec.id, "calc"), message, hint)
+    return run.locator.problem(("metrics", spec.id, "calc"), message, hint)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from kpiframe.config.model import WindowSpec
+from kpiframe.config.model import SourceSpec, WindowSpec
+from kpiframe.errors import SourceError
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,46 @@ def comparison_window(spec: WindowSpec, window: Window, as_of: datetime, zone: s
         return Window(earlier.start, earlier.end, f"the period before: {earlier.label}")
     length = window.end - window.start
     return Window(window.start - length, window.start, f"the {_human(length)} before")
+
+
+# ---------------------------------------------------------------- windows on tables
+# Applying a window to a source's table: the one place that decides how window
+# edges (aware instants) meet a source's timestamps (naive ones are wall-clock
+# times in the source's zone).
+
+
+def local_naive(moment: datetime | None, zone: str) -> datetime | None:
+    """An aware instant as a naive wall-clock time in ``zone`` (how naive columns store time)."""
+    return None if moment is None else moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def time_column(table: Any, column: str) -> Any:
+    """The time column as a timestamp (text and date columns are cast)."""
+    col = table[column]
+    dtype = col.type()
+    if dtype.is_string() or dtype.is_date():
+        col = col.cast("timestamp")
+    return col
+
+
+def apply_window(table: Any, spec: SourceSpec, window: Window, column: str | None = None) -> Any:
+    """Keep the rows whose time falls in ``[window.start, window.end)``.
+
+    ``column`` overrides the source's ``time:`` (resolution KPIs window on
+    ``resolved_at``). Naive timestamps are read in the source's time zone
+    (``timezone:``, UTC by default); zone-aware ones are compared as instants.
+    """
+    if window.start is None and window.end is None:
+        return table
+    column = column or spec.time
+    if not column:
+        raise SourceError(f"source {spec.id!r} has no `time:` column, so it cannot be filtered to the window {window.label!r}")
+    col = time_column(table, column)
+    aware = col.type().timezone is not None
+    predicates = []
+    for bound, op in ((window.start, "ge"), (window.end, "lt")):
+        if bound is None:
+            continue
+        value = bound if aware else local_naive(bound, spec.timezone)
+        predicates.append(col >= value if op == "ge" else col < value)
+    return table.filter(*predicates)

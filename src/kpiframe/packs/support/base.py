@@ -67,7 +67,7 @@ class RateKpi(SupportKpi):
     def success(self, table: Any, params: Mapping[str, Any], window: Period | None) -> Any:
         raise NotImplementedError
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period | None = None) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         scope = both(where, self.population(table, params, window))
         return {"matching": table.count(where=both(scope, self.success(table, params, window))), "rows": table.count(where=scope)}
 
@@ -122,7 +122,7 @@ class DurationKpi(SupportKpi):
             f"map it with `columns: {{{self.end_role}: <column>}}`",
         )
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period | None = None) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         seconds, valid, censored = self.seconds(table, params, window)
         parts = {
             "value": reduce(seconds, params.get("stat", "mean"), both(where, valid)),
@@ -168,7 +168,7 @@ class ColumnStatKpi(SupportKpi):
     def values(self, table: Any, params: Mapping[str, Any]) -> Any:
         return table[self.value_role]
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         values = self.values(table, params)
         scope = both(both(where, self.population(table, params)), values.notnull())
         parts = {"value": reduce(values, params.get("stat", "mean"), scope), "n": table.count(where=scope)}

@@ -37,7 +37,7 @@ class ChurnRate(SupportKpi):
         "not counted, so the rate stays a share of one cohort (at most 100%)."
     )
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period | None = None) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         w = _needs_bounds(window)
         cohort = both(where, active_at(table, w.start))
         left = cohort & (table.ended_at < w.end)
@@ -58,7 +58,7 @@ class RetentionRate(SupportKpi):
     table_kind = "customers"
     doc = "(Customers active at the window's end − customers started in the window) ÷ customers active at the window's start."
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period | None = None) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         w = _needs_bounds(window)
         return {
             "at_start": table.count(where=both(where, active_at(table, w.start))),
@@ -84,7 +84,7 @@ class ReferralRate(SupportKpi):
     table_kind = "customers"
     doc = "Customers started in the window who came by referral ÷ customers started in the window (window on started_at)."
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         scope = both(where, table.referred.notnull())
         return {"referred": table.count(where=both(scope, flag(table, "referred"))), "n": table.count(where=scope)}
 
@@ -114,7 +114,7 @@ class Clv(SupportKpi):
     }
     example = {"gross_margin": 0.7}
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period | None = None) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         w = _needs_bounds(window)
         cohort = both(where, active_at(table, w.start))
         return {

@@ -52,7 +52,7 @@ class Csat(SupportKpi):
     def unit_for(self, params: Mapping[str, Any]) -> str:
         return "score" if params.get("formula") == "mean" else "%"
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         scope = survey_scope(table, params, "csat", where)
         if table.score.type().is_string():
             labels = [label.lower() for label in params.get("positive_labels", ["great", "good", "satisfied"])]
@@ -91,7 +91,7 @@ class Nps(SupportKpi):
     params_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {"kind": KIND}, "additionalProperties": False}
     default_kind: ClassVar[str] = "nps"
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         scope = survey_scope(table, params, self.default_kind, where)
         return {
             "promoters": table.count(where=both(scope, table.score >= 9)),
@@ -129,7 +129,7 @@ class Ces(SupportKpi):
     def unit_for(self, params: Mapping[str, Any]) -> str:
         return "%" if params.get("formula") == "agree_share" else "score"
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         scope = survey_scope(table, params, "ces", where)
         return {
             "mean": table.score.mean(where=scope),
@@ -155,7 +155,7 @@ class Iqs(SupportKpi):
     table_kind = "quality_reviews"
     doc = "Σ score ÷ Σ max_score of internal quality reviews × 100 (a ratio of sums, not a mean of percentages)."
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         scope = both(where, table.score.notnull() & table.max_score.notnull())
         return {"score": table.score.sum(where=scope), "max": table.max_score.sum(where=scope), "n": table.count(where=scope)}
 
@@ -186,7 +186,7 @@ class Servqual(SupportKpi):
     def roles_for(self, params: Mapping[str, Any]) -> tuple[str, ...]:
         return self.roles + (("dimension",) if "dimension" in params else ())
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         gap = table.perception - table.expectation
         scope = both(where, gap.notnull())
         if "dimension" in params:
@@ -215,7 +215,7 @@ class KbArticleReads(SupportKpi):
     def roles_for(self, params: Mapping[str, Any]) -> tuple[str, ...]:
         return ("article_id",) if "article_id" in params else ()
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         if "article_id" in params:
             where = both(where, table.article_id.cast("string") == str(params["article_id"]))
         return {"views": table.count(where=where)}

@@ -33,7 +33,7 @@ class AgentSatisfaction(SupportKpi):
     def unit_for(self, params: Mapping[str, Any]) -> str:
         return "points" if params.get("formula") == "enps" else "score"
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         scope = survey_scope(table, params, "agent", where)
         return {
             "mean": table.score.mean(where=scope),
@@ -67,7 +67,7 @@ class _HeadcountRate(SupportKpi):
     def roles(self) -> tuple[str, ...]:  # type: ignore[override]
         return ("hired_at", "left_at", self.event_role)
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period | None = None) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         w = _needs_bounds(window)
         event = table[self.event_role]
         return {

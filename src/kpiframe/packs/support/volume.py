@@ -17,7 +17,7 @@ class TicketVolume(SupportKpi):
     unit = "count"
     doc = "Tickets created in the window, all channels together (tickets, calls, chats, social)."
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         return {"count": table.count(where=where)}
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
@@ -41,7 +41,7 @@ class VolumeByChannel(SupportKpi):
     }
     example = {"channel": "email"}
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         on_channel = table.channel.lower() == params["channel"].lower()
         return {"count": table.count(where=both(where, on_channel)), "all": table.count(where=where)}
 
@@ -61,7 +61,7 @@ class ConversationsPerTeammate(SupportKpi):
     roles = ("agent",)
     doc = "Tickets handled (with an agent) ÷ distinct agents who handled at least one, in the window."
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         return {"handled": table.agent.count(where=where), "agents": table.agent.nunique(where=where)}
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
@@ -83,7 +83,7 @@ class ConversationsPerTeammatePerDay(SupportKpi):
         "number of agent-days. A commonly quoted (unverified) benchmark is 30–35 a day."
     )
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         agent_day = table.agent.cast("string").concat("|", table.created_at.date().cast("string"))
         return {"handled": table.agent.count(where=where), "agent_days": agent_day.nunique(where=where)}
 
@@ -113,7 +113,7 @@ class Backlog(SupportKpi):
     }
     example = {"older_than": "24h"}
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period | None = None) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         assert window is not None
         cutoff = window.as_of - timedelta(seconds=seconds_param(params["older_than"])) if "older_than" in params else window.as_of
         open_at_as_of = (table.created_at <= cutoff) & (table.resolved_at.isnull() | (table.resolved_at > window.as_of))
@@ -136,7 +136,7 @@ class CustomerEngagement(SupportKpi):
     roles = ("customer_id",)
     doc = "Interactions per active customer: rows in the window ÷ distinct customer_id among them."
 
-    def parts(self, table: Any, params: Mapping[str, Any], where: Any) -> dict[str, Any]:
+    def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         return {"interactions": table.customer_id.count(where=where), "customers": table.customer_id.nunique(where=where)}
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
