@@ -124,3 +124,17 @@ def test_exit_code_contract(statuses, fail_on, code):
 
 def test_exit_code_values_are_the_documented_ones():
     assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4]
+
+
+def test_one_severity_order_serves_the_scorecard_the_gate_and_the_reports():
+    from kpiframe.engine.evaluate import FAIL_ON, gates
+    from kpiframe.scorecard import SEVERITY, STATUSES
+    from kpiframe.status import Status
+
+    assert [s.value for s in STATUSES] == ["pass", "info", "warn", "no_data", "fail", "error"]
+    assert [Status(s).severity for s in STATUSES] == [0, 0, 1, 2, 3, 4] == [SEVERITY[s] for s in STATUSES]
+    assert Status.worst([Status.WARN, Status.NO_DATA, Status.INFO]) is Status.NO_DATA and Status.worst([]) is Status.PASS
+    # --fail-on X fails on X and every worse status, never on a better one.
+    for level in FAIL_ON[1:]:
+        assert [s.value for s in STATUSES if gates(s, level)] == [s.value for s in STATUSES if s.severity >= Status(level).severity]
+    assert Status.FAIL == "fail" and f"{Status.NO_DATA}" == "no_data"

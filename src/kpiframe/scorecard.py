@@ -11,6 +11,10 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from kpiframe.status import SEVERITY, STATUSES, Status
+
+__all__ = ["SEVERITY", "STATUSES", "MetricResult", "RunInfo", "Scorecard", "SegmentResult", "SeriesPoint", "Status", "WindowInfo"]
+
 SCHEMA_VERSION = 1
 
 
@@ -33,16 +37,6 @@ def _strict(value: Any) -> Any:
     return value
 
 
-#: Every status a metric can have, from best to worst. ``info`` is a metric
-#: with no target: reported, never gating. ``no_data`` is worse than ``warn``: a
-#: gate that saw no rows has checked nothing, while a warn was at least measured.
-STATUSES = ("pass", "info", "warn", "no_data", "fail", "error")
-
-#: The one severity order (DESIGN §5): the worst status, ``--fail-on`` and the
-#: worst-first sort of segments and reports all read it. ``pass`` and ``info`` tie.
-SEVERITY = {"pass": 0, "info": 0, "warn": 1, "no_data": 2, "fail": 3, "error": 4}
-
-
 @dataclass(frozen=True)
 class WindowInfo:
     start: str | None  # ISO 8601, UTC
@@ -56,7 +50,7 @@ class SegmentResult:
 
     key: dict[str, Any]
     label: str
-    status: str
+    status: Status
     value: float | None
     n: int | None = None
     interval: tuple[float, float] | None = None
@@ -85,7 +79,7 @@ class MetricResult:
     source: str | None
     unit: str
     direction: str
-    status: str
+    status: Status
     value: float | None
     n: int | None = None
     interval: tuple[float, float] | None = None
@@ -134,28 +128,23 @@ class Scorecard:
     @property
     def summary(self) -> dict[str, int]:
         """How many metrics have each status (segments are counted in ``segment_summary``)."""
-        counts = {status: 0 for status in STATUSES}
+        counts = {status.value: 0 for status in STATUSES}
         for metric in self.metrics:
-            counts[metric.status] += 1
+            counts[Status(metric.status).value] += 1
         return counts
 
     @property
     def segment_summary(self) -> dict[str, int]:
-        counts = {status: 0 for status in STATUSES}
+        counts = {status.value: 0 for status in STATUSES}
         for metric in self.metrics:
             for segment in metric.segments:
-                counts[segment.status] += 1
+                counts[Status(segment.status).value] += 1
         return counts
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         """The worst status of any metric or segment (``pass`` for an empty scorecard)."""
-        worst = "pass"
-        for metric in self.metrics:
-            for status in metric.verdicts():
-                if STATUSES.index(status) > STATUSES.index(worst):
-                    worst = status
-        return worst
+        return Status.worst([Status(status) for metric in self.metrics for status in metric.verdicts()])
 
     def metric(self, metric_id: str) -> MetricResult:
         for metric in self.metrics:
@@ -191,8 +180,10 @@ class Scorecard:
             for key in ("window", "baseline_window"):
                 item[key] = WindowInfo(**item[key]) if item.get(key) else None
             item["interval"] = tuple(item["interval"]) if item.get("interval") else None
+            item["status"] = Status(item["status"])
             item["segments"] = tuple(
-                SegmentResult(**{**seg, "interval": tuple(seg["interval"]) if seg.get("interval") else None}) for seg in item.get("segments", ())
+                SegmentResult(**{**seg, "status": Status(seg["status"]), "interval": tuple(seg["interval"]) if seg.get("interval") else None})
+                for seg in item.get("segments", ())
             )
             item["series"] = tuple(SeriesPoint(**point) for point in item["series"]) if item.get("series") is not None else None
             metrics.append(MetricResult(**item))

@@ -8,6 +8,7 @@ from kpiframe.config.model import Level, MetricSpec
 from kpiframe.contracts import Value
 from kpiframe.exit_codes import ExitCode
 from kpiframe.scorecard import SEVERITY, Scorecard
+from kpiframe.status import Status
 
 #: ``--fail-on`` levels, from most to least lenient; each breaks the build on its
 #: own status and every worse one, in :data:`~kpiframe.scorecard.SEVERITY` order
@@ -67,7 +68,7 @@ def status_of(
     target: Level | None = None,
     warn: Level | None = None,
     noise: dict[int, tuple[float, float] | None] | None = None,
-) -> tuple[str, str | None]:
+) -> tuple[Status, str | None]:
     """The status of one metric (or segment), and the reason when it needs one.
 
     ``target`` and ``warn`` default to the metric's own; segments pass theirs.
@@ -75,32 +76,32 @@ def status_of(
     target = target if target is not None else spec.target
     warn = warn if warn is not None else spec.warn
     if error is not None:
-        return "error", error
+        return Status.ERROR, error
     assert value is not None
     if isinstance(value.value, float) and not math.isfinite(value.value):
-        return "error", non_finite_reason(value.value)
+        return Status.ERROR, non_finite_reason(value.value)
     if value.value is None:
-        return "no_data", value.reason or "no rows in the window"
+        return Status.NO_DATA, value.reason or "no rows in the window"
     if spec.min_sample is not None and value.n is not None and value.n < spec.min_sample:
-        return "no_data", f"sample of {value.n} is below min_sample {spec.min_sample}"
+        return Status.NO_DATA, f"sample of {value.n} is below min_sample {spec.min_sample}"
     if target is None and warn is None:
-        return "info", None
+        return Status.INFO, None
     unjudged = False
     if target is not None:
         missed, unjudged = _misses(target, spec, value, baseline, (noise or {}).get(target.noise_runs or 0))
         if missed:
-            return "fail", None
+            return Status.FAIL, None
     if warn is not None:
         missed, no_base = _misses(warn, spec, value, baseline, (noise or {}).get(warn.noise_runs or 0))
         unjudged = unjudged or no_base
         if missed:
             reason = "the interval does not reach the warn level" if spec.confidence == "significant" else None
-            return "warn", reason
+            return Status.WARN, reason
     if unjudged:
-        return "pass", "no baseline to compare with yet, so the change target was not checked"
+        return Status.PASS, "no baseline to compare with yet, so the change target was not checked"
     if spec.confidence == "significant" and value.interval is not None and target is not None and target.value is not None and not target.value.holds(value.value, spec.unit):
-        return "pass", "below the target, but within the noise of the sample (confidence: significant)"
-    return "pass", None
+        return Status.PASS, "below the target, but within the noise of the sample (confidence: significant)"
+    return Status.PASS, None
 
 
 def non_finite_reason(number: float) -> str:
