@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from kpiframe.config.comparisons import parse_comparison
@@ -138,3 +141,34 @@ def test_one_severity_order_serves_the_scorecard_the_gate_and_the_reports():
     for level in FAIL_ON[1:]:
         assert [s.value for s in STATUSES if gates(s, level)] == [s.value for s in STATUSES if s.severity >= Status(level).severity]
     assert Status.FAIL == "fail" and f"{Status.NO_DATA}" == "no_data"
+
+
+def test_the_scorecard_carries_targets_as_data_so_reporters_never_parse_text(tickets, write_config):
+    import jsonschema
+
+    import kpiframe
+    from kpiframe.scorecard import Scorecard
+
+    path = write_config(
+        f"""
+        version: 1
+        as_of: "2026-03-01T00:00:00Z"
+        window: {{last: 30d}}
+        sources: {{t: {{connector: parquet, path: {tickets}, time: created_at}}}}
+        metrics:
+          frt: {{calc: duration, source: t, params: {{start: created_at, end: first_response_at, unit: min}}, target: "<= 2h", warn: "<= 90min"}}
+          wait: {{calc: mean, source: t, params: {{column: wait}}, target: {{value: "between 5 and 60", change: "<= 10% worse"}}, by: [channel], targets: {{"channel=chat": "<= 20"}}}}
+        """
+    )
+    card = kpiframe.run(path)
+    frt, wait = card.metric("frt"), card.metric("wait")
+    assert (frt.target_level.op, frt.target_level.bounds, frt.target_level.written_unit) == ("<=", (120.0,), "h")
+    assert (frt.warn_level.bounds, frt.warn_level.written_unit) == ((90.0,), "min")
+    level = wait.target_level
+    assert (level.op, level.bounds, level.change_op, level.change_limit, level.change_relative, level.change_worse) == ("between", (5.0, 60.0), "<=", 10.0, True, True)
+    chat = next(s for s in wait.segments if s.label == "channel=chat")
+    assert (chat.target_level.op, chat.target_level.bounds) == ("<=", (20.0,))
+    data = card.to_dict()
+    schema = json.loads((Path(kpiframe.__file__).parent / "schemas" / "scorecard-1.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert Scorecard.from_dict(data).metric("frt").target_level == frt.target_level

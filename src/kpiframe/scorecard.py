@@ -13,7 +13,7 @@ from typing import Any
 
 from kpiframe.status import SEVERITY, STATUSES, Status
 
-__all__ = ["SEVERITY", "STATUSES", "MetricResult", "RunInfo", "Scorecard", "SegmentResult", "SeriesPoint", "Status", "WindowInfo"]
+__all__ = ["SEVERITY", "STATUSES", "MetricResult", "RunInfo", "Scorecard", "SegmentResult", "SeriesPoint", "Status", "WindowInfo", "LevelInfo"]
 
 SCHEMA_VERSION = 1
 
@@ -60,6 +60,28 @@ class SegmentResult:
     baseline: float | None = None
     delta: float | None = None
     delta_pct: float | None = None
+    target_level: LevelInfo | None = None
+
+
+@dataclass(frozen=True)
+class LevelInfo:
+    """A target or warn level as data, so that reporters draw and compare without parsing text.
+
+    Bounds are in the metric's unit; ``written_unit`` is the unit the author wrote
+    them in (``h`` for ``"<= 24h"``, ``%``), so a chart can label its axis the way
+    the target reads. A change part is in % when ``change_relative``, else in the
+    metric's unit. ``text`` is the level as written, for display.
+    """
+
+    text: str
+    op: str | None = None  # < <= > >= == between; None when the level is only on the change
+    bounds: tuple[float, ...] = ()
+    written_unit: str | None = None
+    change_op: str | None = None
+    change_limit: float | None = None
+    change_relative: bool = False
+    change_worse: bool = False
+    noise_runs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +119,8 @@ class MetricResult:
     delta: float | None = None
     delta_pct: float | None = None
     matrix: dict[str, Any] | None = None
+    target_level: LevelInfo | None = None
+    warn_level: LevelInfo | None = None
 
     def verdicts(self) -> list[str]:
         """This metric's status and every segment's: what the exit code looks at."""
@@ -181,10 +205,18 @@ class Scorecard:
                 item[key] = WindowInfo(**item[key]) if item.get(key) else None
             item["interval"] = tuple(item["interval"]) if item.get("interval") else None
             item["status"] = Status(item["status"])
+            for key in ("target_level", "warn_level"):
+                item[key] = _level(item.get(key))
             item["segments"] = tuple(
-                SegmentResult(**{**seg, "status": Status(seg["status"]), "interval": tuple(seg["interval"]) if seg.get("interval") else None})
+                SegmentResult(
+                    **{**seg, "status": Status(seg["status"]), "interval": tuple(seg["interval"]) if seg.get("interval") else None, "target_level": _level(seg.get("target_level"))}
+                )
                 for seg in item.get("segments", ())
             )
             item["series"] = tuple(SeriesPoint(**point) for point in item["series"]) if item.get("series") is not None else None
             metrics.append(MetricResult(**item))
         return cls(title=data["title"], run=RunInfo(**run), metrics=tuple(metrics))
+
+
+def _level(data: dict[str, Any] | None) -> LevelInfo | None:
+    return LevelInfo(**{**data, "bounds": tuple(data.get("bounds", ()))}) if data else None

@@ -6,12 +6,14 @@ import math
 from datetime import date, datetime, timezone
 from typing import Any
 
-from kpiframe.config.model import MetricSpec
+from dataclasses import replace
+
+from kpiframe.config.model import Level, MetricSpec
 from kpiframe.contracts import Value
 from kpiframe.engine.evaluate import status_of
 from kpiframe.engine.execute import Outcome, short_of_rows
 from kpiframe.engine.windows import Window
-from kpiframe.scorecard import SEVERITY, MetricResult, SegmentResult, SeriesPoint, WindowInfo
+from kpiframe.scorecard import SEVERITY, LevelInfo, MetricResult, SegmentResult, SeriesPoint, WindowInfo
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -33,6 +35,32 @@ def _interval(value: Value | None) -> tuple[float, float] | None:
     if value is None or not value.interval or any(finite(bound) is None for bound in value.interval):
         return None
     return tuple(value.interval)  # type: ignore[return-value]
+
+
+def level_info(level: Level | None, unit: str) -> LevelInfo | None:
+    """A target or warn level as scorecard data: bounds in the metric's unit, the unit it was written in."""
+    if level is None:
+        return None
+    info = LevelInfo(text=level.text, noise_runs=level.noise_runs)
+    if level.value is not None:
+        bounds = tuple(bound.in_unit(unit) for bound in level.value.bounds)
+        if level.value.op == "between":
+            bounds = tuple(sorted(bounds))
+        info = replace(info, op=level.value.op, bounds=bounds, written_unit=_written_unit(level.value.bounds[0], unit))
+    if level.change is not None:
+        change = level.change
+        info = replace(info, change_op=change.op, change_limit=change.limit(unit), change_relative=change.relative, change_worse=change.worse)
+    return info
+
+
+def _written_unit(quantity: Any, unit: str) -> str | None:
+    """``h`` for "24h", ``%`` for "85%", the metric's unit for a plain number."""
+    if quantity.kind == "percent":
+        return "%"
+    if quantity.kind == "duration":
+        suffix = quantity.text.strip().lstrip("0123456789.+- ")
+        return {"sec": "s", "ms": "ms", "min": "min", "h": "h", "d": "d", "w": "w", "s": "s"}.get(suffix, unit)
+    return unit
 
 
 def _key_text(value: Any) -> str:
@@ -78,6 +106,7 @@ def _segments(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any) -
                 interval=_interval(value),
                 target=(target or spec.target).text if (target or spec.target) else None,
                 warn=spec.warn.text if spec.warn else None,
+                target_level=level_info(target or spec.target, spec.unit),
                 reason=redact(reason) if reason else None,
                 baseline=finite(baseline),
                 delta=delta,
@@ -159,6 +188,8 @@ def build(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any = None
         interval=_interval(value),
         target=spec.target.text if spec.target else None,
         warn=spec.warn.text if spec.warn else None,
+        target_level=level_info(spec.target, spec.unit),
+        warn_level=level_info(spec.warn, spec.unit),
         reason=redact(reason) if reason else None,
         window=window_info(outcome.plan.window),
         details=dict(value.details) if value else {},
