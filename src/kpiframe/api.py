@@ -13,7 +13,7 @@ from kpiframe.config import load_config as _load_config
 from kpiframe.config.load import load_with_registry
 from kpiframe.context import RunContext
 from kpiframe.errors import ConfigError
-from kpiframe.expr import parse, to_ibis
+from kpiframe.expr import parse, to_condition, to_ibis
 from kpiframe.scorecard import RunInfo, Scorecard
 
 __all__ = ["RunContext", "column", "condition", "load_config", "prepare", "run"]
@@ -40,11 +40,7 @@ def condition(table: Any, text: str, where: Any = None) -> Any:
     not match (SQL's ``FILTER (WHERE ...)`` semantics). Do not negate it to
     count the complement, since null rows match neither; count rows instead.
     """
-    predicate = to_ibis(parse(text), table)
-    if not predicate.type().is_boolean():
-        from kpiframe.errors import ExpressionError
-
-        raise ExpressionError(f"{text!r} is not a condition (true or false)")
+    predicate = to_condition(text, table)
     # No fill_null(False) here: FILTER already drops nulls, and COALESCE inside
     # FILTER costs DuckDB ~17% on a 10-metric scan (bench/fused_vs_sql.py).
     return predicate if where is None else (predicate & where)

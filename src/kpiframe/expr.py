@@ -375,6 +375,14 @@ def _if(condition: Any, then: Any, otherwise: Any = None) -> Any:
     return ibis.ifelse(_as_bool(condition), then_expr, otherwise)
 
 
+def to_condition(text: str, table: Any) -> Any:
+    """Compile ``text`` as a condition (``where:``, ``match:``): an error unless it is true or false."""
+    predicate = _as_expr(to_ibis(parse(text), table))  # a literal (`0`, `true`) becomes an expression too
+    if not predicate.type().is_boolean():
+        raise ExpressionError(f"{text!r} is not a condition (it gives {predicate.type()}, not true or false)", "compare it: for example `score >= 4` or `flag == 'Y'`")
+    return predicate
+
+
 def to_ibis(node: Node, table: Any) -> Any:
     """Compile an expression tree into an Ibis expression over ``table``.
 

@@ -24,7 +24,7 @@ from kpiframe.engine.sources import OpenedSource
 from kpiframe.engine.windows import Window, apply_window, comparison_window, local_naive, resolve, time_column
 from kpiframe.config.literals import DateRangeError, check_date
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError
-from kpiframe.expr import parse, suggest, to_ibis
+from kpiframe.expr import parse, suggest, to_condition, to_ibis
 
 GRAIN_UNITS = {"day": "D", "week": "W", "month": "M"}
 ROWS = "_rows_in_scope"
@@ -155,7 +155,7 @@ class _Planner:
 
     def request(self, plan: MetricPlan, kind: str, group: QueryGroup, window: Window) -> None:
         spec, calculator = plan.spec, plan.calculator
-        where = to_ibis(parse(spec.where), group.table) if spec.where else None
+        where = to_condition(spec.where, group.table) if spec.where else None
         zone = self.sources[spec.source or ""].spec.timezone
         as_of = self.as_of if kind in ("overall", "segments", "series", "heatmap") else (window.end or self.as_of)
         period = Period(local_naive(window.start, zone), local_naive(window.end, zone), local_naive(as_of, zone), zone)  # type: ignore[arg-type]

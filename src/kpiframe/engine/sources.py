@@ -9,7 +9,7 @@ from kpiframe.config.model import Config, SourceSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import SourceContext
 from kpiframe.errors import ConfigProblem, ExpressionError, SourceError
-from kpiframe.expr import parse, suggest, to_ibis
+from kpiframe.expr import parse, suggest, to_condition, to_ibis
 
 
 @dataclass
@@ -70,7 +70,7 @@ def open_sources(config: Config, needed: set[str], run: RunContext) -> tuple[dic
             table = table.mutate(**{role: expr for role, expr in roles.items() if not (role == spec.columns[role] and role in table.columns)})
         if spec.where:
             try:
-                table = table.filter(to_ibis(parse(spec.where), table))
+                table = table.filter(to_condition(spec.where, table))
             except ExpressionError as exc:
                 problems.append(locate(("sources", sid, "where"), exc.message, exc.hint))
                 continue
