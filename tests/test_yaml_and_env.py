@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import kpiframe
-from kpiframe.config.interpolate import interpolate, redact
+from kpiframe.config.interpolate import interpolate
+from kpiframe.redaction import Redactor
 from kpiframe.config.yaml_source import parse_yaml
 from kpiframe.errors import ConfigError
 
@@ -56,7 +57,14 @@ def test_secret_values_are_redacted_from_config_errors(write_config):
 
 
 def test_redact_replaces_longest_first():
-    assert redact("user:pass@host pass", {"pass", "user:pass"}) == "***@host ***"
+    assert Redactor({"pass", "user:pass"})("user:pass@host pass") == "***@host ***"
+
+
+def test_passwords_in_urls_are_masked_even_when_they_are_no_variable():
+    redact = Redactor()
+    assert redact("postgresql://kpi:s3cret@db:5432/x?sslmode=require") == "postgresql://kpi:***@db:5432/x?sslmode=require"
+    assert redact("host=db password=s3cret user=kpi") == "host=db password=*** user=kpi"
+    assert redact("https://api.example.com/?api_key=abc123&page=2") == "https://api.example.com/?api_key=***&page=2"
 
 
 def test_unsafe_yaml_tags_are_refused(write_config):

@@ -27,7 +27,7 @@ import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from kpiframe.errors import ConfigError, KpiframeError, PluginError
+from kpiframe.errors import ConfigError, HistoryError, KpiframeError, PluginError
 from kpiframe.exit_codes import ExitCode
 from kpiframe.redaction import Redactor
 
@@ -51,8 +51,6 @@ state = _State()
 
 def exit_code_for(error: KpiframeError) -> ExitCode:
     """Config, command-line, plugin and history problems are usage errors; the rest are source errors."""
-    from kpiframe.history import HistoryError
-
     if isinstance(error, (ConfigError, PluginError, HistoryError)):
         return ExitCode.USAGE_ERROR
     return ExitCode.SOURCE_ERROR

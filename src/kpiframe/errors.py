@@ -5,11 +5,16 @@ CLI turns them into a message and an exit code in one place, and prints a
 traceback only with ``--debug``::
 
     KpiframeError               anything kpiframe reports to a person
-     ├── ConfigError            the config (or a command-line value) is wrong: exit 2
-     │    └── ExpressionError   a filter or derived expression does not parse or names an unknown column
+     ├── ConfigError            the config (or a command-line value, or an output path) is wrong: exit 2
+     ├── ExpressionError        a filter or derived expression does not parse or names an unknown
+     │                          column; the code that knows the config key turns it into a ConfigError
      ├── PluginError            a plugin failed to load, clashes with another, or breaks its contract: exit 2
-     ├── SourceError            a source could not be read: its metrics get status ``error``
-     └── CalculationError       a calculator failed on a metric: that metric gets status ``error``
+     ├── HistoryError           the history store is corrupt, foreign, read-only or unreachable: exit 2
+     ├── SourceError            a source could not be read: its metrics get status ``error`` (exit 3)
+     └── CalculationError       a calculator failed on a metric: that metric gets status ``error`` (exit 3)
+
+Anything else that escapes a command is a bug: ``kpiframe crashed: ...`` and exit 4
+(see :mod:`kpiframe.cli_boundary`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ __all__ = [
     "ConfigError",
     "ConfigProblem",
     "ExpressionError",
+    "HistoryError",
     "KpiframeError",
     "PluginError",
     "SourceError",
@@ -88,6 +94,10 @@ class ExpressionError(KpiframeError):
 
 class PluginError(KpiframeError):
     """A plugin could not be loaded, clashes with another plugin, or breaks the contract."""
+
+
+class HistoryError(KpiframeError):
+    """The history store cannot be used (corrupt, foreign, read-only, locked for too long, unreachable)."""
 
 
 class SourceError(KpiframeError):

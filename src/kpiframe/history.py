@@ -29,15 +29,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kpiframe.errors import KpiframeError, first_line
+from kpiframe.errors import HistoryError, first_line  # noqa: F401  (HistoryError: re-exported for callers)
 
 SCHEMA_VERSION = "1"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _DUCKDB_MAGIC_AT_8 = b"DUCK"
-
-
-class HistoryError(KpiframeError):
-    """The history store cannot be used (corrupt, foreign, locked for too long, unreachable)."""
 
 
 @dataclass(frozen=True)

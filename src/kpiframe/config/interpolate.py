@@ -2,8 +2,8 @@
 
 Interpolation runs on the parsed values (never on the YAML text), so a value
 from the environment can never change the structure of the config. Every
-substituted value is recorded as a secret: :func:`redact` replaces it in any
-text kpiframe prints, logs or writes into a report.
+substituted value is recorded as a secret: :class:`~kpiframe.redaction.Redactor`
+replaces it in any text kpiframe prints, logs or writes into a report.
 """
 
 from __future__ import annotations
@@ -65,11 +65,3 @@ def interpolate(doc: Document, environ: Mapping[str, str]) -> tuple[Any, set[str
         return value
 
     return walk(doc.data, ()), secrets, problems
-
-
-def redact(text: str, secrets: set[str]) -> str:
-    """Replace every secret value in ``text`` with ``***``, longest first."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 3:
-            text = text.replace(secret, "***")
-    return text
