@@ -129,7 +129,8 @@ def _run(
     plan = build_plan(config, sources, as_of, context)
     problems += plan.problems
     if problems:
-        raise ConfigError(problems)
+        # Problems found with the data open quote expressions, which may hold a `${VAR}` value.
+        raise ConfigError(context.redactor.scrub(problems))
     outcome = execute(plan, redact=context.redactor)
 
     store = open_history(history) if history is not None else None
