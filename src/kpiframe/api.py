@@ -51,14 +51,31 @@ def prepare(
     *,
     registry: Registry | None = None,
     environ: Mapping[str, str] | None = None,
+    engine: Mapping[str, Any] | None = None,
 ) -> tuple[Config, RunContext]:
     """Load a config and the context to run it in (the registry its plugins make, its redactor).
 
     :param registry: the plugins to use; built from the installed ones and the
         config's ``plugins:`` when not given.
+    :param engine: embedded-engine settings (``memory_limit``, ``threads``) that
+        override the config's ``engine:``.
     """
     config, registry = load_with_registry(path, registry, environ=environ)
-    return config, RunContext.for_config(config, registry)
+    if engine:
+        _check_engine(dict(engine))
+    return config, RunContext.for_config(config, registry, dict(engine or {}))
+
+
+def _check_engine(engine: dict[str, Any]) -> None:
+    """Command-line engine settings obey the config schema's rules."""
+    import jsonschema
+
+    from kpiframe.config.schema import ENGINE
+
+    for error in jsonschema.Draft202012Validator(ENGINE).iter_errors({k: v for k, v in engine.items() if v is not None}):
+        name = error.path[0] if error.path else "engine"
+        expected = ENGINE["properties"].get(name, {}).get("x-kpiframe-expected") or error.message
+        raise ConfigError(f"--{str(name).replace('_', '-')}: expected {expected}, got {error.instance!r}")
 
 
 def run(

@@ -102,6 +102,8 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing to the terminal when writing --output.")] = False,
     select: Annotated[list[str] | None, typer.Option("--select", "-s", help="Run only these metrics (id, glob such as frt_*, or tag:NAME), with the metrics they are computed from; repeatable.")] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Leave out these metrics (id, glob or tag:NAME); repeatable.")] = None,
+    memory_limit: Annotated[str | None, typer.Option("--memory-limit", help="The most memory the embedded DuckDB may use, e.g. 4GB or 50% (overrides engine.memory_limit).")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, max=1024, help="DuckDB worker threads (overrides engine.threads).")] = None,
 ) -> None:
     """Compute every metric, evaluate its targets and print the scorecard."""
     from kpiframe.api import prepare
@@ -117,7 +119,7 @@ def run(
     fail_on = FailOn(fail_on).value  # type: ignore[assignment]
     moment = _parse_as_of(as_of)
 
-    loaded, context = prepare(config)
+    loaded, context = prepare(config, engine={"memory_limit": memory_limit, "threads": threads})
     loaded = select_metrics(loaded, context.registry, select or (), exclude or ())
     state.redactor.add(loaded.secrets)
     registry = context.registry

@@ -27,13 +27,22 @@ if TYPE_CHECKING:
     from kpiframe.config.yaml_source import Document
     from kpiframe.plugins import Registry
 
-__all__ = ["Backends", "RunContext"]
+__all__ = ["ENGINE_SETTINGS", "Backends", "RunContext"]
+
+#: The DuckDB settings a config (``engine:``) or the command line may set.
+ENGINE_SETTINGS = ("memory_limit", "threads")
 
 
 @dataclass
 class Backends:
-    """Engine handles a run opens lazily and closes at its end."""
+    """Engine handles a run opens lazily and closes at its end.
 
+    :param duckdb_settings: DuckDB settings applied when the embedded engine opens
+        (``memory_limit``, ``threads``), from the config's ``engine:`` and the
+        command line; validated before they get here.
+    """
+
+    duckdb_settings: dict[str, Any] = field(default_factory=dict)
     _duckdb: Any = field(default=None, repr=False)
 
     def duckdb(self) -> Any:
@@ -45,6 +54,11 @@ class Backends:
             import ibis
 
             self._duckdb = ibis.duckdb.connect()
+            for name, value in self.duckdb_settings.items():
+                # Names come from a fixed list and values were checked against the schema's
+                # patterns; SET takes no bound parameters.
+                if name in ENGINE_SETTINGS:
+                    self._duckdb.raw_sql(f"SET {name} = '{value}'" if isinstance(value, str) else f"SET {name} = {int(value)}")
         return self._duckdb
 
     def close(self) -> None:
@@ -65,6 +79,10 @@ class RunContext:
     backends: Backends = field(default_factory=Backends)
 
     @classmethod
-    def for_config(cls, config: Config, registry: Registry) -> RunContext:
-        """A fresh context for one run of ``config`` with the plugins of ``registry``."""
-        return cls(registry=registry, locator=config.document, redactor=Redactor(config.secrets))
+    def for_config(cls, config: Config, registry: Registry, engine: dict[str, Any] | None = None) -> RunContext:
+        """A fresh context for one run of ``config`` with the plugins of ``registry``.
+
+        :param engine: engine settings that override the config's ``engine:`` (the command line's).
+        """
+        settings = {**config.engine, **{k: v for k, v in (engine or {}).items() if v is not None}}
+        return cls(registry=registry, locator=config.document, redactor=Redactor(config.secrets), backends=Backends(settings))

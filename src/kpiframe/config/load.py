@@ -15,7 +15,7 @@ from kpiframe.config.comparisons import Comparison, change_never_fires, never_fi
 from kpiframe.config.interpolate import interpolate
 from kpiframe.config.literals import UnitError, check_date, parse_duration
 from kpiframe.config.model import Config, Level, MetricSpec, SourceSpec, WindowSpec
-from kpiframe.config.schema import SOURCE_CORE_KEYS, core_schema
+from kpiframe.config.schema import DEFAULT_MAX_SEGMENTS, SOURCE_CORE_KEYS, core_schema
 from kpiframe.config.validation import validate
 from kpiframe.config.yaml_source import Document, dotted, parse_yaml
 from kpiframe.contracts import DerivedCalculator
@@ -363,6 +363,7 @@ class _Checker:
             per=tuple(raw["per"]) if isinstance(raw.get("per"), list) else (),
             per_stat=raw.get("per_stat", "mean") if isinstance(raw.get("per_stat"), str) else "mean",
             heatmap=raw.get("heatmap") is True,
+            max_segments=raw["max_segments"] if isinstance(raw.get("max_segments"), int) else DEFAULT_MAX_SEGMENTS,
             baseline=raw.get("baseline", self.default_baseline),
         )
 
@@ -496,6 +497,7 @@ def load_with_registry(
         baseline=data.get("baseline", "previous"),
         document=doc,
         plugins=tuple(plugins),
+        engine=dict(data["engine"]) if isinstance(data.get("engine"), dict) else {},
     )
     return config, registry
 

@@ -81,6 +81,7 @@ class MetricSpec:
     per: tuple[str, ...] = ()
     per_stat: str = "mean"
     heatmap: bool = False
+    max_segments: int = 1000
     baseline: Any = "previous"  # previous | {"median_of_last": N} | {"pinned": id}
 
 
@@ -99,6 +100,8 @@ class Config:
     document: Document = field(repr=False, compare=False)
     #: Plugin modules or files the config names (``plugins:``), loaded into the run's registry.
     plugins: tuple[str, ...] = ()
+    #: The embedded engine's limits (``engine: {memory_limit: 4GB, threads: 2}``).
+    engine: dict[str, Any] = field(default_factory=dict)
     baseline: Any = "previous"  # the default baseline of change targets, with --history
 
     @property

@@ -150,6 +150,10 @@ LEVEL: dict[str, Any] = {
     "x-kpiframe-expected": 'a comparison such as "<= 60", or {value: "<= 60", change: "<= +10%"}',
 }
 
+#: More segments than this for one metric is almost always a key with one value per row
+#: (a ticket id): an error with a hint to use `top:`, not a million-row table.
+DEFAULT_MAX_SEGMENTS = 1000
+
 KEY_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string", "format": "kpiframe-expression"}, "minItems": 1}
 
 BASELINE: dict[str, Any] = {
@@ -182,6 +186,12 @@ METRIC: dict[str, Any] = {
         },
         "top": {"type": "integer", "minimum": 1, "description": "keep the N largest segments (by n); the report says how many were hidden"},
         "worst": {"type": "integer", "minimum": 1, "description": "keep the N worst segments (by status, then value); the report says how many were hidden"},
+        "max_segments": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1_000_000,
+            "description": f"more segments than this is an error that suggests `top:` (default {DEFAULT_MAX_SEGMENTS:,})",
+        },
         "grain": {"enum": ["day", "week", "month"], "description": "the metric's series over the window, one value per day, week or month"},
         "compare": {"enum": ["previous_period", "same_period_last_year"], "description": "compute the metric on that window too, report the delta, allow change targets"},
         "per": {**KEY_LIST, "description": "two-level aggregation: compute the metric per group of these keys, then `per_stat` over the groups"},
@@ -206,6 +216,22 @@ METRIC: dict[str, Any] = {
 }
 
 
+ENGINE: dict[str, Any] = {
+    "type": "object",
+    "description": "limits of the embedded DuckDB engine; --memory-limit and --threads override them",
+    "properties": {
+        "memory_limit": {
+            "type": "string",
+            "pattern": r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)\s*$",
+            "x-kpiframe-expected": "a size such as 4GB or 512MB, or a share of RAM such as 50%",
+            "description": "the most memory DuckDB may use before it spills to disk (default: DuckDB's, 80% of RAM)",
+        },
+        "threads": {"type": "integer", "minimum": 1, "maximum": 1024, "description": "worker threads (default: one per core)"},
+    },
+    "additionalProperties": False,
+}
+
+
 def core_schema() -> dict[str, Any]:
     """The schema every config satisfies, without any plugin's parameters."""
     return {
@@ -221,6 +247,7 @@ def core_schema() -> dict[str, Any]:
             "timezone": {"type": "string", "description": "IANA zone for calendar windows (default UTC)"},
             "window": WINDOW,
             "baseline": {**BASELINE, "description": "the default baseline of change targets (with --history): " + BASELINE["description"]},
+            "engine": ENGINE,
             "business_hours": {
                 "type": "object",
                 "propertyNames": {"pattern": IDENTIFIER},

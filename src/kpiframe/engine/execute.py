@@ -117,7 +117,31 @@ def _results(request: Request, rows: list[dict[str, Any]], columns: dict[str, st
 def _run(group: QueryGroup, only: list[Request] | None, state: Execution) -> tuple[list[dict[str, Any]], dict[str, str]]:
     state.queries += 1
     query, columns = group.query(only)
-    return query.to_pyarrow().to_pylist(), columns
+    if group.keys:
+        # Memory stays bounded whatever the keys: one row past the cap says "too many".
+        query = query.limit(MAX_GROUPS + 1)
+    rows = query.to_pyarrow().to_pylist()
+    if len(rows) > MAX_GROUPS:
+        raise TooManyGroups(f"the query by {', '.join(group.grouping.keys or group.grouping.per or ('time',))} has more than {MAX_GROUPS:,} groups")
+    return rows, columns
+
+
+#: The most groups one query may return (segments × `per` groups × periods).
+MAX_GROUPS = 1_000_000
+
+
+class TooManyGroups(Exception):
+    pass
+
+
+def _too_many_segments(request: Request, values: dict[Key, Value]) -> str | None:
+    spec = request.metric.spec
+    if request.kind not in ("segments", "previous_segments") or spec.top or spec.worst or len(values) <= spec.max_segments:
+        return None
+    return (
+        f"{len(values):,} segments by {', '.join(spec.by)}, more than max_segments ({spec.max_segments:,}); "
+        f"keep some with `top: 20` (the largest) or `worst: 20`, or raise `max_segments`"
+    )
 
 
 def execute(plan: Plan, redact: Callable[[str], str] = lambda text: text) -> Execution:
@@ -136,6 +160,9 @@ def execute(plan: Plan, redact: Callable[[str], str] = lambda text: text) -> Exe
             for request in group.requests:
                 try:
                     batches.append(([request], *_run(group, [request], state)))
+                except TooManyGroups as exc:
+                    message = f"{exc}: keep some segments with `top:`, or group by a coarser key"
+                    state.outcomes[request.metric.spec.id].error = redact(message)
                 except Exception as exc:
                     message = f"query on source {group.source_id!r} failed: {type(exc).__name__}: {first_line(exc)}"
                     state.outcomes[request.metric.spec.id].error = redact(message)
@@ -145,9 +172,13 @@ def execute(plan: Plan, redact: Callable[[str], str] = lambda text: text) -> Exe
                 if outcome.error:
                     continue
                 try:
-                    outcome.values[request.kind] = _results(request, rows, columns)
+                    values = _results(request, rows, columns)
                 except Exception as exc:
                     outcome.error = redact(f"calculator {request.metric.spec.calc} failed: {type(exc).__name__}: {exc}")
+                    continue
+                outcome.error = _too_many_segments(request, values)
+                if outcome.error is None:
+                    outcome.values[request.kind] = values
                 if request.kind == "overall" and part_name(request.metric.spec.id, WINDOW_ROWS) in columns:
                     column = columns[part_name(request.metric.spec.id, WINDOW_ROWS)]
                     outcome.window_rows = sum(int(row.get(column) or 0) for row in rows)
