@@ -99,3 +99,16 @@ def test_debug_tracebacks_do_not_show_the_secret(folder):
     )
     assert done.returncode == 4 and "Traceback" in done.stderr and "hook saw ***" in done.stderr
     assert SECRET not in done.stdout + done.stderr
+
+
+def test_no_config_plugins_refuses_a_config_that_names_plugins_and_runs_none_of_their_code(tmp_path, cli):
+    write_parquet(tmp_path / "tickets.parquet", TICKETS)
+    canary = tmp_path / "ran"
+    (tmp_path / "evil.py").write_text(f"open({str(canary)!r}, 'w').write('x')\n")
+    config = tmp_path / "kpis.yaml"
+    config.write_text("version: 1\nplugins: [./evil.py]\nsources: {t: {connector: parquet, path: tickets.parquet}}\nmetrics: {n: {calc: count, source: t}}\n")
+    for args, env in ((["--no-config-plugins", "validate", config], None), (["run", config], {"KPIFRAME_NO_CONFIG_PLUGINS": "1"})):
+        result = cli(*args, env=env)
+        assert result.exit_code == 2 and "kpis.yaml:2:10: plugins: the config names plugins (./evil.py)" in result.stderr
+        assert not canary.exists()
+    assert cli("validate", config).exit_code == 0 and canary.exists()  # without the flag, the plugin loads: documented

@@ -52,6 +52,7 @@ def prepare(
     registry: Registry | None = None,
     environ: Mapping[str, str] | None = None,
     engine: Mapping[str, Any] | None = None,
+    config_plugins: bool = True,
 ) -> tuple[Config, RunContext]:
     """Load a config and the context to run it in (the registry its plugins make, its redactor).
 
@@ -59,8 +60,10 @@ def prepare(
         config's ``plugins:`` when not given.
     :param engine: embedded-engine settings (``memory_limit``, ``threads``) that
         override the config's ``engine:``.
+    :param config_plugins: ``False`` refuses a config that names ``plugins:``
+        (``--no-config-plugins``): loading them runs their code.
     """
-    config, registry = load_with_registry(path, registry, environ=environ)
+    config, registry = load_with_registry(path, registry, environ=environ, config_plugins=config_plugins)
     if engine:
         _check_engine(dict(engine))
     return config, RunContext.for_config(config, registry, dict(engine or {}))

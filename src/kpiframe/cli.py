@@ -84,9 +84,14 @@ def _version(value: bool) -> None:
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (secrets masked).")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    no_config_plugins: Annotated[
+        bool,
+        typer.Option("--no-config-plugins", envvar="KPIFRAME_NO_CONFIG_PLUGINS", help="Refuse a config that names plugins: (their code would run, even under validate)."),
+    ] = False,
 ) -> None:
     state.reset()
     state.debug = debug
+    state.config_plugins = not no_config_plugins
 
 
 @app.command()
@@ -119,7 +124,7 @@ def run(
     fail_on = FailOn(fail_on).value  # type: ignore[assignment]
     moment = _parse_as_of(as_of)
 
-    loaded, context = prepare(config, engine={"memory_limit": memory_limit, "threads": threads})
+    loaded, context = prepare(config, engine={"memory_limit": memory_limit, "threads": threads}, config_plugins=state.config_plugins)
     loaded = select_metrics(loaded, context.registry, select or (), exclude or ())
     state.redactor.add(loaded.secrets)
     registry = context.registry
@@ -213,7 +218,7 @@ def sql(
     from kpiframe.engine.compiled import compile_queries
     from kpiframe.selection import select_metrics
 
-    loaded, context = prepare(config)
+    loaded, context = prepare(config, config_plugins=state.config_plugins)
     loaded = select_metrics(loaded, context.registry, select or (), exclude or ())
     state.redactor.add(loaded.secrets)
     moment = _parse_as_of(as_of) or loaded.as_of or datetime.now(timezone.utc)
@@ -232,7 +237,7 @@ def validate(config: Annotated[Path, typer.Argument(help="The YAML config.")]) -
     """Check a config (schema, plugins, targets, expressions) without reading any data."""
     from kpiframe.api import load_config
 
-    loaded = load_config(config)
+    loaded = load_config(config, config_plugins=state.config_plugins)
     typer.echo(f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)")
 
 

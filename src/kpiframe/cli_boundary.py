@@ -38,12 +38,12 @@ class _State:
     """What the boundary knows about the current invocation."""
 
     def __init__(self) -> None:
-        self.debug = False
-        self.redactor = Redactor()
+        self.reset()
 
     def reset(self) -> None:
         self.debug = False
         self.redactor = Redactor()
+        self.config_plugins = True  # --no-config-plugins turns it off
 
 
 state = _State()

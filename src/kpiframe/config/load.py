@@ -404,6 +404,7 @@ def load_config(
     registry: Any = None,
     *,
     environ: Mapping[str, str] | None = None,
+    config_plugins: bool = True,
 ) -> Config:
     """Load and validate a config file. Raises :class:`ConfigError` with every problem found.
 
@@ -413,8 +414,10 @@ def load_config(
         built from the installed plugins and the config's ``plugins:``;
         :func:`load_with_registry` returns it too.
     :param environ: where ``${VAR}`` values come from (``os.environ`` by default).
+    :param config_plugins: ``False`` makes a ``plugins:`` key an error instead of
+        importing what it names (``--no-config-plugins``, for configs you did not write).
     """
-    return load_with_registry(path, registry, environ=environ)[0]
+    return load_with_registry(path, registry, environ=environ, config_plugins=config_plugins)[0]
 
 
 def load_with_registry(
@@ -422,6 +425,7 @@ def load_with_registry(
     registry: Any = None,
     *,
     environ: Mapping[str, str] | None = None,
+    config_plugins: bool = True,
 ) -> tuple[Config, Any]:
     """:func:`load_config`, and the registry it was checked against (built once, here, when not given)."""
     from kpiframe.plugins import make_plugin_manager
@@ -445,6 +449,9 @@ def load_with_registry(
 
     plugins = data.get("plugins", ())
     plugins = [p for p in plugins if isinstance(p, str)] if isinstance(plugins, list) else []
+    if plugins and not config_plugins:
+        refused = doc.problem(("plugins",), f"the config names plugins ({', '.join(plugins)}), whose code would run", "--no-config-plugins is set: remove `plugins:`, or install the plugin as a package")
+        raise _redacted([*problems, refused], secrets)
     if registry is None:
         try:
             registry = make_plugin_manager(plugins, base_dir=file.parent, environ=environ)
