@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ibis
 import pytest
 
 import kpiframe
@@ -37,16 +36,18 @@ class CountingConnection:
 
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[CountingConnection]:
+    """Every DuckDB connection a run opens, wrapped to record the queries that reach it."""
+    from kpiframe import context
+
     connections: list[CountingConnection] = []
-    real_connect = ibis.duckdb.connect
+    real_connect = context.duckdb_connect
 
-    def connect(*args: Any, **kwargs: Any) -> Any:
-        backend = real_connect(*args, **kwargs)
-        backend.con = CountingConnection(backend.con)
-        connections.append(backend.con)
-        return backend
+    def connect() -> Any:
+        connection = CountingConnection(real_connect())
+        connections.append(connection)
+        return connection
 
-    monkeypatch.setattr(ibis.duckdb, "connect", connect)
+    monkeypatch.setattr(context, "duckdb_connect", connect)
     return connections
 
 
@@ -93,3 +94,19 @@ def test_a_metric_whose_query_fails_does_not_take_the_others_down(tickets, write
     assert card.metric("n").value == 6 and card.metric("n").status == "info"
     assert card.metric("broken").status == "error"
     assert "query on source 't' failed" in card.metric("broken").reason
+
+
+def test_the_embedded_fast_path_imports_no_ibis_backend_pandas_or_pyarrow(tickets, write_config):
+    """File sources run as SQL on DuckDB's own connection: Ibis only compiles."""
+    import subprocess
+    import sys
+
+    path = write_config(TEN_METRICS.format(path=tickets))
+    code = (
+        "import sys, kpiframe, datetime\n"
+        f"card = kpiframe.run({str(path)!r}, as_of=datetime.datetime.fromisoformat({AS_OF.isoformat()!r}))\n"
+        "assert card.metric('n').value == 6, card.metric('n')\n"
+        "print('HEAVY', sorted(m for m in ('pandas', 'pyarrow', 'numpy', 'ibis.backends.duckdb') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120).stdout
+    assert "HEAVY []" in out

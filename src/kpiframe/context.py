@@ -33,9 +33,24 @@ __all__ = ["ENGINE_SETTINGS", "Backends", "RunContext"]
 ENGINE_SETTINGS = ("memory_limit", "threads")
 
 
+def duckdb_connect() -> Any:
+    """A new in-process DuckDB connection (a seam: tests wrap it to count queries)."""
+    import duckdb
+
+    return duckdb.connect()
+
+
 @dataclass
 class Backends:
     """Engine handles a run opens lazily and closes at its end.
+
+    The embedded fast path: file sources become views on one plain DuckDB
+    connection, described with ``DESCRIBE`` and seen by the engine as unbound Ibis
+    tables. Ibis only *compiles* the fused queries to SQL; the SQL runs on DuckDB's
+    own connection and plain tuples come back. Neither Ibis' DuckDB backend nor
+    pandas nor pyarrow is imported on that path (together about a second of every
+    run). Sources on other engines (PostgreSQL, MySQL, Spark, a separate DuckDB
+    file) are bound to their Ibis backends, which run their queries.
 
     :param duckdb_settings: DuckDB settings applied when the embedded engine opens
         (``memory_limit``, ``threads``), from the config's ``engine:`` and the
@@ -43,30 +58,60 @@ class Backends:
     """
 
     duckdb_settings: dict[str, Any] = field(default_factory=dict)
-    _duckdb: Any = field(default=None, repr=False)
+    _connection: Any = field(default=None, repr=False)
+    _ibis_duckdb: Any = field(default=None, repr=False)
 
-    def duckdb(self) -> Any:
-        """The run's in-process DuckDB (an Ibis backend), created on first use.
-
-        All file sources of a run live in this one engine, so each query group is one query.
-        """
-        if self._duckdb is None:
-            import ibis
-
-            self._duckdb = ibis.duckdb.connect()
+    def connection(self) -> Any:
+        """The run's plain DuckDB connection, created on first use with the engine settings."""
+        if self._connection is None:
+            self._connection = duckdb_connect()
             for name, value in self.duckdb_settings.items():
                 # Names come from a fixed list and values were checked against the schema's
                 # patterns; SET takes no bound parameters.
                 if name in ENGINE_SETTINGS:
-                    self._duckdb.raw_sql(f"SET {name} = '{value}'" if isinstance(value, str) else f"SET {name} = {int(value)}")
-        return self._duckdb
+                    self._connection.execute(f"SET {name} = '{value}'" if isinstance(value, str) else f"SET {name} = {int(value)}")
+        return self._connection
+
+    def duckdb(self) -> Any:
+        """An Ibis DuckDB backend over the run's connection, for connectors that build tables
+        through Ibis (``land_records``, the SQLite copy). Created on first use."""
+        if self._ibis_duckdb is None:
+            import ibis
+
+            self._ibis_duckdb = ibis.duckdb.from_connection(self.connection())
+        return self._ibis_duckdb
+
+    def view(self, name: str, select: str) -> Any:
+        """Create (or replace) the temporary view ``name`` as ``select`` and return it as an unbound Ibis table."""
+        import ibis
+        from ibis.backends.sql.datatypes import DuckDBType
+
+        quoted = '"' + name.replace('"', '""') + '"'
+        con = self.connection()
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {quoted} AS {select}")
+        columns = con.execute(f"DESCRIBE {quoted}").fetchall()
+        return ibis.table(ibis.schema({column: DuckDBType.from_string(kind) for column, kind, *_ in columns}), name=name)
+
+    def fetch(self, expr: Any) -> list[dict[str, Any]]:
+        """Run a query expression and return its rows as dicts.
+
+        Unbound tables (the fast path) and tables of the run's own Ibis DuckDB backend
+        compile to DuckDB SQL and run on the plain connection; anything else runs on
+        the backend it is bound to.
+        """
+        import ibis
+
+        backends, _ = expr._find_backends()
+        if all(backend is self._ibis_duckdb for backend in backends):
+            cursor = self.connection().execute(str(ibis.to_sql(expr, dialect="duckdb")))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return expr.to_pyarrow().to_pylist()
 
     def close(self) -> None:
-        if self._duckdb is not None:
-            try:
-                self._duckdb.disconnect()
-            finally:
-                self._duckdb = None
+        connection, self._connection, self._ibis_duckdb = self._connection, None, None
+        if connection is not None:
+            connection.close()
 
 
 @dataclass

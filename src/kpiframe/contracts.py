@@ -113,12 +113,22 @@ class SourceContext:
         return self.duckdb().create_table(table_name, ibis.memtable(arrow), overwrite=True)
 
     def duckdb(self) -> ibis.BaseBackend:
-        """The run's shared in-process DuckDB backend (created on first use).
+        """The run's shared in-process DuckDB, as an Ibis backend (created on first use).
 
-        File connectors read through it, so that all file sources of a run live
-        in one engine and each metric group is one query.
+        Tables made through it live in the same engine as every file source, so
+        each metric group stays one query. Prefer :meth:`view`, which keeps Ibis'
+        backend (and pandas and pyarrow) out of the run.
         """
         return self._backends.duckdb()
+
+    def view(self, select: str) -> ir.Table:
+        """The rows of a DuckDB ``SELECT`` (``SELECT * FROM read_parquet([...])``) as this source's table.
+
+        The fast path for connectors whose data DuckDB reads itself: a temporary
+        view on the run's DuckDB, typed by ``DESCRIBE``. Quote every literal you
+        put into ``select`` with :func:`kpiframe.sql_literal`.
+        """
+        return self._backends.view(f"src_{self.source_id}", select)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """File connectors: CSV, Parquet, JSON lines and JSON, read by the run's in-process DuckDB.
 
 DuckDB reads the files where they lie (no copy), in parallel and out of core,
-and all file sources of a run share one engine.
+and all file sources of a run share one engine. Each source is a view on the
+run's plain DuckDB connection (``SourceContext.view``): the fast path, with no
+Ibis backend, pandas or pyarrow in the run.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, ClassVar
 from kpiframe.contracts import Connector, SourceContext
 from kpiframe.errors import SourceError, first_line
 from kpiframe.plugins import hookimpl
+from kpiframe.sql_literals import sql_literal
 
 _PATH = {"type": "string", "description": "file path or glob, relative to the config file"}
 
@@ -28,16 +31,14 @@ def existing_files(params: Mapping[str, Any], context: SourceContext) -> list[Pa
 
 
 class _DuckDBFileConnector(Connector):
-    reader: ClassVar[str]
-
-    def read(self, con: Any, files: list[Path], params: Mapping[str, Any], name: str) -> Any:
+    def reader(self, files: list[Path], params: Mapping[str, Any]) -> str:
+        """The DuckDB table function call that reads ``files`` (``read_parquet([...])``)."""
         raise NotImplementedError
 
     def open(self, params: Mapping[str, Any], context: SourceContext) -> Any:
         files = existing_files(params, context)
-        con = context.duckdb()
         try:
-            return self.read(con, files, params, f"src_{context.source_id}")
+            return context.view(f"SELECT * FROM {self.reader(files, params)}")
         except SourceError:
             raise
         except Exception as exc:
@@ -59,7 +60,7 @@ class CsvConnector(_DuckDBFileConnector):
         "additionalProperties": False,
     }
 
-    def read(self, con: Any, files: list[Path], params: Mapping[str, Any], name: str) -> Any:
+    def reader(self, files: list[Path], params: Mapping[str, Any]) -> str:
         options: dict[str, Any] = {}
         if "delimiter" in params:
             options["delim"] = params["delimiter"]
@@ -67,7 +68,7 @@ class CsvConnector(_DuckDBFileConnector):
             options["header"] = params["header"]
         if "null_values" in params:
             options["nullstr"] = list(params["null_values"])
-        return con.read_csv([str(f) for f in files], table_name=name, **options)
+        return _call("read_csv", files, options)
 
 
 class ParquetConnector(_DuckDBFileConnector):
@@ -80,8 +81,8 @@ class ParquetConnector(_DuckDBFileConnector):
         "additionalProperties": False,
     }
 
-    def read(self, con: Any, files: list[Path], params: Mapping[str, Any], name: str) -> Any:
-        return con.read_parquet([str(f) for f in files], table_name=name)
+    def reader(self, files: list[Path], params: Mapping[str, Any]) -> str:
+        return _call("read_parquet", files, {})
 
 
 class JsonLinesConnector(_DuckDBFileConnector):
@@ -90,14 +91,20 @@ class JsonLinesConnector(_DuckDBFileConnector):
     params_schema = ParquetConnector.params_schema
     json_format = "newline_delimited"
 
-    def read(self, con: Any, files: list[Path], params: Mapping[str, Any], name: str) -> Any:
-        return con.read_json([str(f) for f in files], table_name=name, format=self.json_format)
+    def reader(self, files: list[Path], params: Mapping[str, Any]) -> str:
+        return _call("read_json_auto", files, {"format": self.json_format})
 
 
 class JsonConnector(JsonLinesConnector):
     name = "json"
     description = "A JSON file holding an array of records."
     json_format = "array"
+
+
+def _call(function: str, files: list[Path], options: Mapping[str, Any]) -> str:
+    """``read_csv(['a.csv'], delim = ';')``: every value written as a quoted SQL literal."""
+    arguments = [sql_literal([str(f) for f in files])] + [f"{name} = {sql_literal(value)}" for name, value in options.items()]
+    return f"{function}({', '.join(arguments)})"
 
 
 @hookimpl

@@ -60,7 +60,8 @@ def compile_queries(config: Config, context: RunContext, as_of: datetime) -> lis
     compiled = []
     for group in plan.groups:
         query, _ = group.query()
-        backend = query._find_backend(use_default=True)  # the engine the source lives on
+        backends, _ = query._find_backends()
+        dialect = backends[0].name if backends else "duckdb"  # unbound: the embedded DuckDB
         compiled.append(
             CompiledQuery(
                 source=group.source_id,
@@ -69,8 +70,8 @@ def compile_queries(config: Config, context: RunContext, as_of: datetime) -> lis
                 else group.window.label,
                 grouping=_grouping_text(group),
                 metrics=tuple(dict.fromkeys(r.metric.spec.id for r in group.requests)),
-                dialect=backend.name,
-                sql=str(ibis.to_sql(query)),
+                dialect=dialect,
+                sql=str(ibis.to_sql(query, dialect=dialect)),
             )
         )
     return compiled

@@ -38,6 +38,8 @@ class Execution:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     queries: int = 0
     notes: list[str] = field(default_factory=list)  # once per source: no rows in the window, below min_rows
+    #: Runs a query expression, returns its rows as dicts (the run's Backends.fetch).
+    fetch: Callable[[Any], list[dict[str, Any]]] = field(default=lambda query: query.to_pyarrow().to_pylist(), repr=False)
 
 
 def _plain(value: Any) -> Any:
@@ -120,7 +122,7 @@ def _run(group: QueryGroup, only: list[Request] | None, state: Execution) -> tup
     if group.keys:
         # Memory stays bounded whatever the keys: one row past the cap says "too many".
         query = query.limit(MAX_GROUPS + 1)
-    rows = query.to_pyarrow().to_pylist()
+    rows = state.fetch(query)
     if len(rows) > MAX_GROUPS:
         raise TooManyGroups(f"the query by {', '.join(group.grouping.keys or group.grouping.per or ('time',))} has more than {MAX_GROUPS:,} groups")
     return rows, columns
@@ -144,9 +146,13 @@ def _too_many_segments(request: Request, values: dict[Key, Value]) -> str | None
     )
 
 
-def execute(plan: Plan, redact: Callable[[str], str] = lambda text: text) -> Execution:
-    """Execute every group as one query; if a fused query fails, isolate the failing metrics."""
-    state = Execution()
+def execute(plan: Plan, redact: Callable[[str], str] = lambda text: text, fetch: Callable[[Any], list[dict[str, Any]]] | None = None) -> Execution:
+    """Execute every group as one query; if a fused query fails, isolate the failing metrics.
+
+    :param fetch: runs one query expression (the run's ``Backends.fetch``: the fast
+        path on the embedded DuckDB); Ibis' own execution when not given.
+    """
+    state = Execution() if fetch is None else Execution(fetch=fetch)
     for metric in plan.metrics:
         state.outcomes[metric.spec.id] = Outcome(metric, error=metric.error)
     for group in plan.groups:
@@ -232,7 +238,7 @@ def _coverage(plan: Plan, group: QueryGroup, column: str, state: Execution, reda
         span = table.aggregate(rows=table.count(), first=col.min(), last=col.max())
         query = span.cross_join(group.table.aggregate(inside=group.table.count()))
         state.queries += 1
-        (row,) = query.to_pyarrow().to_pylist()
+        (row,) = state.fetch(query)
     except Exception:  # the probe only explains; a failure here must not hide the results
         return None
     if row["inside"]:
