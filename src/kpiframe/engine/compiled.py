@@ -40,6 +40,11 @@ def _grouping_text(group: object) -> str:
     return "; ".join(parts) or "overall"
 
 
+def _window_text(window: object) -> str:
+    start, end, label = window.start, window.end, window.label  # type: ignore[attr-defined]
+    return f"{label} [{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M})" if start and end else label
+
+
 def compile_queries(config: Config, context: RunContext, as_of: datetime) -> list[CompiledQuery]:
     """Every fused query of ``config`` at ``as_of``, as SQL in its engine's dialect."""
     import ibis
@@ -65,9 +70,7 @@ def compile_queries(config: Config, context: RunContext, as_of: datetime) -> lis
         compiled.append(
             CompiledQuery(
                 source=group.source_id,
-                window=f"{group.window.label} [{group.window.start:%Y-%m-%d %H:%M} → {group.window.end:%Y-%m-%d %H:%M})"
-                if group.window.start and group.window.end
-                else group.window.label,
+                window=" + ".join(_window_text(window) for window in dict.fromkeys(r.window for r in group.requests)),
                 grouping=_grouping_text(group),
                 metrics=tuple(dict.fromkeys(r.metric.spec.id for r in group.requests)),
                 dialect=dialect,

@@ -13,7 +13,7 @@ from typing import Any
 from kpiframe.contracts import Value
 from kpiframe.errors import first_line
 from kpiframe.engine.plan import ROWS, WINDOW_ROWS, MetricPlan, Plan, QueryGroup, Request, part_name
-from kpiframe.engine.windows import local_naive, time_column
+from kpiframe.engine.windows import local_naive, time_column, window_predicate
 
 Key = tuple[Any, ...]
 
@@ -84,7 +84,7 @@ def _results(request: Request, rows: list[dict[str, Any]], columns: dict[str, st
     """Values by outer key (segment, period, cell); two-level metrics take their stat over inner groups."""
     grouping = request.group.grouping
     outer = grouping.outer()
-    prefix = part_name(request.metric.spec.id, "")
+    prefix = part_name(request.key, "")
     mine = {name[len(prefix):]: column for name, column in columns.items() if name.startswith(prefix)}
     if not rows and not outer and not grouping.per:
         rows = [{}]  # an aggregate over no rows still has one row of empty totals
@@ -185,8 +185,8 @@ def execute(plan: Plan, redact: Callable[[str], str] = lambda text: text, fetch:
                 outcome.error = _too_many_segments(request, values)
                 if outcome.error is None:
                     outcome.values[request.kind] = values
-                if request.kind == "overall" and part_name(request.metric.spec.id, WINDOW_ROWS) in columns:
-                    column = columns[part_name(request.metric.spec.id, WINDOW_ROWS)]
+                if request.kind == "overall" and part_name(request.key, WINDOW_ROWS) in columns:
+                    column = columns[part_name(request.key, WINDOW_ROWS)]
                     outcome.window_rows = sum(int(row.get(column) or 0) for row in rows)
     _derive(plan, state)
     _explain_empty(plan, state, redact)
@@ -216,34 +216,34 @@ def _explain_empty(plan: Plan, state: Execution, redact: Callable[[str], str]) -
         request = next((r for r in outcome.plan.requests if r.kind == "overall"), None)
         if request is None:
             continue
-        key = (request.group.source_id, request.group.window.key(), outcome.plan.time_column)
+        key = (request.group.source_id, request.window.key(), request.time_column)
         if key not in asked:
-            asked[key] = _coverage(plan, request.group, outcome.plan.time_column or "", state, redact)
+            asked[key] = _coverage(plan, request, state, redact)
             if asked[key]:
                 state.notes.append(asked[key])  # type: ignore[arg-type]
         outcome.note = asked[key]
 
 
-def _coverage(plan: Plan, group: QueryGroup, column: str, state: Execution, redact: Callable[[str], str]) -> str | None:
+def _coverage(plan: Plan, request: Request, state: Execution, redact: Callable[[str], str]) -> str | None:
     """What the source holds when the window holds nothing, or ``None``.
 
     For example "tickets has 8,469 rows from 2021-01-01 to 2021-03-31; none in
     2026-10-25 to 2026-11-24". ``None`` when the window has rows (the metric's own
     filter emptied it) or the probe fails.
     """
-    source = plan.sources[group.source_id]
-    table = source.table
+    source = plan.sources[request.group.source_id]
+    table, window, column = source.table, request.window, request.time_column or ""
     try:
         col = time_column(table, column)
-        span = table.aggregate(rows=table.count(), first=col.min(), last=col.max())
-        query = span.cross_join(group.table.aggregate(inside=group.table.count()))
+        inside = window_predicate(table, source.spec, window, column)
+        query = table.aggregate(rows=table.count(), first=col.min(), last=col.max(), inside=table.count(where=inside))
         state.queries += 1
         (row,) = state.fetch(query)
     except Exception:  # the probe only explains; a failure here must not hide the results
         return None
     if row["inside"]:
         return None
-    sid, window, zone = group.source_id, group.window, source.spec.timezone
+    sid, zone = request.group.source_id, source.spec.timezone
     where = " after its `where`" if source.spec.where else ""
     bounds = " to ".join(_day(local_naive(b, zone)) if b else "…" for b in (window.start, window.end))
     if not row["rows"]:

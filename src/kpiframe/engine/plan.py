@@ -13,6 +13,9 @@ scan); calculators pass it to each reduction, which SQL engines compile to
 
 from __future__ import annotations
 
+import functools
+import operator
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,7 +24,7 @@ from kpiframe.config.model import Config, MetricSpec
 from kpiframe.contracts import Calculator, DerivedCalculator, Period, call_parts
 from kpiframe.context import RunContext
 from kpiframe.engine.sources import OpenedSource
-from kpiframe.engine.windows import Window, apply_window, comparison_window, local_naive, resolve, time_column
+from kpiframe.engine.windows import Window, comparison_window, local_naive, resolve, time_column, window_predicate
 from kpiframe.config.literals import DateRangeError, check_date
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError
 from kpiframe.expr import parse, suggest, to_condition, to_ibis
@@ -68,22 +71,42 @@ class MetricPlan:
 
 @dataclass
 class Request:
-    """One thing a metric needs from one query group."""
+    """One thing a metric needs from one query group, over one window."""
 
     metric: MetricPlan
     kind: str  # overall | segments | series | heatmap | previous | previous_segments
     group: QueryGroup
-    parts: dict[str, Any]  # prefixed part name → aggregate expression
+    window: Window
+    time_column: str | None  # the column its window filters on; None: every row (not windowed)
+    parts: dict[str, Any] = field(default_factory=dict)  # prefixed part name → aggregate expression
+
+    @property
+    def key(self) -> str:
+        """Names its parts apart from its metric's other requests in the same query (now and the period before)."""
+        return f"{self.metric.spec.id}@{self.kind}"
 
 
 @dataclass
 class QueryGroup:
+    """One query: a source's rows in the union of its requests' windows, grouped one way.
+
+    Requests over different windows (the current one, ``compare:``'s previous one)
+    or windowed on different time columns share the scan: the table keeps the rows
+    of any of their windows, and each request's window becomes part of its
+    reductions' ``FILTER (WHERE ...)``.
+    """
+
     source_id: str
-    window: Window
-    table: Any
     grouping: Grouping
-    keys: dict[str, Any]  # key column name → expression
+    clock: str | None = None  # the time column a series or heat map is keyed by
+    table: Any = None
+    keys: dict[str, Any] = field(default_factory=dict)  # key column name → expression
     requests: list[Request] = field(default_factory=list)
+
+    @property
+    def spans(self) -> list[tuple[Window, str | None]]:
+        """The distinct (window, time column) pairs of its requests, in order."""
+        return list(dict.fromkeys((request.window, request.time_column) for request in self.requests))
 
     def query(self, only: list[Request] | None = None) -> tuple[Any, dict[str, str]]:
         """The fused query, and for each part the column that holds its value.
@@ -127,49 +150,88 @@ class _Planner:
         self.as_of = as_of
         self.groups: dict[tuple[Any, ...], QueryGroup] = {}
         self.problems: list[ConfigProblem] = []
+        self.failed: list[MetricPlan] = []
 
     def problem(self, path: tuple[Any, ...], message: str, hint: str | None = None) -> None:
         self.problems.append(self.run.locator.problem(path, message, hint))
 
-    def group(self, source: OpenedSource, window: Window, windowed: bool, time_role: str | None, grouping: Grouping) -> QueryGroup:
-        key = (source.spec.id, window.key() if windowed else None, time_role, grouping)
-        group = self.groups.get(key)
-        if group is not None:
-            return group
-        table = apply_window(source.table, source.spec, window, time_role) if windowed else source.table
-        keys: dict[str, Any] = {}
-        for name, text in zip(grouping.outer() if not (grouping.grain or grouping.heatmap) else [], grouping.keys):
-            keys[name] = to_ibis(parse(text), table)
-        clock = grouping.grain or grouping.heatmap
-        if clock:
-            column = time_column(table, time_role or source.spec.time or "")
-            if grouping.grain:
-                keys["period"] = column.truncate(GRAIN_UNITS[grouping.grain]).date()
-            else:
-                keys["weekday"] = column.day_of_week.index()
-                keys["hour"] = column.hour()
-        for name, text in zip(grouping.inner(), grouping.per):
-            keys[name] = to_ibis(parse(text), table)
-        group = self.groups[key] = QueryGroup(source.spec.id, window, table, grouping, keys)
-        return group
+    def group(self, source: OpenedSource, time_role: str | None, grouping: Grouping) -> QueryGroup:
+        # A series or heat map is keyed by its time column, so that column is part of the group.
+        clock = (time_role or source.spec.time) if (grouping.grain or grouping.heatmap) else None
+        key = (source.spec.id, clock, grouping)
+        if key not in self.groups:
+            self.groups[key] = QueryGroup(source.spec.id, grouping, clock)
+        return self.groups[key]
 
-    def request(self, plan: MetricPlan, kind: str, group: QueryGroup, window: Window) -> None:
-        spec, calculator = plan.spec, plan.calculator
-        where = to_condition(spec.where, group.table) if spec.where else None
-        zone = self.sources[spec.source or ""].spec.timezone
-        as_of = self.as_of if kind in ("overall", "segments", "series", "heatmap") else (window.end or self.as_of)
-        period = Period(local_naive(window.start, zone), local_naive(window.end, zone), local_naive(as_of, zone), zone)  # type: ignore[arg-type]
-        raw = call_parts(calculator, group.table, spec.params, where, period)
-        parts = {part_name(spec.id, name): expr for name, expr in raw.items()}
-        if group.keys:
-            # Rows the metric's own `where` keeps in each group: groups it empties are dropped,
-            # so `by: [channel]` with `where: "channel == 'email'"` has one segment, not five.
-            parts[part_name(spec.id, ROWS)] = group.table.count(where=where)
-        if kind == "overall" and plan.min_rows is not None:
-            parts[part_name(spec.id, WINDOW_ROWS)] = group.table.count()
-        req = Request(plan, kind, group, parts)
+    def request(self, plan: MetricPlan, kind: str, group: QueryGroup, window: Window, windowed: bool) -> None:
+        """Ask ``group`` for one of the metric's values; its parts are built once the group is complete."""
+        req = Request(plan, kind, group, window, plan.time_column if windowed else None)
         group.requests.append(req)
         plan.requests.append(req)
+
+    def build(self, group: QueryGroup) -> None:
+        """The group's table (its source, in the union of its windows), keys and every request's parts."""
+        source = self.sources[group.source_id]
+        spans = group.spans
+        table = source.table
+        predicates = [window_predicate(table, source.spec, window, column) if column else None for window, column in spans]
+        if all(p is not None for p in predicates):
+            # Every request is windowed: the scan keeps the rows of any of their windows.
+            table = table.filter(functools.reduce(operator.or_, predicates))  # type: ignore[arg-type]
+        group.table = table
+        grouping = group.grouping
+        for name, text in zip(grouping.outer() if not (grouping.grain or grouping.heatmap) else [], grouping.keys):
+            group.keys[name] = to_ibis(parse(text), table)
+        if grouping.grain or grouping.heatmap:
+            column = time_column(table, group.clock or "")
+            if grouping.grain:
+                group.keys["period"] = column.truncate(GRAIN_UNITS[grouping.grain]).date()
+            else:
+                group.keys["weekday"] = column.day_of_week.index()
+                group.keys["hour"] = column.hour()
+        for name, text in zip(grouping.inner(), grouping.per):
+            group.keys[name] = to_ibis(parse(text), table)
+        shared = len(spans) > 1  # one window (or none): the table's filter already is it
+        for request in list(group.requests):
+            try:
+                self.parts(request, table, source, shared)
+            except Exception as exc:  # a calculator bug: only this metric fails
+                self.fail(request.metric, f"calculator {request.metric.spec.calc} could not be planned: {type(exc).__name__}: {exc}")
+
+    def parts(self, request: Request, table: Any, source: OpenedSource, shared: bool) -> None:
+        plan, kind, window = request.metric, request.kind, request.window
+        spec = plan.spec
+        in_window = window_predicate(table, source.spec, window, request.time_column) if (shared and request.time_column) else None
+        where = to_condition(spec.where, table) if spec.where else None
+        if in_window is not None:
+            where = in_window if where is None else (in_window & where)
+        zone = source.spec.timezone
+        as_of = self.as_of if kind in ("overall", "segments", "series", "heatmap") else (window.end or self.as_of)
+        period = Period(local_naive(window.start, zone), local_naive(window.end, zone), local_naive(as_of, zone), zone)  # type: ignore[arg-type]
+        raw = call_parts(plan.calculator, table, spec.params, where, period)
+        request.parts = {part_name(request.key, name): expr for name, expr in raw.items()}
+        if request.group.keys:
+            # Rows the metric's own `where` keeps in each group: groups it empties are dropped,
+            # so `by: [channel]` with `where: "channel == 'email'"` has one segment, not five.
+            request.parts[part_name(request.key, ROWS)] = table.count(where=where)
+        if kind == "overall" and plan.min_rows is not None:
+            request.parts[part_name(request.key, WINDOW_ROWS)] = table.count(where=in_window)
+
+    def fail(self, plan: MetricPlan, error: str) -> None:
+        """The metric gets ``error``; its requests leave their groups."""
+        plan.error = error
+        for request in plan.requests:
+            if request in request.group.requests:
+                request.group.requests.remove(request)
+        plan.requests.clear()
+        self.failed.append(plan)
+
+    def check_expressions(self, spec: MetricSpec, table: Any) -> None:
+        """Compile the metric's own expressions once against the source, so mistakes are config problems."""
+        if spec.where:
+            to_condition(spec.where, table)
+        for text in (*spec.by, *spec.per):
+            to_ibis(parse(text), table)
 
     def metric(self, plan: MetricPlan) -> None:
         spec, calculator = plan.spec, plan.calculator
@@ -192,13 +254,14 @@ class _Planner:
             return
         per = spec.per
         try:
-            self.request(plan, "overall", self.group(source, window, windowed, time_role, Grouping(per=per)), window)
+            self.check_expressions(spec, source.table)
+            self.request(plan, "overall", self.group(source, time_role, Grouping(per=per)), window, windowed)
             if spec.by:
-                self.request(plan, "segments", self.group(source, window, windowed, time_role, Grouping(keys=spec.by, per=per)), window)
+                self.request(plan, "segments", self.group(source, time_role, Grouping(keys=spec.by, per=per)), window, windowed)
             if spec.grain:
-                self.request(plan, "series", self.group(source, window, windowed, time_role, Grouping(grain=spec.grain, per=per)), window)
+                self.request(plan, "series", self.group(source, time_role, Grouping(grain=spec.grain, per=per)), window, windowed)
             if spec.heatmap:
-                self.request(plan, "heatmap", self.group(source, window, windowed, time_role, Grouping(heatmap=True)), window)
+                self.request(plan, "heatmap", self.group(source, time_role, Grouping(heatmap=True)), window, windowed)
             if spec.compare:
                 previous = comparison_window(spec.window or self.config.window, window, self.as_of, self.config.timezone, spec.compare)
                 if previous is None:
@@ -206,9 +269,11 @@ class _Planner:
                     return
                 plan.previous_window = previous
                 prev_windowed = calculator.windowing == "rows"
-                self.request(plan, "previous", self.group(source, previous, prev_windowed, time_role, Grouping(per=per)), previous)
+                if prev_windowed and plan.time_column is None:
+                    plan.time_column = time_role or source.spec.time
+                self.request(plan, "previous", self.group(source, time_role, Grouping(per=per)), previous, prev_windowed)
                 if spec.by:
-                    self.request(plan, "previous_segments", self.group(source, previous, prev_windowed, time_role, Grouping(keys=spec.by, per=per)), previous)
+                    self.request(plan, "previous_segments", self.group(source, time_role, Grouping(keys=spec.by, per=per)), previous, prev_windowed)
         except ExpressionError as exc:
             self.problem(_location(spec, exc), exc.message, exc.hint)
 
@@ -257,13 +322,13 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
         try:
             planner.metric(plan)
         except Exception as exc:  # a calculator bug: only this metric fails
-            plan.error = f"calculator {spec.calc} could not be planned: {type(exc).__name__}: {exc}"
-            for request in plan.requests:
-                request.group.requests.remove(request)
-            plan.requests.clear()
-            failed.append(plan)
+            planner.fail(plan, f"calculator {spec.calc} could not be planned: {type(exc).__name__}: {exc}")
+    if not planner.problems:
+        for group in planner.groups.values():
+            if group.requests:
+                planner.build(group)
     groups = [g for g in planner.groups.values() if g.requests]
-    return Plan(groups, failed, derived, metrics, planner.problems, sources)
+    return Plan(groups, failed + planner.failed, derived, metrics, planner.problems, sources)
 
 
 def _missing_roles(run: RunContext, spec: MetricSpec, calculator: Calculator, source: OpenedSource) -> ConfigProblem | None:

@@ -126,24 +126,31 @@ def time_column(table: Any, column: str) -> Any:
     return col
 
 
-def apply_window(table: Any, spec: SourceSpec, window: Window, column: str | None = None) -> Any:
-    """Keep the rows whose time falls in ``[window.start, window.end)``.
+def window_predicate(table: Any, spec: SourceSpec, window: Window, column: str | None = None) -> Any:
+    """The condition "the row's time falls in ``[window.start, window.end)``", or ``None`` for an unbounded window.
 
     ``column`` overrides the source's ``time:`` (resolution KPIs window on
     ``resolved_at``). Naive timestamps are read in the source's time zone
     (``timezone:``, UTC by default); zone-aware ones are compared as instants.
     """
     if window.start is None and window.end is None:
-        return table
+        return None
     column = column or spec.time
     if not column:
         raise SourceError(f"source {spec.id!r} has no `time:` column, so it cannot be filtered to the window {window.label!r}")
     col = time_column(table, column)
     aware = col.type().timezone is not None
-    predicates = []
+    predicate = None
     for bound, op in ((window.start, "ge"), (window.end, "lt")):
         if bound is None:
             continue
         value = bound if aware else local_naive(bound, spec.timezone)
-        predicates.append(col >= value if op == "ge" else col < value)
-    return table.filter(*predicates)
+        term = col >= value if op == "ge" else col < value
+        predicate = term if predicate is None else (predicate & term)
+    return predicate
+
+
+def apply_window(table: Any, spec: SourceSpec, window: Window, column: str | None = None) -> Any:
+    """Keep the rows whose time falls in the window (see :func:`window_predicate`)."""
+    predicate = window_predicate(table, spec, window, column)
+    return table if predicate is None else table.filter(predicate)
