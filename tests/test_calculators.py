@@ -202,3 +202,17 @@ def test_means_report_a_student_t_interval(tmp_path, write_config):
     mean, sd = statistics.mean(values), statistics.stdev(values)
     half = 2.262 * sd / math.sqrt(10)  # t(0.975, 9 degrees of freedom), from a printed table
     assert card.metric("m").interval == pytest.approx((mean - half, mean + half), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[12.0, 30.0, 5.5, 61.0, 0.0], [1e6 + v for v in (0.1, 0.2, 0.4, 0.8)], [7.0] * 5, [86400.0 * 30 + v for v in range(1000)]],
+    ids=["waits", "large-mean-small-spread", "constant", "month-long-durations"],
+)
+def test_a_mean_s_interval_from_mean_and_mean_square_equals_pandas_std(values):
+    from kpiframe.calculators.intervals import sample_sd
+
+    series = pd.Series(values)
+    sd = sample_sd(series.mean(), (series * series).mean(), len(series))
+    # The spread sets an interval's width: within 1e-6 of the mean is exact enough.
+    assert sd == pytest.approx(series.std(ddof=1), abs=1e-6 * abs(series.mean()))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from kpiframe.api import column
-from kpiframe.calculators.intervals import mean_interval
+from kpiframe.calculators.intervals import mean_interval, mean_of_squares, sample_sd
 from kpiframe.contracts import Calculator, Period, Value
 from kpiframe.plugins import hookimpl
 
@@ -56,7 +56,7 @@ class _ColumnStat(Calculator):
         values = column(table, params["column"])
         parts = {"value": getattr(values, self.stat)(where=where), "n": values.count(where=where)}
         if self.stat == "mean":
-            parts["sd"] = values.std(how="sample", where=where)
+            parts["mean_square"] = mean_of_squares(values, where)
         return parts
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
@@ -64,7 +64,8 @@ class _ColumnStat(Calculator):
         if n == 0 or parts["value"] is None:
             return Value(None, n=n, reason="no non-null values in the window")
         value = float(parts["value"])
-        return Value(value, n=n, interval=mean_interval(value, parts.get("sd"), n) if "sd" in parts else None)
+        sd = sample_sd(value, parts.get("mean_square"), n)
+        return Value(value, n=n, interval=mean_interval(value, sd, n) if sd is not None else None)
 
 
 class Sum(_ColumnStat):

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from kpiframe.business_hours import business_seconds, parse_schedule
-from kpiframe.calculators.intervals import Z95, mean_interval, share_value
+from kpiframe.calculators.intervals import Z95, mean_interval, mean_of_squares, sample_sd, share_value
 from kpiframe.calculators.stats import STAT_SCHEMA, both, reduce
 from kpiframe.config.literals import DURATION_UNITS, parse_duration
 from kpiframe.config.schema import BUSINESS_HOURS_PARAM
@@ -131,7 +131,7 @@ class DurationKpi(SupportKpi):
             "censored": table.count(where=both(where, censored)),
         }
         if params.get("stat", "mean") == "mean":
-            parts["sd"] = seconds.std(how="sample", where=both(where, valid))
+            parts["mean_square"] = mean_of_squares(seconds, both(where, valid))
         return parts
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
@@ -140,7 +140,8 @@ class DurationKpi(SupportKpi):
         if n == 0 or parts["value"] is None:
             return Value(None, n=n, details=details, reason="no completed durations in the window")
         scale = DURATION_UNITS[self.unit_for(params)]
-        interval = mean_interval(float(parts["value"]), parts.get("sd"), n) if "sd" in parts else None
+        sd = sample_sd(parts["value"], parts.get("mean_square"), n)
+        interval = mean_interval(float(parts["value"]), sd, n) if sd is not None else None
         return Value(float(parts["value"]) / scale, n=n, details=details, interval=(interval[0] / scale, interval[1] / scale) if interval else None)
 
 
@@ -173,7 +174,7 @@ class ColumnStatKpi(SupportKpi):
         scope = both(both(where, self.population(table, params)), values.notnull())
         parts = {"value": reduce(values, params.get("stat", "mean"), scope), "n": table.count(where=scope)}
         if params.get("stat", "mean") == "mean":
-            parts["sd"] = values.std(how="sample", where=scope)
+            parts["mean_square"] = mean_of_squares(values, scope)
         return parts
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
@@ -181,7 +182,8 @@ class ColumnStatKpi(SupportKpi):
         if n == 0 or parts["value"] is None:
             return Value(None, n=n, reason="no values in the window")
         value = float(parts["value"])
-        interval = mean_interval(value, parts.get("sd"), n) if "sd" in parts else None
+        sd = sample_sd(value, parts.get("mean_square"), n)
+        interval = mean_interval(value, sd, n) if sd is not None else None
         scale = DURATION_UNITS[self.unit_for(params)] if self.is_duration else 1.0
         return Value(value / scale, n=n, interval=(interval[0] / scale, interval[1] / scale) if interval else None)
 
