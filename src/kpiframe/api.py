@@ -173,6 +173,7 @@ def _run(
             plugins=context.registry.versions(),
             window=window_info(resolve(config.window, as_of, config.timezone)),
             queries=outcome.queries,
+            scans=outcome.scans,
             notes=tuple(outcome.notes),
         ),
         metrics=tuple(results),

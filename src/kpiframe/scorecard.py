@@ -141,6 +141,8 @@ class RunInfo:
     #: What the run noticed beyond single metrics, once each: a source with no
     #: rows in the window and the range its data covers, a source below min_rows.
     notes: tuple[str, ...] = ()
+    #: Queries that scanned a source to compute metrics (``queries`` also counts the no-data probe).
+    scans: int = 0
 
 
 @dataclass(frozen=True)

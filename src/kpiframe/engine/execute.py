@@ -37,6 +37,7 @@ class Outcome:
 class Execution:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     queries: int = 0
+    scans: int = 0  # queries that read a source to compute metrics (the no-data probe is not one)
     notes: list[str] = field(default_factory=list)  # once per source: no rows in the window, below min_rows
     #: Runs a query expression, returns its rows as dicts (the run's Backends.fetch).
     fetch: Callable[[Any], list[dict[str, Any]]] = field(default=lambda query: query.to_pyarrow().to_pylist(), repr=False)
@@ -118,6 +119,7 @@ def _results(request: Request, rows: list[dict[str, Any]], columns: dict[str, st
 
 def _run(group: QueryGroup, only: list[Request] | None, state: Execution) -> tuple[list[dict[str, Any]], dict[str, str]]:
     state.queries += 1
+    state.scans += 1
     query, columns = group.query(only)
     if group.keys:
         # Memory stays bounded whatever the keys: one row past the cap says "too many".
