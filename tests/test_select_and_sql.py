@@ -70,10 +70,13 @@ def test_sql_prints_every_fused_query_and_each_gives_the_numbers_pandas_gives(co
     in_window = frame[(frame.created_at >= "2026-01-30") & (frame.created_at < "2026-03-01")]
     with duckdb.connect() as con:
         con.execute(f"create view src_t as select * from read_parquet('{tickets}')")
-        overall = next(s for s in statements if "k0" not in s)
-        row = con.execute(overall).fetchdf()
-    # The fused overall query holds each metric's parts: the plain count is one of its columns.
-    assert len(in_window) in set(row.iloc[0].tolist())
+        (statement,) = statements  # one source: every grouping in one GROUPING SETS query
+        frame_rows = con.execute(statement).fetchdf()
+    # The overall grouping set (every key aggregated away) holds the plain count among its parts.
+    overall = frame_rows[frame_rows["_grouping"] == frame_rows["_grouping"].max()].iloc[0]
+    assert len(in_window) in set(overall.tolist())
+    by_channel = frame_rows[frame_rows["_grouping"] == 0]
+    assert sorted(by_channel["key0"]) == sorted(in_window.channel.unique())
     assert len(in_window) == len([t for t in TICKETS if t["id"] != 7])
 
 

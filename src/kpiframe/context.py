@@ -108,6 +108,40 @@ class Backends:
             return [dict(zip(names, row)) for row in cursor.fetchall()]
         return expr.to_pyarrow().to_pylist()
 
+    def runs_here(self, expr: Any) -> bool:
+        """Whether ``expr`` runs on the run's own DuckDB (the fast path), where GROUPING SETS are fused."""
+        backends, _ = expr._find_backends()
+        return all(backend is self._ibis_duckdb for backend in backends)
+
+    def grouping_sets_sql(self, query: Any, sets: list[list[str]]) -> str:
+        """The DuckDB SQL of an aggregate grouped by every key of ``sets``, as ``GROUP BY GROUPING SETS``.
+
+        Ibis has no grouping sets, so the compiled SQL's ``GROUP BY`` is replaced by
+        the sets, and ``GROUPING(...)`` (column ``_grouping``) says which set each row
+        belongs to: bit *i*, counted from the left of all keys, is 1 when key *i* is
+        not in the row's set. Refuses (``ValueError``) a compiled shape it does not
+        recognise; the caller then runs one query per set.
+        """
+        import sqlglot.expressions as sge
+        from ibis.backends.sql.compilers.duckdb import compiler
+
+        tree = compiler.to_sqlglot(query)
+        ordered = list(dict.fromkeys(name for names in sets for name in names))
+        keys = {e.alias: e.this for e in tree.expressions if isinstance(e, sge.Alias) and e.alias in ordered}
+        group = tree.args.get("group")
+        if not isinstance(tree, sge.Select) or group is None or len(keys) != len(ordered) or len(group.expressions) != len(keys):
+            raise ValueError("unexpected shape of the compiled aggregate")
+        grouping_sets = sge.GroupingSets(expressions=[sge.Tuple(expressions=[keys[name].copy() for name in names]) for names in sets])
+        tree.set("group", sge.Group(grouping_sets=[grouping_sets]))
+        tree.append("expressions", sge.alias_(sge.func("GROUPING", *[keys[name].copy() for name in ordered]), "_grouping"))
+        return tree.sql("duckdb")
+
+    def fetch_sql(self, sql: str) -> list[dict[str, Any]]:
+        """Run SQL on the run's DuckDB connection; rows as dicts."""
+        cursor = self.connection().execute(sql)
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
     def close(self) -> None:
         connection, self._connection, self._ibis_duckdb = self._connection, None, None
         if connection is not None:

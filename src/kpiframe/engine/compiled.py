@@ -7,6 +7,7 @@ exactly as ``kpiframe run`` does, but executes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
 from kpiframe.config.model import Config
@@ -45,10 +46,23 @@ def _window_text(window: object) -> str:
     return f"{label} [{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M})" if start and end else label
 
 
+def _compiled(groups: list[Any], dialect: str, sql: str, grouping: str) -> CompiledQuery:
+    requests = [r for group in groups for r in group.requests]
+    return CompiledQuery(
+        source=groups[0].source_id,
+        window=" + ".join(_window_text(window) for window in dict.fromkeys(r.window for r in requests)),
+        grouping=grouping,
+        metrics=tuple(dict.fromkeys(r.metric.spec.id for r in requests)),
+        dialect=dialect,
+        sql=sql,
+    )
+
+
 def compile_queries(config: Config, context: RunContext, as_of: datetime) -> list[CompiledQuery]:
     """Every fused query of ``config`` at ``as_of``, as SQL in its engine's dialect."""
     import ibis
 
+    from kpiframe.engine.execute import bundles, fuse
     from kpiframe.engine.plan import build_plan
     from kpiframe.engine.sources import open_sources
 
@@ -63,18 +77,20 @@ def compile_queries(config: Config, context: RunContext, as_of: datetime) -> lis
         reasons = "; ".join(f"{sid}: {sources[sid].error}" for sid in failed if sid in sources and sources[sid].error)
         raise SourceError(f"cannot compile queries for sources that did not open ({reasons or ', '.join(failed)})")
     compiled = []
-    for group in plan.groups:
-        query, _ = group.query()
-        backends, _ = query._find_backends()
-        dialect = backends[0].name if backends else "duckdb"  # unbound: the embedded DuckDB
-        compiled.append(
-            CompiledQuery(
-                source=group.source_id,
-                window=" + ".join(_window_text(window) for window in dict.fromkeys(r.window for r in group.requests)),
-                grouping=_grouping_text(group),
-                metrics=tuple(dict.fromkeys(r.metric.spec.id for r in group.requests)),
-                dialect=dialect,
-                sql=str(ibis.to_sql(query, dialect=dialect)),
-            )
-        )
+    for bundle in bundles(plan.groups):
+        fused = fuse(bundle) if context.backends.runs_here(bundle[0].table) else None
+        sql = None
+        if fused is not None:
+            try:
+                sql = context.backends.grouping_sets_sql(fused.query, fused.sets)
+            except ValueError:
+                sql = None
+        if sql is not None:
+            compiled.append(_compiled(bundle, "duckdb", sql, "grouping sets: " + "; ".join(_grouping_text(g) for g in bundle)))
+            continue
+        for group in bundle:
+            query, _ = group.query()
+            backends, _ = query._find_backends()
+            dialect = backends[0].name if backends else "duckdb"  # unbound: the embedded DuckDB
+            compiled.append(_compiled([group], dialect, str(ibis.to_sql(query, dialect=dialect)), _grouping_text(group)))
     return compiled

@@ -41,6 +41,8 @@ class Execution:
     notes: list[str] = field(default_factory=list)  # once per source: no rows in the window, below min_rows
     #: Runs a query expression, returns its rows as dicts (the run's Backends.fetch).
     fetch: Callable[[Any], list[dict[str, Any]]] = field(default=lambda query: query.to_pyarrow().to_pylist(), repr=False)
+    #: The run's Backends, when its engine can fuse groupings into GROUPING SETS.
+    backends: Any = field(default=None, repr=False)
 
 
 def _plain(value: Any) -> Any:
@@ -148,52 +150,151 @@ def _too_many_segments(request: Request, values: dict[Key, Value]) -> str | None
     )
 
 
-def execute(plan: Plan, redact: Callable[[str], str] = lambda text: text, fetch: Callable[[Any], list[dict[str, Any]]] | None = None) -> Execution:
-    """Execute every group as one query; if a fused query fails, isolate the failing metrics.
+def execute(plan: Plan, redact: Callable[[str], str] = lambda text: text, fetch: Callable[[Any], list[dict[str, Any]]] | None = None, backends: Any = None) -> Execution:
+    """Execute the groups of each source in as few queries as the engine allows; if a
+    fused query fails, isolate the failing metrics.
 
     :param fetch: runs one query expression (the run's ``Backends.fetch``: the fast
         path on the embedded DuckDB); Ibis' own execution when not given.
+    :param backends: the run's :class:`~kpiframe.context.Backends`; on its DuckDB the
+        groupings of one source (overall, segments, series) are one GROUPING SETS query.
     """
-    state = Execution() if fetch is None else Execution(fetch=fetch)
+    state = Execution(backends=backends) if fetch is None else Execution(fetch=fetch, backends=backends)
     for metric in plan.metrics:
         state.outcomes[metric.spec.id] = Outcome(metric, error=metric.error)
-    for group in plan.groups:
-        try:
-            rows, columns = _run(group, None, state)
-            batches = [(group.requests, rows, columns)]
-        except Exception:
-            # One bad metric (a cast that fails on this data, say) must not take the
-            # others down: run each request alone so only the culprit gets `error`.
-            batches = []
-            for request in group.requests:
-                try:
-                    batches.append(([request], *_run(group, [request], state)))
-                except TooManyGroups as exc:
-                    message = f"{exc}: keep some segments with `top:`, or group by a coarser key"
-                    state.outcomes[request.metric.spec.id].error = redact(message)
-                except Exception as exc:
-                    message = f"query on source {group.source_id!r} failed: {type(exc).__name__}: {first_line(exc)}"
-                    state.outcomes[request.metric.spec.id].error = redact(message)
-        for requests, rows, columns in batches:
-            for request in requests:
-                outcome = state.outcomes[request.metric.spec.id]
-                if outcome.error:
-                    continue
-                try:
-                    values = _results(request, rows, columns)
-                except Exception as exc:
-                    outcome.error = redact(f"calculator {request.metric.spec.calc} failed: {type(exc).__name__}: {exc}")
-                    continue
-                outcome.error = _too_many_segments(request, values)
-                if outcome.error is None:
-                    outcome.values[request.kind] = values
-                if request.kind == "overall" and part_name(request.key, WINDOW_ROWS) in columns:
-                    column = columns[part_name(request.key, WINDOW_ROWS)]
-                    outcome.window_rows = sum(int(row.get(column) or 0) for row in rows)
+    for bundle in bundles(plan.groups):
+        batches = _fetch_sets(bundle, state) if len(bundle) > 1 else None
+        if batches is None:
+            batches = [batch for group in bundle for batch in _fetch(group, state, redact)]
+        _collect(batches, state, redact)
     _derive(plan, state)
     _explain_empty(plan, state, redact)
     _note_short(state)
     return state
+
+
+def bundles(groups: list[QueryGroup]) -> list[list[QueryGroup]]:
+    """Groups that scan the same table (one source, the union of its windows), in plan order."""
+    bundles: dict[int, list[QueryGroup]] = {}
+    for group in groups:
+        bundles.setdefault(id(group.table), []).append(group)
+    return list(bundles.values())
+
+
+Batch = tuple[list[Request], list[dict[str, Any]], dict[str, str]]
+
+
+def _fetch(group: QueryGroup, state: Execution, redact: Callable[[str], str]) -> list[Batch]:
+    """One group's rows; when its query fails, each request alone, so only the culprit gets ``error``."""
+    try:
+        rows, columns = _run(group, None, state)
+        return [(group.requests, rows, columns)]
+    except Exception:
+        # One bad metric (a cast that fails on this data, say) must not take the
+        # others down: run each request alone so only the culprit gets `error`.
+        batches = []
+        for request in group.requests:
+            try:
+                batches.append(([request], *_run(group, [request], state)))
+            except TooManyGroups as exc:
+                message = f"{exc}: keep some segments with `top:`, or group by a coarser key"
+                state.outcomes[request.metric.spec.id].error = redact(message)
+            except Exception as exc:
+                message = f"query on source {group.source_id!r} failed: {type(exc).__name__}: {first_line(exc)}"
+                state.outcomes[request.metric.spec.id].error = redact(message)
+        return batches
+
+
+@dataclass
+class FusedGroups:
+    """The groupings of one source as one GROUPING SETS query (see :func:`fuse`)."""
+
+    groups: list[QueryGroup]
+    query: Any  # the aggregate grouped by every key column
+    sets: list[list[str]]  # the distinct grouping sets, as key columns
+    order: list[str]  # every key column, in GROUPING()'s argument order
+    group_sets: list[list[str]]  # per group: its key columns
+    names: list[dict[str, str]]  # per group: its key name → the shared key column
+    columns: list[dict[str, str]]  # per group: part name → result column
+
+    def split(self, rows: list[dict[str, Any]]) -> list[Batch]:
+        """Each group's rows (its grouping set's, keys under the group's own names)."""
+        batches: list[Batch] = []
+        for group, own_set, names, columns in zip(self.groups, self.group_sets, self.names, self.columns):
+            mask = sum(1 << (len(self.order) - 1 - j) for j, column in enumerate(self.order) if column not in own_set)
+            own = [{**row, **{name: row[column] for name, column in names.items()}} for row in rows if row["_grouping"] == mask]
+            batches.append((group.requests, own, columns))
+        return batches
+
+
+def fuse(bundle: list[QueryGroup]) -> FusedGroups | None:
+    """The groupings of one source (overall, segments, series, heat map) as one aggregate
+    over every key, to run as GROUPING SETS; ``None`` when there is nothing to fuse."""
+    unique: dict[Any, str] = {}
+    columns: list[dict[str, str]] = []
+    # One column per distinct key expression: `by: [agent]` and `per: [agent]` group by the
+    # same column, and GROUPING() could not tell two copies of one expression apart.
+    key_columns: dict[Any, str] = {}
+    keys: dict[str, Any] = {}
+    names: list[dict[str, str]] = []
+    for group in bundle:
+        mine: dict[str, str] = {}
+        for request in group.requests:
+            for name, expr in request.parts.items():
+                mine[name] = unique.setdefault(expr.op(), f"p{len(unique)}")
+        columns.append(mine)
+        names.append({})
+        for name, expr in group.keys.items():
+            column = key_columns.setdefault(expr.op(), f"key{len(key_columns)}")
+            keys[column] = expr
+            names[-1][name] = column
+    if len(bundle) < 2 or not keys:
+        return None
+    order = list(keys)
+    group_sets = [[column for column in order if column in mine.values()] for mine in names]
+    sets = [list(s) for s in dict.fromkeys(tuple(s) for s in group_sets)]
+    aggregates = {column: op.to_expr().name(column) for op, column in unique.items()}
+    query = bundle[0].table.group_by(**keys).aggregate(**aggregates).limit(MAX_GROUPS + 1)
+    return FusedGroups(bundle, query, sets, order, group_sets, names, columns)
+
+
+def _fetch_sets(bundle: list[QueryGroup], state: Execution) -> list[Batch] | None:
+    """Every grouping of one source in one scan, or ``None`` when the engine cannot or the
+    fused query fails (the groups then run one by one, each isolating its failures)."""
+    if state.backends is None or not state.backends.runs_here(bundle[0].table):
+        return None
+    fused = fuse(bundle)
+    if fused is None:
+        return None
+    try:
+        rows = state.backends.fetch_sql(state.backends.grouping_sets_sql(fused.query, fused.sets))
+    except Exception:
+        return None
+    state.queries += 1
+    state.scans += 1
+    if len(rows) > MAX_GROUPS:
+        return None
+    return fused.split(rows)
+
+
+def _collect(batches: list[Batch], state: Execution, redact: Callable[[str], str]) -> None:
+    """Hand each request its rows: values per key, or the reason it has none."""
+    for requests, rows, columns in batches:
+        for request in requests:
+            outcome = state.outcomes[request.metric.spec.id]
+            if outcome.error:
+                continue
+            try:
+                values = _results(request, rows, columns)
+            except Exception as exc:
+                outcome.error = redact(f"calculator {request.metric.spec.calc} failed: {type(exc).__name__}: {exc}")
+                continue
+            outcome.error = _too_many_segments(request, values)
+            if outcome.error is None:
+                outcome.values[request.kind] = values
+            if request.kind == "overall" and part_name(request.key, WINDOW_ROWS) in columns:
+                column = columns[part_name(request.key, WINDOW_ROWS)]
+                outcome.window_rows = sum(int(row.get(column) or 0) for row in rows)
 
 
 def _empty(outcome: Outcome) -> bool:

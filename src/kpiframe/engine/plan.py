@@ -169,15 +169,21 @@ class _Planner:
         group.requests.append(req)
         plan.requests.append(req)
 
-    def build(self, group: QueryGroup) -> None:
-        """The group's table (its source, in the union of its windows), keys and every request's parts."""
-        source = self.sources[group.source_id]
-        spans = group.spans
+    def build(self, groups: list[QueryGroup]) -> None:
+        """The table the groups of one source share (the source, in the union of all their
+        windows), then each group's keys and every request's parts."""
+        source = self.sources[groups[0].source_id]
+        spans = list(dict.fromkeys(span for group in groups for span in group.spans))
         table = source.table
         predicates = [window_predicate(table, source.spec, window, column) if column else None for window, column in spans]
         if all(p is not None for p in predicates):
             # Every request is windowed: the scan keeps the rows of any of their windows.
             table = table.filter(functools.reduce(operator.or_, predicates))  # type: ignore[arg-type]
+        shared = len(spans) > 1  # one window (or none): the table's filter already is it
+        for group in groups:
+            self.build_group(group, table, source, shared)
+
+    def build_group(self, group: QueryGroup, table: Any, source: OpenedSource, shared: bool) -> None:
         group.table = table
         grouping = group.grouping
         for name, text in zip(grouping.outer() if not (grouping.grain or grouping.heatmap) else [], grouping.keys):
@@ -191,7 +197,6 @@ class _Planner:
                 group.keys["hour"] = column.hour()
         for name, text in zip(grouping.inner(), grouping.per):
             group.keys[name] = to_ibis(parse(text), table)
-        shared = len(spans) > 1  # one window (or none): the table's filter already is it
         for request in list(group.requests):
             try:
                 self.parts(request, table, source, shared)
@@ -324,9 +329,12 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
         except Exception as exc:  # a calculator bug: only this metric fails
             planner.fail(plan, f"calculator {spec.calc} could not be planned: {type(exc).__name__}: {exc}")
     if not planner.problems:
+        by_source: dict[str, list[QueryGroup]] = {}
         for group in planner.groups.values():
             if group.requests:
-                planner.build(group)
+                by_source.setdefault(group.source_id, []).append(group)
+        for groups in by_source.values():
+            planner.build(groups)
     groups = [g for g in planner.groups.values() if g.requests]
     return Plan(groups, failed + planner.failed, derived, metrics, planner.problems, sources)
 
