@@ -15,12 +15,18 @@ import xmlschema
 from conftest import write_parquet
 
 XSD = Path(__file__).parent / "fixtures" / "junit.xsd"
-AS_OF = "2026-03-01T00:00:00Z"
+AS_OF = "2026-03-01T00:00:00Z"  # window `last: 30d`: 30 Jan to 1 Mar
 
 
-def tickets(path: Path, email_factor: float = 1.0) -> None:
-    """100 email tickets answered in 1..100 min (× factor) and 100 chat tickets in 0.5..50 min."""
-    start = datetime(2026, 2, 10, 9)
+def as_of(month: int) -> str:
+    """The as-of of the ``month``-th window after AS_OF's: consecutive 30-day windows."""
+    return (datetime(2026, 3, 1) + timedelta(days=30 * month)).strftime("%Y-%m-%dT00:00:00Z")
+
+
+def tickets(path: Path, email_factor: float = 1.0, month: int = 0) -> None:
+    """100 email tickets answered in 1..100 min (× factor) and 100 chat tickets in 0.5..50 min,
+    created from 10 February 2026 (plus ``month`` times 30 days: the next window)."""
+    start = datetime(2026, 2, 10, 9) + timedelta(days=30 * month)
     rows = []
     for i in range(1, 101):
         for channel, minutes in (("email", i * email_factor), ("chat", i / 2)):
@@ -72,10 +78,10 @@ def test_the_ci_story(story, cli, monkeypatch):
     assert "no baseline to compare with yet" in (folder / "run1.json").read_text()
     assert "Support SLA" in cli("history", "list", history).stdout
 
-    # The data changes: email's first responses get 15% slower.
-    tickets(folder / "tickets.parquet", email_factor=1.15)
+    # The next window: email's first responses got 15% slower.
+    tickets(folder / "tickets.parquet", email_factor=1.15, month=1)
     second = cli(
-        "run", config, "--as-of", AS_OF, "--history", history,
+        "run", config, "--as-of", as_of(1), "--history", history,
         "--output", f"junit={folder / 'report.xml'}", "--output", f"md={folder / 'summary.md'}", "--output", f"json={folder / 'run2.json'}",
     )
     assert second.exit_code == 1
@@ -93,15 +99,22 @@ def test_the_ci_story(story, cli, monkeypatch):
     assert email["value"] == pytest.approx(p90([i * 1.15 for i in range(1, 101)]))
     assert "❌ Support SLA" in summary.read_text()  # the step summary got the Markdown too
 
+    # Re-running the failed job must not turn it green: the run of this window replaces
+    # itself and still compares with the previous window, however often it is re-run.
+    for _ in range(2):
+        again = cli("run", config, "--as-of", as_of(1), "--history", history, "--output", f"json={folder / 'again.json'}")
+        assert again.exit_code == 1
+        assert json.loads((folder / "again.json").read_text())["metrics"][0]["delta_pct"] == pytest.approx(run2["metrics"][0]["delta_pct"])
+
     # Run 3: a further 5% (a warning, not a failure), judged against run 2's scorecard.
-    tickets(folder / "tickets.parquet", email_factor=1.15 * 1.05)
+    tickets(folder / "tickets.parquet", email_factor=1.15 * 1.05, month=2)
     baseline = folder / "run2.json"
-    assert cli("run", config, "--as-of", AS_OF, "--baseline", baseline, "--fail-on", "fail").exit_code == 0
-    warned = cli("run", config, "--as-of", AS_OF, "--baseline", baseline, "--fail-on", "warn")
+    assert cli("run", config, "--as-of", as_of(2), "--baseline", baseline, "--fail-on", "fail").exit_code == 0
+    warned = cli("run", config, "--as-of", as_of(2), "--baseline", baseline, "--fail-on", "warn")
     assert warned.exit_code == 1 and "WARN" in warned.stdout
 
     listing = cli("history", "list", history).stdout
-    assert listing.count("Support SLA") == 2
+    assert listing.count("Support SLA") == 2  # one run per window, re-runs replaced
 
 
 def test_junit_maps_statuses(story, cli, tmp_path):
@@ -132,7 +145,7 @@ def test_two_concurrent_runs_both_land(story):
     history = folder / "shared.duckdb"
     env = {**os.environ, "NO_COLOR": "1"}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "kpiframe", "run", str(config), "--as-of", AS_OF, "--history", str(history), "--quiet", "--output", str(folder / f"o{i}.json"), "--format", "json"], env=env, stderr=subprocess.PIPE)
+        subprocess.Popen([sys.executable, "-m", "kpiframe", "run", str(config), "--as-of", as_of(i), "--history", str(history), "--quiet", "--output", f"json={folder / f'o{i}.json'}"], env=env, stderr=subprocess.PIPE)
         for i in range(4)
     ]
     for proc in procs:
@@ -166,8 +179,9 @@ def test_a_foreign_or_corrupt_history_is_refused_and_left_alone(story, cli):
 def test_sqlite_history_and_history_commands(story, cli):
     config, folder = story
     history = folder / "h.sqlite"
-    for _ in range(3):
-        assert cli("run", config, "--as-of", AS_OF, "--history", history, "--quiet", "--output", str(folder / "x.json")).exit_code == 0
+    for month in range(3):
+        tickets(folder / "tickets.parquet", month=month)
+        assert cli("run", config, "--as-of", as_of(month), "--history", history, "--quiet", "--output", str(folder / "x.json")).exit_code == 0
     from kpiframe.history import open_history
 
     runs = open_history(history).runs()
@@ -181,10 +195,10 @@ def test_sqlite_history_and_history_commands(story, cli):
 
 def test_postgres_history(story, cli, postgres_schema):
     config, folder = story
-    for factor in (1.0, 1.15):
-        tickets(folder / "tickets.parquet", email_factor=factor)
-        result = cli("run", config, "--as-of", AS_OF, "--history", postgres_schema, "--quiet", "--output", str(folder / "p.json"))
-    assert result.exit_code == 1  # the second run compared with the first, through PostgreSQL
+    for month, factor in enumerate((1.0, 1.15)):
+        tickets(folder / "tickets.parquet", email_factor=factor, month=month)
+        result = cli("run", config, "--as-of", as_of(month), "--history", postgres_schema, "--quiet", "--output", str(folder / "p.json"))
+    assert result.exit_code == 1  # the second window compared with the first, through PostgreSQL
     from kpiframe.history import open_history
 
     assert len(open_history(postgres_schema).runs()) == 2
@@ -200,19 +214,19 @@ def test_median_of_last_and_pinned_baselines(tmp_path, write_config, cli):
     import kpiframe
 
     history = tmp_path / "h.duckdb"
-    for factor in (1.0, 2.0, 3.0):
-        tickets(tmp_path / "tickets.parquet", email_factor=factor)
-        kpiframe.run(write_config(CONFIG), as_of=datetime.fromisoformat("2026-03-01T00:00:00+00:00"), history=history)
-    tickets(tmp_path / "tickets.parquet", email_factor=2.0)
+    for month, factor in enumerate((1.0, 2.0, 3.0)):
+        tickets(tmp_path / "tickets.parquet", email_factor=factor, month=month)
+        kpiframe.run(write_config(CONFIG), as_of=datetime.fromisoformat(as_of(month)), history=history)
+    tickets(tmp_path / "tickets.parquet", email_factor=2.0, month=3)
     median_config = write_config(CONFIG.replace("    by: [channel]\n", "    by: [channel]\n    baseline: {median_of_last: 3}\n"), "median.yaml")
-    card = kpiframe.run(median_config, as_of=datetime.fromisoformat("2026-03-01T00:00:00+00:00"), history=history)
+    card = kpiframe.run(median_config, as_of=datetime.fromisoformat(as_of(3)), history=history)
     email = next(s for s in card.metric("frt_p90").segments if s.label == "channel=email")
     assert email.baseline == pytest.approx(p90([i * 2.0 for i in range(1, 101)]))  # the median of the three runs
     from kpiframe.history import open_history
 
     first = open_history(history).runs()[-1]
     pinned = write_config(CONFIG.replace("    by: [channel]\n", f"    by: [channel]\n    baseline: {{pinned: {first.run_id}}}\n"), "pinned.yaml")
-    card = kpiframe.run(pinned, as_of=datetime.fromisoformat("2026-03-01T00:00:00+00:00"), history=history)
+    card = kpiframe.run(pinned, as_of=datetime.fromisoformat(as_of(3)), history=history)
     email = next(s for s in card.metric("frt_p90").segments if s.label == "channel=email")
     assert email.baseline == pytest.approx(p90([float(i) for i in range(1, 101)]))
 
@@ -222,16 +236,15 @@ def test_the_noise_gate_ignores_changes_within_recent_runs(tmp_path, write_confi
 
     noisy = CONFIG.replace('    target: {value: "<= 240min", change: "<= +10%"}\n    warn: {change: "<= +3%"}\n', '    target: {change: "<= +10%", noise: {last: 5}}\n')
     history = tmp_path / "h.duckdb"
-    as_of = datetime.fromisoformat("2026-03-01T00:00:00+00:00")
-    for factor in (1.0, 1.3, 1.0, 1.25, 1.0):  # a noisy history: the p90 swings by up to 30%
-        tickets(tmp_path / "tickets.parquet", email_factor=factor)
-        kpiframe.run(write_config(noisy), as_of=as_of, history=history)
-    tickets(tmp_path / "tickets.parquet", email_factor=1.2)  # +20% on the previous run, but inside the recent range
-    card = kpiframe.run(write_config(noisy), as_of=as_of, history=history)
+    for month, factor in enumerate((1.0, 1.3, 1.0, 1.25, 1.0)):  # a noisy history: the p90 swings by up to 30%
+        tickets(tmp_path / "tickets.parquet", email_factor=factor, month=month)
+        kpiframe.run(write_config(noisy), as_of=datetime.fromisoformat(as_of(month)), history=history)
+    tickets(tmp_path / "tickets.parquet", email_factor=1.2, month=5)  # +20% on the previous window, but inside the recent range
+    card = kpiframe.run(write_config(noisy), as_of=datetime.fromisoformat(as_of(5)), history=history)
     email = next(s for s in card.metric("frt_p90").segments if s.label == "channel=email")
     assert email.delta_pct == pytest.approx(20.0) and email.status == "pass"
-    tickets(tmp_path / "tickets.parquet", email_factor=1.6)  # beyond anything seen: +33% and outside the range
-    card = kpiframe.run(write_config(noisy), as_of=as_of, history=history)
+    tickets(tmp_path / "tickets.parquet", email_factor=1.6, month=6)  # beyond anything seen: +33% and outside the range
+    card = kpiframe.run(write_config(noisy), as_of=datetime.fromisoformat(as_of(6)), history=history)
     email = next(s for s in card.metric("frt_p90").segments if s.label == "channel=email")
     assert email.status == "fail"
 

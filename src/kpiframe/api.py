@@ -90,6 +90,7 @@ def run(
     history: str | os.PathLike[str] | None = None,
     registry: Registry | None = None,
     context: RunContext | None = None,
+    history_mode: str = "replace",
 ) -> Scorecard:
     """Compute every metric of ``config`` and evaluate its targets.
 
@@ -102,6 +103,8 @@ def run(
     :param registry: the plugins to run with (default: the installed ones plus
         the config's ``plugins:``).
     :param context: a :class:`RunContext` from :func:`prepare`; it wins over ``registry``.
+    :param history_mode: ``replace`` (default): recording a window again replaces that
+        window's run, so re-runs compare as the first did; ``append`` keeps every run.
     :raises ConfigError: the config is wrong, including unknown columns found
         once the sources were opened. Source and calculator failures do not
         raise: those metrics get status ``error``.
@@ -115,7 +118,9 @@ def run(
         registry = registry or make_plugin_manager(config.plugins, base_dir=config.base_dir, environ=environ)
         context = RunContext.for_config(config, registry)
     try:
-        return _run(config, context, as_of, baseline, history)
+        if history_mode not in ("replace", "append"):
+            raise ConfigError(f"--history-mode: expected replace or append, got {history_mode!r}")
+        return _run(config, context, as_of, baseline, history, history_mode)
     finally:
         context.backends.close()
 
@@ -126,6 +131,7 @@ def _run(
     as_of: datetime | None,
     baseline: dict[str, Any] | None,
     history: str | os.PathLike[str] | None,
+    history_mode: str = "replace",
 ) -> Scorecard:
     from kpiframe import __version__
     from kpiframe.baselines import Baselines
@@ -158,7 +164,8 @@ def _run(
     if baseline is not None:
         baselines = Baselines.from_scorecard(baseline, "given with --baseline")
     elif store is not None:
-        baselines = Baselines.from_history(store, config.title)
+        window = resolve(config.window, as_of, config.timezone)
+        baselines = Baselines.from_history(store, context.redactor(config.title), iso(window.start) if window.start else None)
     results = [build_result(spec, outcome.outcomes[metric_id], context.redactor, baselines) for metric_id, spec in config.metrics.items()]
 
     scorecard = Scorecard(
@@ -174,7 +181,7 @@ def _run(
             window=window_info(resolve(config.window, as_of, config.timezone)),
             queries=outcome.queries,
             scans=outcome.scans,
-            notes=tuple(outcome.notes),
+            notes=tuple(outcome.notes) + tuple(store.skipped if store is not None else ()),
         ),
         metrics=tuple(results),
     )
@@ -183,5 +190,5 @@ def _run(
     scorecard = context.redactor.scrub(scorecard)
     context.registry.plugin_manager.hook.kpiframe_scorecard_ready(scorecard=scorecard, config=config)
     if store is not None:
-        store.append(scorecard.to_dict(), git_commit(config.base_dir))
+        store.append(scorecard.to_dict(), git_commit(config.base_dir), mode=history_mode)
     return scorecard

@@ -2,6 +2,10 @@
 
 A metric's baseline is looked up by metric id, and a segment's by metric id and
 segment label, so a scorecard from another day compares like with like.
+
+From the history, only runs of **earlier windows** count: runs whose window ends
+at or before this run's window starts. A run never compares with itself or with
+another run of its own window, so re-running a CI job gives the same verdict.
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ Key = tuple[str, str | None]  # (metric id, segment label or None)
 
 
 def _values(scorecard: dict[str, Any]) -> dict[Key, float]:
+    """Metric (and segment) values by key; entries a hand-edited or damaged scorecard garbled are left out."""
     values: dict[Key, float] = {}
     for metric in scorecard.get("metrics", []):
-        if metric.get("value") is not None:
+        if not isinstance(metric, dict) or not isinstance(metric.get("id"), str):
+            continue
+        if isinstance(metric.get("value"), (int, float)):
             values[(metric["id"], None)] = metric["value"]
-        for segment in metric.get("segments", []):
-            if segment.get("value") is not None:
+        for segment in metric.get("segments", []) if isinstance(metric.get("segments"), list) else []:
+            if isinstance(segment, dict) and isinstance(segment.get("label"), str) and isinstance(segment.get("value"), (int, float)):
                 values[(metric["id"], segment["label"])] = segment["value"]
     return values
 
@@ -32,18 +39,26 @@ class Baselines:
 
     description: str
     file: dict[Key, float] | None = None
-    runs: list[Run] = field(default_factory=list)  # newest first
+    runs: list[Run] = field(default_factory=list)  # newest first, earlier windows only
     _history_values: list[dict[Key, float]] = field(default_factory=list)
+    _store: HistoryStore | None = None
+    _title: str | None = None
+    _pinnable: list[Run] | None = None  # every run of the title, read once when a metric pins
 
     @classmethod
     def from_scorecard(cls, scorecard: dict[str, Any], name: str) -> Baselines:
         return cls(description=f"scorecard {name} (as of {scorecard.get('run', {}).get('as_of', '?')})", file=_values(scorecard))
 
     @classmethod
-    def from_history(cls, store: HistoryStore, title: str, depth: int = 50) -> Baselines:
-        runs = store.runs(title, limit=depth)
-        baselines = cls(description=f"history {store.location} ({len(runs)} earlier runs)", runs=runs)
+    def from_history(cls, store: HistoryStore, title: str, window_start: str | None, depth: int = 50) -> Baselines:
+        """Baselines from the runs of ``title`` whose windows end by ``window_start``.
+
+        A window without a start (``all``) has no earlier window: nothing to compare with.
+        """
+        runs = store.runs(title, limit=depth, before=window_start) if window_start else []
+        baselines = cls(description=f"history {store.location} ({len(runs)} runs of earlier windows)", runs=runs)
         baselines._history_values = [_values(run.scorecard) for run in runs]
+        baselines._store, baselines._title = store, title
         return baselines
 
     def value(self, spec: Any, segment: str | None = None) -> tuple[float | None, str | None]:
@@ -52,16 +67,21 @@ class Baselines:
         if self.file is not None:
             return self.file.get(key), self.description
         rule = spec.baseline
-        if rule == "previous":
+        if rule == "previous" or (isinstance(rule, dict) and "last_passing" in rule):
+            passing_only = isinstance(rule, dict) and rule.get("last_passing") is True
             for run, values in zip(self.runs, self._history_values):
-                if key in values:
-                    return values[key], f"run {run.run_id} ({run.recorded_at})"
+                if key in values and (run.passed or not passing_only):
+                    kind = "last passing run" if passing_only else "run"
+                    return values[key], f"{kind} {run.run_id} (window {run.window_start or '…'} to {run.window_end})"
             return None, None
         if isinstance(rule, dict) and "median_of_last" in rule:
             found = [values[key] for values in self._history_values if key in values][: rule["median_of_last"]]
-            return (statistics.median(found), f"median of the last {len(found)} runs") if found else (None, None)
+            return (statistics.median(found), f"median of the last {len(found)} runs of earlier windows") if found else (None, None)
         if isinstance(rule, dict) and "pinned" in rule:
-            for run, values in zip(self.runs, self._history_values):
+            if self._pinnable is None:
+                self._pinnable = self._store.runs(self._title) if self._store is not None else self.runs
+            for run in self._pinnable:
+                values = _values(run.scorecard)
                 if run.run_id.startswith(rule["pinned"]) or run.as_of.startswith(rule["pinned"]) or run.recorded_at.startswith(rule["pinned"]):
                     return values.get(key), f"pinned run {run.run_id} ({run.recorded_at})"
             raise HistoryError(f"metric {spec.id!r}: no run {rule['pinned']!r} to pin the baseline to in the history")

@@ -21,6 +21,7 @@ import typer
 from kpiframe.cli_boundary import GuardedGroup, install_signal_handlers, state
 from kpiframe.errors import ConfigError
 from kpiframe.exit_codes import ExitCode
+from kpiframe.formatting import printable
 from kpiframe.outputs import FORMAT_ALIASES
 
 app = typer.Typer(
@@ -60,6 +61,13 @@ def _parse_as_of(text: str | None) -> datetime | None:
         raise ConfigError(f"--as-of: {exc}") from None
     except ValueError:
         raise ConfigError(f"--as-of: expected a date or timestamp such as 2026-01-31T00:00:00Z, got {text!r}") from None
+
+
+class HistoryMode(str, Enum):
+    """``--history-mode``: how a run of an already recorded window is recorded."""
+
+    replace = "replace"
+    append = "append"
 
 
 class FailOn(str, Enum):
@@ -102,7 +110,8 @@ def run(
     output: Annotated[list[str] | None, typer.Option("--output", "-o", help="Write a report to a file: PATH (the format from its extension: .html .json .xml .md .csv .txt, or --format) or FORMAT=PATH; repeat for several. The table still goes to the terminal.")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest status that fails the run (pass, info < warn < no_data < fail < error), or never.")] = FailOn.fail,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="An earlier scorecard JSON that change targets compare with.")] = None,
-    history: Annotated[str | None, typer.Option("--history", envvar="KPIFRAME_HISTORY", help="A history store (DuckDB or SQLite file, or PostgreSQL URL): change targets compare with it and the run is appended.")] = None,
+    history: Annotated[str | None, typer.Option("--history", envvar="KPIFRAME_HISTORY", help="A history store (DuckDB or SQLite file, or PostgreSQL URL): change targets compare with runs of earlier windows, and this run is recorded.")] = None,
+    history_mode: Annotated[HistoryMode, typer.Option("--history-mode", help="replace: a run of a window already recorded replaces it (re-runs give the first verdict); append: keep every run.")] = None,  # type: ignore[assignment]
     color: Annotated[bool | None, typer.Option("--color/--no-color", help="Colour the table (default: when the terminal supports it; NO_COLOR honoured).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing to the terminal when writing --output.")] = False,
     select: Annotated[list[str] | None, typer.Option("--select", "-s", help="Run only these metrics (id, glob such as frt_*, or tag:NAME), with the metrics they are computed from; repeatable.")] = None,
@@ -115,7 +124,6 @@ def run(
     from kpiframe.api import run as run_scorecard
     from kpiframe.atomic import write_atomic
     from kpiframe.engine.evaluate import exit_code
-    from kpiframe.formatting import printable
     from kpiframe.outputs import parse_outputs
     from kpiframe.scorecard_file import read_scorecard
 
@@ -138,7 +146,8 @@ def run(
         protected.check(target)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     baseline_data = read_scorecard(baseline) if baseline else None
-    scorecard = run_scorecard(loaded, as_of=moment, baseline=baseline_data, history=history, context=context)
+    mode = HistoryMode(history_mode).value if history_mode else "replace"
+    scorecard = run_scorecard(loaded, as_of=moment, baseline=baseline_data, history=history, context=context, history_mode=mode)
     for note in scorecard.run.notes:
         typer.echo(f"warning: {printable(state.redactor(note))}", err=True)
     options = {"color": _use_color(color) and not outputs, "fail_on": fail_on}
@@ -386,9 +395,22 @@ def history_list(
 
     from kpiframe.history import open_history
 
-    runs = open_history(store).runs(title, limit=limit)
-    rows = [[r.run_id, r.recorded_at[:19], r.as_of[:19], r.title, r.status, (r.git_commit or "")[:10]] for r in runs]
-    typer.echo(tabulate(rows, headers=["run", "recorded", "as of", "title", "status", "commit"]) if rows else "no runs yet")
+    history = open_history(store)
+    runs = history.runs(title, limit=limit)
+    _warn_skipped(history)
+    rows = [[r.run_id, r.recorded_at[:19], _window_text(r), r.title, r.status, (r.git_commit or "")[:10]] for r in runs]
+    text = tabulate(rows, headers=["run", "recorded", "window", "title", "status", "commit"]) if rows else "no runs yet"
+    typer.echo(printable(state.redactor(text)))
+
+
+def _window_text(run: Any) -> str:
+    start, end = (run.window_start or "")[:16].replace("T", " "), (run.window_end or "")[:16].replace("T", " ")
+    return f"{start or '…'} to {end or '…'}"
+
+
+def _warn_skipped(history: Any) -> None:
+    for warning in history.skipped:
+        typer.echo(f"warning: {printable(state.redactor(warning))}", err=True)
 
 
 @history_app.command("show")
@@ -406,7 +428,15 @@ def history_show(
     name = FORMAT_ALIASES.get(format, format)
     if name not in registry.reporters:
         raise ConfigError(f"--format: unknown format {format!r}; installed: {', '.join(sorted(registry.reporters))}")
-    run = open_history(store).find(run_ref)
+    from kpiframe.errors import HistoryError
+    from kpiframe.scorecard_file import scorecard_problem
+
+    history = open_history(store)
+    run = history.find(run_ref)
+    _warn_skipped(history)
+    problem = scorecard_problem(run.scorecard)
+    if problem:
+        raise HistoryError(f"run {run.run_id} in {history.location} cannot be shown: {problem}")
     reporter = registry.reporter(name)
     typer.echo(reporter.render(Scorecard.from_dict(run.scorecard), {"color": False}), nl=False)
 
@@ -415,14 +445,17 @@ def history_show(
 def history_prune(
     store: Annotated[str, _HISTORY_ARG],
     keep: Annotated[int | None, typer.Option("--keep", min=1, help="Keep the newest N runs of each scorecard title.")] = None,
-    before: Annotated[str | None, typer.Option("--before", help="Delete runs recorded before this date (YYYY-MM-DD).")] = None,
+    before: Annotated[str | None, typer.Option("--before", help="Delete runs recorded before a date (2026-01-31) or a duration ago (30d, 12w, 6h).")] = None,
 ) -> None:
     """Delete old runs (asked for explicitly: nothing is pruned by default)."""
-    from kpiframe.history import open_history
+    from kpiframe.history import open_history, parse_before
 
     if keep is None and before is None:
-        raise ConfigError("say what to prune: --keep N and/or --before YYYY-MM-DD")
-    removed = open_history(store).prune(keep=keep, before=before)
+        raise ConfigError("say what to prune: --keep N and/or --before 2026-01-31 (or 30d)")
+    cutoff = parse_before(before) if before is not None else None
+    history = open_history(store)
+    removed = history.prune(keep=keep, before=cutoff)
+    _warn_skipped(history)
     typer.echo(f"removed {removed} runs")
 
 

@@ -47,12 +47,20 @@ def read_scorecard(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not a scorecard JSON file: {first_line(exc)} ({hint})") from None
     if not isinstance(data, dict) or data.get("schema_version") != 1:
         raise ConfigError(f"{path} is not a kpiframe scorecard (no schema_version 1); {hint}")
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        where = "/".join(str(p) for p in errors[0].absolute_path) or "(top)"
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        raise ConfigError(f"{path} is not a valid kpiframe scorecard: at {where}: {first_line_of(errors[0].message)}{more}; {hint}")
+    problem = scorecard_problem(data)
+    if problem:
+        raise ConfigError(f"{path} is not a valid kpiframe scorecard: {problem}; {hint}")
     return data
+
+
+def scorecard_problem(data: Any) -> str | None:
+    """What makes ``data`` not a valid scorecard (the first problem, located), or ``None``."""
+    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    if not errors:
+        return None
+    where = "/".join(str(p) for p in errors[0].absolute_path) or "(top)"
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    return f"at {where}: {first_line_of(errors[0].message)}{more}"
 
 
 def first_line_of(text: str) -> str:

@@ -157,13 +157,17 @@ DEFAULT_MAX_SEGMENTS = 1000
 KEY_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string", "format": "kpiframe-expression"}, "minItems": 1}
 
 BASELINE: dict[str, Any] = {
-    "description": "which earlier run change targets compare with: previous, {median_of_last: N} or {pinned: <run id or date>}",
+    "description": (
+        "which earlier run change targets compare with (only runs of earlier windows count): previous, "
+        "{last_passing: true}, {median_of_last: N} or {pinned: <run id or date>}"
+    ),
     "oneOf": [
         {"const": "previous"},
+        {"type": "object", "properties": {"last_passing": {"const": True}}, "required": ["last_passing"], "additionalProperties": False},
         {"type": "object", "properties": {"median_of_last": {"type": "integer", "minimum": 1}}, "required": ["median_of_last"], "additionalProperties": False},
         {"type": "object", "properties": {"pinned": {"type": "string"}}, "required": ["pinned"], "additionalProperties": False},
     ],
-    "x-kpiframe-expected": "previous, {median_of_last: 5} or {pinned: <run id or date>}",
+    "x-kpiframe-expected": "previous, {last_passing: true}, {median_of_last: 5} or {pinned: <run id or date>}",
 }
 
 METRIC: dict[str, Any] = {
