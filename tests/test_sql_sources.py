@@ -230,3 +230,57 @@ def test_mariadb_equals_a_parquet_copy(mariadb, tmp_path, write_config):
     )
     card = kpiframe.run(config, as_of=AS_OF)
     compare(card, "my", "pq", ["n", "wait_mean", "email_share", "agents", "frt", "by_channel"])
+
+
+def test_a_postgres_query_that_calls_a_writing_function_cannot_write(postgres_schema, write_config):
+    import psycopg
+
+    load_postgres(postgres_schema, TICKETS)
+    with psycopg.connect(postgres_schema, autocommit=True) as con:
+        con.execute("create function wipe() returns int language sql as 'delete from tickets returning 1'")
+        large_objects = con.execute("select count(*) from pg_largeobject_metadata").fetchone()[0]
+    for query in ("select *, wipe() as x from tickets", "select *, lo_from_bytea(0, 'x') as x from tickets", "select *, LO_FROM_BYTEA (0, 'x') as x from tickets"):
+        config = write_config(
+            "version: 1\nwindow: all\nsources:\n"
+            f"  pg: {{connector: postgres, dsn: '{postgres_schema}', query: \"{query}\"}}\n"
+            "metrics:\n  n: {calc: count, source: pg, where: 'x is not null'}\n"
+        )
+        card = kpiframe.run(config, as_of=AS_OF)
+        reason = card.metric("n").reason or ""
+        assert card.metric("n").status == "error" and ("read-only transaction" in reason or "lo_from_bytea()" in reason.lower()), reason
+    with psycopg.connect(postgres_schema) as con:
+        assert con.execute("select count(*) from tickets").fetchone()[0] == len(TICKETS)
+        assert con.execute("select count(*) from pg_largeobject_metadata").fetchone()[0] == large_objects
+
+
+def test_a_postgres_statement_stops_at_the_source_timeout(postgres_schema, write_config):
+    load_postgres(postgres_schema, TICKETS)
+    config = write_config(
+        "version: 1\nwindow: all\nsources:\n"
+        f"  pg: {{connector: postgres, dsn: '{postgres_schema}', query: 'select *, pg_sleep(3) as z from tickets', timeout: 1}}\n"
+        "metrics:\n  n: {calc: count, source: pg}\n"
+    )
+    card = kpiframe.run(config, as_of=AS_OF)
+    assert card.metric("n").status == "error" and "statement timeout" in card.metric("n").reason
+
+
+def test_mariadb_sessions_are_read_only(mariadb, write_config):
+    import MySQLdb
+
+    con = MySQLdb.connect(host="127.0.0.1", user="root", password="", database="test")
+    cur = con.cursor()
+    name = f"wipe_{mariadb[-8:]}"
+    cur.execute(f"create function {name}() returns int modifies sql data begin delete from {mariadb}; return 1; end")
+    try:
+        config = write_config(
+            "version: 1\nwindow: all\nsources:\n"
+            f"  my: {{connector: mysql, dsn: '{MARIADB}', query: 'select *, {name}() as x from {mariadb}'}}\n"
+            "metrics:\n  n: {calc: count, source: my, where: 'x is not null'}\n"
+        )
+        card = kpiframe.run(config, as_of=AS_OF)
+        assert card.metric("n").status == "error"
+        cur.execute(f"select count(*) from {mariadb}")
+        assert cur.fetchone()[0] == len(TICKETS)
+    finally:
+        cur.execute(f"drop function {name}")
+        con.close()

@@ -10,6 +10,7 @@ calculator then works the same on them.
 from __future__ import annotations
 
 import sqlite3
+from urllib.parse import quote
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -48,13 +49,33 @@ class DuckDBConnector(Connector):
         path = context.resolve_path(params["path"])
         if not path.is_file():
             raise SourceError(f"DuckDB file {params['path']!r} not found (looked at {path})")
+        if not path.is_file():
+            raise SourceError(f"DuckDB file {params['path']!r} is not a regular file")
         try:
             con = ibis.duckdb.connect(str(path), read_only=True)
+            # Read-only already forbids writing the file; this also forbids reaching others.
+            _lock_down(con)
             if "table" in params:
                 return con.table(params["table"])
             return con.sql(params["query"])
         except Exception as exc:
             raise SourceError(f"cannot read from DuckDB file {params['path']!r}: {first_line(exc)}") from None
+
+
+def _lock_down(con: Any) -> None:
+    """No external access: a query cannot ATTACH, COPY ... TO or read other files, and DuckDB
+    refuses to turn access back on while the database is open (so no configuration lock is
+    needed, which would also stop Ibis setting the session's time zone)."""
+    con.raw_sql("SET enable_external_access = false")
+
+
+#: What a SQLite source's statement may do: read tables, call (pure) functions, recurse.
+_ALLOWED = {sqlite3.SQLITE_READ, sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION, getattr(sqlite3, "SQLITE_RECURSIVE", 33)}
+
+
+def _reads_only(action: int, *_: object) -> int:
+    """SQLite authorizer: deny ATTACH, VACUUM (and VACUUM INTO), PRAGMA, and every write."""
+    return sqlite3.SQLITE_OK if action in _ALLOWED else sqlite3.SQLITE_DENY
 
 
 class SQLiteConnector(Connector):
@@ -70,7 +91,8 @@ class SQLiteConnector(Connector):
         if not path.is_file():
             raise SourceError(f"SQLite file {params['path']!r} not found (looked at {path})")
         try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+            db.set_authorizer(_reads_only)
         except sqlite3.Error as exc:
             raise SourceError(f"cannot open SQLite file {params['path']!r}: {exc}") from None
         try:
@@ -79,6 +101,12 @@ class SQLiteConnector(Connector):
                 cursor = db.execute(f"SELECT * FROM {quoted}")  # identifier quoted, nothing else pasted
             else:
                 cursor = db.execute(params["query"])
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            if "not authorized" in str(exc):
+                raise SourceError(f"the SQLite source is read-only: its query may only read ({exc})") from None
+            raise SourceError(f"cannot read from SQLite file {params['path']!r}: {exc}") from None
+        try:
             names = [d[0] for d in cursor.description]
             rows = cursor.fetchall()
         except sqlite3.Error as exc:

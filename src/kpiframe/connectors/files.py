@@ -9,6 +9,7 @@ Ibis backend, pandas or pyarrow in the run.
 from __future__ import annotations
 
 import glob
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,12 +23,57 @@ _PATH = {"type": "string", "description": "file path or glob, relative to the co
 
 
 def existing_files(params: Mapping[str, Any], context: SourceContext) -> list[Path]:
-    """The files a ``path`` names (a glob may name several); a clear error when none exist."""
+    """The files a ``path`` names (a glob may name several); a clear error when none exist.
+
+    Each must be a regular file: a FIFO would block the run forever, a device would
+    never end, and a folder is a mistake worth naming.
+    """
     pattern = context.resolve_path(params["path"])
     matches = sorted(Path(p) for p in glob.glob(str(pattern)))
     if not matches:
         raise SourceError(f"no file matches {params['path']!r} (looked for {pattern})")
+    for match in matches:
+        if not match.is_file():
+            kind = "a folder" if match.is_dir() else "not a regular file (a FIFO, a socket or a device)"
+            raise SourceError(f"{match} is {kind}; a source reads regular files")
     return matches
+
+
+#: JSON nested deeper than this is refused before DuckDB reads it (DuckDB's reader
+#: recurses; 100,000 levels crashed the process). Real exports nest a few levels.
+MAX_JSON_DEPTH = 64
+_JSON_TOKENS = re.compile(rb'["\\\[\]{}]')
+
+
+def json_too_deep(path: Path, limit: int = MAX_JSON_DEPTH) -> int | None:
+    """The byte offset where ``path`` nests deeper than ``limit``, or ``None``.
+
+    One pass in 1 MB chunks over the structural characters only (quotes, escapes and
+    brackets, found by a regular expression), so memory stays flat and the cost is a
+    fraction of parsing.
+    """
+    depth, in_string, skip, offset = 0, False, -1, 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            for match in _JSON_TOKENS.finditer(chunk):
+                position, token = offset + match.start(), match.group()
+                if position == skip:
+                    continue
+                if in_string:
+                    if token == b"\\":
+                        skip = position + 1
+                    elif token == b'"':
+                        in_string = False
+                elif token == b'"':
+                    in_string = True
+                elif token in (b"[", b"{"):
+                    depth += 1
+                    if depth > limit:
+                        return position
+                elif token in (b"]", b"}"):
+                    depth -= 1
+            offset += len(chunk)
+    return None
 
 
 class _DuckDBFileConnector(Connector):
@@ -92,6 +138,10 @@ class JsonLinesConnector(_DuckDBFileConnector):
     json_format = "newline_delimited"
 
     def reader(self, files: list[Path], params: Mapping[str, Any]) -> str:
+        for file in files:
+            where = json_too_deep(file)
+            if where is not None:
+                raise SourceError(f"{file} nests deeper than {MAX_JSON_DEPTH} levels (at byte {where:,}); kpiframe refuses it before reading")
         return _call("read_json_auto", files, {"format": self.json_format})
 
 
