@@ -1,26 +1,231 @@
-"""GET JSON over HTTP with the manners an API expects: timeouts, retries, backoff, Retry-After.
+"""GET JSON over HTTP with the manners an API expects, and the suspicion a CI job needs.
 
-Standard library only (urllib): a connector's dependencies stay small.
+Manners: retries with backoff and jitter, ``Retry-After``, a bounded number of
+attempts. Suspicion, because a config's URL, a redirect or a ``next`` link may
+point anywhere:
+
+- only ``http`` and ``https``; a ``file://`` or ``ftp://`` link is refused;
+- credentials (the configured headers, user info) go only to the configured URL's
+  origin; another origin is refused unless ``allow_hosts`` names it, and then gets
+  no credentials;
+- loopback, private, link-local and other special addresses are refused unless the
+  configured URL is itself one (a public API cannot send kpiframe to the cloud's
+  metadata service). The address checked is the address connected to, so a name
+  that resolves differently the second time (DNS rebinding) gains nothing;
+- every request has a total deadline (a server that drips a byte every half
+  second still times out), and every response is read up to ``max_bytes``.
+
+Standard library only (``http.client``): a connector's dependencies stay small.
 Public as ``kpiframe.get_json`` for plugin authors' connectors.
 """
 
 from __future__ import annotations
 
 import email.utils
+import http.client
+import ipaddress
 import json
 import random
 import socket
+import ssl
+import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from kpiframe.errors import SourceError
+from kpiframe.redaction import mask_url_passwords
+
+__all__ = ["MAX_BYTES", "MAX_RETRIES", "Origin", "UrlPolicy", "get_json"]
 
 #: Statuses worth trying again: rate limits and server-side trouble.
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+#: The most a response may be, by default: far above any API page.
+MAX_BYTES = 50 * 1024 * 1024
+#: The most retries a request may ask for, and the most seconds all its waits may add up to.
+MAX_RETRIES = 10
+MAX_TOTAL_WAIT = 300.0
+MAX_REDIRECTS = 5
+#: Headers that carry credentials; never sent to another origin.
+_CREDENTIAL_HEADERS = {"authorization", "cookie", "proxy-authorization", "x-api-key", "api-key", "x-auth-token"}
+
+
+@dataclass(frozen=True)
+class Origin:
+    scheme: str
+    host: str
+    port: int
+
+    @classmethod
+    def of(cls, url: str) -> Origin:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            raise SourceError(f"only http and https URLs are followed, not {scheme or 'a relative'}:// ({_safe(url)})")
+        if not parts.hostname:
+            raise SourceError(f"the URL {_safe(url)} names no host")
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError:
+            raise SourceError(f"the URL {_safe(url)} has an invalid port") from None
+        return cls(scheme, parts.hostname.lower(), port)
+
+    def __str__(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+
+@dataclass
+class UrlPolicy:
+    """Where a source's requests may go, decided from the configured URL.
+
+    :param home: the configured URL's origin: the only one that gets credentials.
+    :param allow_hosts: other hosts (``api2.example.com``) or origins
+        (``https://api2.example.com:8443``) that redirects and next links may reach.
+    :param private_ok: whether special addresses (loopback, private...) are allowed,
+        true only when the configured URL itself resolves to one.
+    """
+
+    home: Origin
+    allow_hosts: frozenset[str] = frozenset()
+    private_ok: bool = False
+    _resolved: dict[tuple[str, int], list[str]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def for_url(cls, url: str, allow_hosts: Iterable[str] = ()) -> UrlPolicy:
+        home = Origin.of(url)
+        policy = cls(home, frozenset(h.lower().rstrip("/") for h in allow_hosts))
+        policy.private_ok = any(_special(address) for address in policy.addresses(home))
+        return policy
+
+    def addresses(self, origin: Origin) -> list[str]:
+        key = (origin.host, origin.port)
+        if key not in self._resolved:
+            try:
+                infos = socket.getaddrinfo(origin.host, origin.port, type=socket.SOCK_STREAM)
+            except socket.gaierror as exc:
+                raise SourceError(f"cannot resolve {origin.host}: {exc.strerror or exc}") from None
+            self._resolved[key] = list(dict.fromkeys(info[4][0] for info in infos))
+        return self._resolved[key]
+
+    def check(self, url: str) -> tuple[Origin, str, bool]:
+        """The origin, the vetted address to connect to, and whether credentials may go along."""
+        origin = Origin.of(url)
+        at_home = origin == self.home
+        names = {origin.host, f"{origin.host}:{origin.port}", str(origin), f"{origin.scheme}://{origin.host}"}
+        if not at_home and not (names & self.allow_hosts):
+            raise SourceError(
+                f"refused to follow {_safe(url)}: it leaves {self.home} for {origin}; "
+                f"list {origin.host} under `allow_hosts:` if the API really lives there"
+            )
+        addresses = self.addresses(origin)
+        special = [a for a in addresses if _special(a)]
+        if special and not self.private_ok:
+            raise SourceError(f"refused to connect to {origin.host} ({special[0]}): a loopback, private or link-local address")
+        return origin, addresses[0], at_home
+
+
+def _special(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """Connects to the vetted address, but verifies the certificate for the host name."""
+
+    def __init__(self, host: str, address: str, port: int, timeout: float):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.raw_socket = sock
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    def __init__(self, host: str, address: str, port: int, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = self.raw_socket = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _Status(Exception):
+    def __init__(self, status: int, reason: str, headers: Mapping[str, str]):
+        self.status, self.reason, self.headers = status, reason, headers
+
+
+def _fetch(url: str, headers: Mapping[str, str], policy: UrlPolicy, timeout: float, max_bytes: int) -> tuple[bytes, dict[str, str]]:
+    """One GET, following redirects under the policy, within ``timeout`` seconds in all."""
+    deadline = time.monotonic() + timeout
+    for _ in range(MAX_REDIRECTS + 1):
+        origin, address, at_home = policy.check(url)
+        parts = urlsplit(url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        sent = {k: v for k, v in headers.items() if at_home or k.lower() not in _CREDENTIAL_HEADERS}
+        kind = _PinnedHTTPS if origin.scheme == "https" else _PinnedHTTP
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        connection = kind(origin.host, address, origin.port, timeout=remaining)
+        # The deadline covers the whole exchange: a timer closes the socket however slowly bytes drip.
+        watchdog = threading.Timer(remaining, _abort, (connection,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            connection.request("GET", path, headers=sent)
+            response = connection.getresponse()
+            response_headers = {k: v for k, v in response.getheaders()}
+            if response.status in (301, 302, 303, 307, 308):
+                location = response.getheader("Location")
+                if not location:
+                    raise SourceError(f"GET {_safe(url)}: a redirect without a Location")
+                url = urljoin(url, location)
+                continue
+            if response.status >= 400:
+                raise _Status(response.status, response.reason, response_headers)
+            body = _read(response, max_bytes, url)
+            if time.monotonic() > deadline:
+                raise TimeoutError
+            return body, response_headers
+        except (OSError, http.client.HTTPException) as exc:
+            if time.monotonic() >= deadline:
+                raise TimeoutError from None
+            raise ConnectionError(str(exc) or type(exc).__name__) from None
+        finally:
+            watchdog.cancel()
+            connection.close()
+    raise SourceError(f"GET {_safe(url)}: more than {MAX_REDIRECTS} redirects")
+
+
+def _abort(connection: http.client.HTTPConnection) -> None:
+    # The raw socket, not connection.sock: http.client hands the socket to the response
+    # (and forgets it) when the server will close the connection.
+    sock = getattr(connection, "raw_socket", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _read(response: http.client.HTTPResponse, max_bytes: int, url: str) -> bytes:
+    length = response.getheader("Content-Length")
+    if length and length.isdigit() and int(length) > max_bytes:
+        raise SourceError(f"GET {_safe(url)}: the response is {int(length):,} bytes, over max_bytes ({max_bytes:,}); raise `max_bytes:` to read it")
+    chunks, size = [], 0
+    while chunk := response.read(65536):
+        size += len(chunk)
+        if size > max_bytes:
+            raise SourceError(f"GET {_safe(url)}: the response is over max_bytes ({max_bytes:,} bytes); raise `max_bytes:` to read it")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _retry_after(value: str | None, cap: float) -> float | None:
@@ -47,42 +252,51 @@ def get_json(
     backoff: float = 0.5,
     max_wait: float = 60.0,
     sleep: Callable[[float], None] = time.sleep,
+    max_bytes: int = MAX_BYTES,
+    policy: UrlPolicy | None = None,
 ) -> tuple[Any, Mapping[str, str]]:
     """GET ``url`` and parse JSON; return (body, response headers).
 
-    Retries timeouts, connection errors and 408/425/429/5xx up to ``retries`` times,
-    waiting ``backoff`` × 2^attempt (with jitter) or what ``Retry-After`` asks, at
-    most ``max_wait`` seconds. Other 4xx answers and malformed JSON are not
-    retried. Raises :class:`kpiframe.SourceError`; its message never contains
-    header values (they may be credentials).
+    Retries timeouts, connection errors and 408/425/429/5xx up to ``retries`` times
+    (at most :data:`MAX_RETRIES`), waiting ``backoff`` × 2^attempt (with jitter) or
+    what ``Retry-After`` asks, at most ``max_wait`` seconds each and
+    :data:`MAX_TOTAL_WAIT` in all. ``timeout`` is a total deadline per attempt.
+    ``policy`` (default: the one ``url`` implies) says where redirects may go and
+    who gets the credentials. Raises :class:`kpiframe.SourceError`; its message
+    never contains header values or URL passwords.
     """
-    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "kpiframe", **(headers or {})})
-    last = ""
+    policy = policy or UrlPolicy.for_url(url)
+    sent = {"Accept": "application/json", "User-Agent": "kpiframe", **(headers or {})}
+    retries = max(0, min(int(retries), MAX_RETRIES))
+    waited, last = 0.0, ""
     for attempt in range(retries + 1):
         wait = min(backoff * (2**attempt) * (1 + random.random() / 2), max_wait)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                raw = response.read()
-                response_headers = dict(response.headers.items())
-        except urllib.error.HTTPError as exc:
-            last = f"HTTP {exc.code} {exc.reason}"
-            if exc.code not in RETRY_STATUSES:
+            raw, response_headers = _fetch(url, sent, policy, timeout, max_bytes)
+        except _Status as exc:
+            last = f"HTTP {exc.status} {exc.reason}"
+            if exc.status not in RETRY_STATUSES:
                 raise SourceError(f"GET {_safe(url)} failed: {last}") from None
             asked = _retry_after(exc.headers.get("Retry-After"), max_wait)
             wait = asked if asked is not None else wait
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
-            reason = getattr(exc, "reason", exc)
-            last = "timed out" if isinstance(reason, (socket.timeout, TimeoutError)) or "timed out" in str(reason) else f"connection failed: {reason}"
+        except TimeoutError:
+            last = f"no complete answer within {timeout:g} s"
+        except ConnectionError as exc:
+            last = f"connection failed: {exc}"
         else:
             try:
                 return json.loads(raw), response_headers
             except ValueError as exc:
-                raise SourceError(f"GET {_safe(url)} did not return JSON ({exc}); the first bytes were {raw[:60]!r}") from None
+                raise SourceError(f"GET {_safe(url)} did not return JSON ({exc}); it starts with {raw[:40]!r}") from None
         if attempt < retries:
+            wait = min(wait, MAX_TOTAL_WAIT - waited)
+            if wait <= 0 and waited >= MAX_TOTAL_WAIT:
+                break
             sleep(wait)
-    raise SourceError(f"GET {_safe(url)} failed after {retries + 1} attempts: {last}")
+            waited += wait
+    raise SourceError(f"GET {_safe(url)} failed after {attempt + 1} attempts: {last}")
 
 
 def _safe(url: str) -> str:
-    """The URL without its query string, which may carry a token."""
-    return url.split("?", 1)[0]
+    """The URL without its query string (which may carry a token) and without a password."""
+    return mask_url_passwords(url.split("?", 1)[0])
