@@ -62,3 +62,20 @@ def test_engine_settings_from_the_config_and_the_command_line_reach_duckdb(many,
 def test_bad_engine_settings_are_usage_errors(many, write_config, cli, args, message):
     result = cli("run", write_config(config_text(many)), *args)
     assert result.exit_code == 2 and message in result.stderr
+
+
+def test_a_file_source_s_timeout_stops_a_long_query(tmp_path, write_config):
+    import duckdb
+
+    path = tmp_path / "big.parquet"
+    duckdb.sql(f"copy (select i as id, (i * 7919 % 1000)::double as wait, i % 97 as k from range(3000000) t(i)) to '{path}' (format parquet)")
+    config = write_config(
+        f"version: 1\nwindow: all\nsources:\n  t: {{connector: parquet, path: {path}, timeout: 0.01}}\n"
+        "metrics:\n"
+        "  ids: {calc: distinct_count, source: t, params: {column: id}, by: [k]}\n"
+        "  p: {calc: percentile, source: t, params: {column: wait, q: 0.9}, by: [k]}\n"
+    )
+    card = kpiframe.run(config)
+    assert {m.status for m in card.metrics} == {"error"}
+    assert "ran longer than the source's timeout (0.01 s)" in card.metric("ids").reason
+    assert card.run.queries == 1  # stopped once, not retried metric by metric

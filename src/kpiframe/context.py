@@ -58,6 +58,8 @@ class Backends:
     """
 
     duckdb_settings: dict[str, Any] = field(default_factory=dict)
+    #: view name → seconds its queries may run (a file source's ``timeout:``)
+    timeouts: dict[str, float] = field(default_factory=dict)
     _connection: Any = field(default=None, repr=False)
     _ibis_duckdb: Any = field(default=None, repr=False)
 
@@ -81,14 +83,19 @@ class Backends:
             self._ibis_duckdb = ibis.duckdb.from_connection(self.connection())
         return self._ibis_duckdb
 
-    def view(self, name: str, select: str) -> Any:
-        """Create (or replace) the temporary view ``name`` as ``select`` and return it as an unbound Ibis table."""
+    def view(self, name: str, select: str, timeout: float | None = None) -> Any:
+        """Create (or replace) the temporary view ``name`` as ``select`` and return it as an unbound Ibis table.
+
+        :param timeout: seconds a query over the view may run before it is interrupted.
+        """
         import ibis
         from ibis.backends.sql.datatypes import DuckDBType
 
         quoted = '"' + name.replace('"', '""') + '"'
         con = self.connection()
         con.execute(f"CREATE OR REPLACE TEMP VIEW {quoted} AS {select}")
+        if timeout:
+            self.timeouts[name] = float(timeout)
         columns = con.execute(f"DESCRIBE {quoted}").fetchall()
         return ibis.table(ibis.schema({column: DuckDBType.from_string(kind) for column, kind, *_ in columns}), name=name)
 
@@ -103,9 +110,7 @@ class Backends:
 
         backends, _ = expr._find_backends()
         if all(backend is self._ibis_duckdb for backend in backends):
-            cursor = self.connection().execute(str(ibis.to_sql(expr, dialect="duckdb")))
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
+            return self.fetch_sql(str(ibis.to_sql(expr, dialect="duckdb")))
         return expr.to_pyarrow().to_pylist()
 
     def runs_here(self, expr: Any) -> bool:
@@ -137,10 +142,30 @@ class Backends:
         return tree.sql("duckdb")
 
     def fetch_sql(self, sql: str) -> list[dict[str, Any]]:
-        """Run SQL on the run's DuckDB connection; rows as dicts."""
-        cursor = self.connection().execute(sql)
-        columns = [d[0] for d in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        """Run SQL on the run's DuckDB connection; rows as dicts.
+
+        A query over a view with a ``timeout`` is interrupted when it runs out (DuckDB
+        has no statement timeout of its own; ``interrupt()`` from a timer is its way).
+        """
+        import threading
+
+        import duckdb
+
+        limits = [seconds for name, seconds in self.timeouts.items() if f'"{name}"' in sql]
+        connection = self.connection()
+        timer = threading.Timer(min(limits), connection.interrupt) if limits else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        try:
+            cursor = connection.execute(sql)
+            columns = [d[0] for d in cursor.description]
+            return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        except duckdb.InterruptException:
+            raise TimeoutError(f"the query ran longer than the source's timeout ({min(limits):g} s)") from None
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     def close(self) -> None:
         connection, self._connection, self._ibis_duckdb = self._connection, None, None

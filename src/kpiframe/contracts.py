@@ -121,14 +121,15 @@ class SourceContext:
         """
         return self._backends.duckdb()
 
-    def view(self, select: str) -> ir.Table:
+    def view(self, select: str, timeout: float | None = None) -> ir.Table:
         """The rows of a DuckDB ``SELECT`` (``SELECT * FROM read_parquet([...])``) as this source's table.
 
         The fast path for connectors whose data DuckDB reads itself: a temporary
         view on the run's DuckDB, typed by ``DESCRIBE``. Quote every literal you
-        put into ``select`` with :func:`kpiframe.sql_literal`.
+        put into ``select`` with :func:`kpiframe.sql_literal`. ``timeout`` (seconds)
+        interrupts a query over the view that runs longer.
         """
-        return self._backends.view(f"src_{self.source_id}", select)
+        return self._backends.view(f"src_{self.source_id}", select, timeout)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from kpiframe.plugins import hookimpl
 from kpiframe.sql_literals import sql_literal
 
 _PATH = {"type": "string", "description": "file path or glob, relative to the config file"}
+_TIMEOUT = {"type": "number", "exclusiveMinimum": 0, "maximum": 86400, "description": "seconds a query over the files may run before it is stopped (default: no limit)"}
 
 
 def existing_files(params: Mapping[str, Any], context: SourceContext) -> list[Path]:
@@ -84,7 +85,7 @@ class _DuckDBFileConnector(Connector):
     def open(self, params: Mapping[str, Any], context: SourceContext) -> Any:
         files = existing_files(params, context)
         try:
-            return context.view(f"SELECT * FROM {self.reader(files, params)}")
+            return context.view(f"SELECT * FROM {self.reader(files, params)}", params.get("timeout"))
         except SourceError:
             raise
         except Exception as exc:
@@ -98,6 +99,7 @@ class CsvConnector(_DuckDBFileConnector):
         "type": "object",
         "properties": {
             "path": _PATH,
+            "timeout": _TIMEOUT,
             "delimiter": {"type": "string", "minLength": 1, "maxLength": 1, "description": "field separator (detected when absent)"},
             "header": {"type": "boolean", "description": "the first line holds column names (default: detected)"},
             "null_values": {"type": "array", "items": {"type": "string"}, "description": "texts read as null, e.g. ['', 'N/A']"},
@@ -122,7 +124,7 @@ class ParquetConnector(_DuckDBFileConnector):
     description = "Parquet files (one file or a glob); row groups are read in parallel."
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
-        "properties": {"path": _PATH},
+        "properties": {"path": _PATH, "timeout": _TIMEOUT},
         "required": ["path"],
         "additionalProperties": False,
     }

@@ -189,6 +189,9 @@ def _fetch(group: QueryGroup, state: Execution, redact: Callable[[str], str]) ->
     try:
         rows, columns = _run(group, None, state)
         return [(group.requests, rows, columns)]
+    except TimeoutError as exc:  # no point asking again, request by request
+        _fail_all(group.requests, state, redact(f"query on source {group.source_id!r} stopped: {exc}"))
+        return []
     except Exception:
         # One bad metric (a cast that fails on this data, say) must not take the
         # others down: run each request alone so only the culprit gets `error`.
@@ -268,6 +271,11 @@ def _fetch_sets(bundle: list[QueryGroup], state: Execution) -> list[Batch] | Non
         return None
     try:
         rows = state.backends.fetch_sql(state.backends.grouping_sets_sql(fused.query, fused.sets))
+    except TimeoutError as exc:
+        state.queries += 1
+        state.scans += 1
+        _fail_all([r for group in bundle for r in group.requests], state, f"query on source {bundle[0].source_id!r} stopped: {exc}")
+        return []
     except Exception:
         return None
     state.queries += 1
@@ -275,6 +283,11 @@ def _fetch_sets(bundle: list[QueryGroup], state: Execution) -> list[Batch] | Non
     if len(rows) > MAX_GROUPS:
         return None
     return fused.split(rows)
+
+
+def _fail_all(requests: list[Request], state: Execution, message: str) -> None:
+    for request in requests:
+        state.outcomes[request.metric.spec.id].error = message
 
 
 def _collect(batches: list[Batch], state: Execution, redact: Callable[[str], str]) -> None:
