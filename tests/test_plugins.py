@@ -218,3 +218,10 @@ def test_a_calculator_written_for_plugin_api_1_0_still_runs_with_a_deprecation_w
     with pytest.warns(DeprecationWarning, match="'legacy.rows'.*write parts\\(self, table, params, where, window\\)"):
         card = kpiframe.run(kpiframe.load_config(path, registry), as_of=AS_OF, registry=registry)
     assert card.metric("n").value == len(TICKETS)
+
+
+def test_an_unknown_calculator_names_the_plugins_kpiframe_plugins_left_out(tickets, write_config, cli):
+    path = write_config(f"version: 1\nsources: {{t: {{connector: parquet, path: {tickets}}}}}\nmetrics: {{n: {{calc: zendesk.tickets_solved, source: t}}}}\n")
+    result = cli("validate", path, env={"KPIFRAME_PLUGINS": "builtin"})
+    assert result.exit_code == 2
+    assert "KPIFRAME_PLUGINS leaves out the installed plugin zendesk (kpiframe-zendesk 0.1.0)" in result.stderr

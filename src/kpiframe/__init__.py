@@ -31,6 +31,7 @@ from kpiframe.errors import (
 )
 from kpiframe.exit_codes import ExitCode
 from kpiframe.plugins import hookimpl
+from kpiframe.sql_literals import sql_literal
 
 __version__ = "0.1.0"
 
@@ -61,6 +62,7 @@ __all__ = [
     "load_config",
     "prepare",
     "run",
+    "sql_literal",
     "__version__",
 ]
 

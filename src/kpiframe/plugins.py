@@ -84,6 +84,8 @@ class Registry:
     presets: dict[str, Registration] = field(default_factory=dict)
     #: abbreviation (lower case) → calculator name, from ``kpiframe_register_abbreviations``.
     abbreviations: dict[str, str] = field(default_factory=dict)
+    #: Installed entry-point plugins that KPIFRAME_PLUGINS left out: "name (package version)".
+    filtered: list[str] = field(default_factory=list)
 
     def connector(self, name: str) -> Connector:
         return self.connectors[name].obj
@@ -171,6 +173,7 @@ def make_plugin_manager(
     allowed = _allowed_entry_points(environ)
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         if allowed is not None and ep.name not in allowed:
+            registry.filtered.append(f"{ep.name} ({ep.dist.name} {ep.dist.version})" if ep.dist else ep.name)
             continue
         dist = ep.dist
         origin = Origin(ep.name, dist.name if dist else ep.value, dist.version if dist else "")

@@ -13,6 +13,15 @@ from kpiframe.errors import ConfigError
 
 KINDS = ("connector", "calculator", "reporter")
 
+#: Warnings from other libraries that kpiframe's own test suite ignores (pyproject.toml's
+#: filterwarnings must equal this list: a test checks). Generated plugins get it too.
+THIRD_PARTY_WARNINGS = (
+    "ignore::DeprecationWarning:ibis.*",
+    "ignore:.*future.infer_string.*",
+    "ignore:The copy keyword is deprecated:FutureWarning",
+    "ignore:The copy keyword is deprecated:DeprecationWarning",
+)
+
 PYPROJECT = '''\
 [build-system]
 requires = ["setuptools>=70.1"]
@@ -35,6 +44,12 @@ test = ["pytest>=8"]
 
 [tool.setuptools.packages.find]
 where = ["src"]
+
+[tool.pytest.ini_options]
+# Other libraries' deprecations, filtered as kpiframe's own suite filters them.
+filterwarnings = [
+{filters}
+]
 '''
 
 README = '''\
@@ -72,7 +87,8 @@ class {cls}(kpiframe.Connector):
         if not path.is_file():
             # A clear message, and never a secret in it.
             raise kpiframe.SourceError(f"{{params['path']}} not found (looked at {{path}})")
-        return context.duckdb().read_csv(str(path), table_name=f"{name}_{{context.source_id}}")
+        # A view on the run's DuckDB: every literal quoted with kpiframe.sql_literal.
+        return context.view(f"SELECT * FROM read_csv({{kpiframe.sql_literal(str(path))}})")
 
 
 @kpiframe.hookimpl
@@ -186,19 +202,37 @@ class Test{cls}(ReporterContract):
 }
 
 
+def registered_name(ident: str, kind: str) -> str:
+    """The name the generated plugin registers: ``acme_metrics`` (``acme_metrics.range`` for a calculator)."""
+    return f"{ident}.range" if kind == "calculator" else ident
+
+
 def new_plugin(name: str, kind: str, folder: Path) -> Path:
-    """Write the package for plugin ``name`` of ``kind`` under ``folder``; return its path."""
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        raise ConfigError(f"plugin name {name!r}: use lower-case letters, digits and _ (it becomes a Python module)")
+    """Write the package for plugin ``name`` of ``kind`` under ``folder``; return its path.
+
+    ``acme-metrics`` (or ``acme_metrics``) gives the distribution ``kpiframe-acme-metrics``
+    and the module ``kpiframe_acme_metrics``, as ``plugins/kpiframe-zendesk`` is named.
+    """
+    from kpiframe.plugins import make_plugin_manager
+
+    if not re.fullmatch(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*", name):
+        raise ConfigError(f"plugin name {name!r}: use lower-case letters and digits, words joined by - or _ (e.g. acme-metrics)")
     if kind not in KINDS:
         raise ConfigError(f"--kind: expected one of {', '.join(KINDS)}, got {kind!r}")
-    dist = f"kpiframe-{name.replace('_', '-')}"
+    ident = name.replace("-", "_")
+    registry = make_plugin_manager()
+    table = {"connector": registry.connectors, "calculator": registry.calculators, "reporter": registry.reporters}[kind]
+    taken = registered_name(ident, kind)
+    if taken in table:
+        raise ConfigError(f"a {kind} named {taken!r} is already installed (from {table[taken].origin}); choose another plugin name")
+    dist = f"kpiframe-{ident.replace('_', '-')}"
     root = folder / dist
     if root.exists():
         raise ConfigError(f"{root} already exists; kpiframe never overwrites it. Choose another name or folder")
-    module = f"kpiframe_{name}"
-    cls = "".join(part.title() for part in name.split("_")) + kind.title()
-    values = {"name": name, "kind": kind, "module": module, "cls": cls, "dist": dist}
+    module = f"kpiframe_{ident}"
+    cls = "".join(part.title() for part in ident.split("_")) + kind.title()
+    filters = ",\n".join(f'  "{warning}"' for warning in THIRD_PARTY_WARNINGS)
+    values = {"name": ident, "kind": kind, "module": module, "cls": cls, "dist": dist, "filters": filters}
     files = {
         root / "pyproject.toml": PYPROJECT.format(**values),
         root / "README.md": README.format(**values),

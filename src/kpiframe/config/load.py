@@ -309,7 +309,14 @@ class _Checker:
         calc = self.registry.calculators.get(name)
         if calc is None:
             known = sorted(self.registry.calculators)
-            self.add(path + ("calc",), f"unknown calculator {name!r}", suggest(name, known) or "run `kpiframe plugins` to list them")
+            hint = suggest(name, known) or "run `kpiframe plugins` to list them"
+            filtered = getattr(self.registry, "filtered", [])
+            if filtered:
+                hint = (
+                    f"KPIFRAME_PLUGINS leaves out the installed plugin{'s' if len(filtered) > 1 else ''} "
+                    f"{', '.join(filtered)}; add the one that provides it to KPIFRAME_PLUGINS"
+                )
+            self.add(path + ("calc",), f"unknown calculator {name!r}", hint)
             return None
         calculator = calc.obj
         self.params(calculator.params_schema, params, path + ("params",))
