@@ -34,11 +34,11 @@ test: $(STAMP)
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --force-reinstall ./plugins/kpiframe-zendesk
 	$(BIN)/python -m pytest
 	$(BIN)/python -m kpiframe.docs_gen --check
-	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 docs: $(STAMP)
 	$(BIN)/python -m kpiframe.docs_gen
-	$(BIN)/mkdocs build --strict --site-dir build/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 bench: $(STAMP)
 	$(BIN)/python bench/fused_vs_sql.py
