@@ -71,8 +71,9 @@ def test_the_demo_page_in_chromium(browser, demo):
             article = page.locator(f"#metric-{metric.id}")
             assert article.is_visible()
             assert article.locator(".badge").first.inner_text().strip().endswith({"no_data": "NO DATA"}.get(metric.status, metric.status.upper()))
-            if metric.value is not None:
-                assert article.locator("svg.bullet").count() == 1
+            # A bullet when there is a value and a value target to measure it against.
+            drawn = metric.value is not None and metric.target_level is not None and metric.target_level.op is not None
+            assert article.locator("svg.bullet").count() == (1 if drawn else 0), metric.id
         assert page.locator("#metric-service_level svg.series").count() == 1
         assert page.locator("#metric-service_level table.segments tbody tr").count() == 3
         assert page.locator("#metric-frt_heat svg.heatmap rect").count() == 7 * 24
@@ -90,7 +91,8 @@ def test_the_page_without_javascript_shows_the_same_cards(browser, demo):
         assert page.locator("article.card").count() == len(card.metrics)
         assert all(page.locator(f"#metric-{m.id}").is_visible() for m in card.metrics)
         assert not page.locator("nav.controls").is_visible()  # controls need scripts, so they hide
-        assert page.locator("svg.chart").count() > len(card.metrics)
+        assert page.locator("svg.chart").count() == page.locator("svg.bullet").count() + page.locator("svg.series").count() + page.locator("svg.heatmap").count() > 0
+        assert page.locator(".summary tbody tr").count() == len(card.metrics)
     finally:
         context.close()
 
@@ -181,3 +183,64 @@ def synthetic(metrics: int, segments: int, days: int, title: str = "Metric", seg
 def test_fifty_metrics_with_segments_and_a_90_day_series_stay_under_a_megabyte():
     page = HtmlReporter().render(synthetic(50, 10, 90), {})
     assert len(page.encode()) < 1_000_000, len(page.encode())
+
+
+def test_the_summary_table_comes_first_and_links_every_metric_to_its_card(browser, demo):
+    card, page_path, _ = demo
+    context, page, _ = open_page(browser, page_path)
+    try:
+        summary, first_card = page.locator("section.summary"), page.locator("article.card").first
+        assert summary.bounding_box()["y"] < first_card.bounding_box()["y"]
+        rows = page.locator(".summary tbody tr")
+        assert rows.count() == len(card.metrics)
+        for i, metric in enumerate(card.metrics):
+            row = rows.nth(i)
+            assert row.locator("th a").get_attribute("href") == f"#metric-{metric.id}"
+            assert row.locator("th a").inner_text() == metric.title
+            assert row.get_attribute("data-status") == metric.status
+        page.locator(f".summary a[href='#metric-{card.metrics[-1].id}']").click()
+        assert page.evaluate("location.hash") == f"#metric-{card.metrics[-1].id}"
+    finally:
+        context.close()
+
+
+def test_axes_carry_units_percentages_run_0_to_100_and_hours_targets_draw_in_hours(browser, tmp_path, write_config):
+    import kpiframe
+    from conftest import AS_OF, TICKETS, write_parquet
+
+    data = write_parquet(tmp_path / "t.parquet", TICKETS)
+    config = write_config(
+        f"version: 1\nwindow: {{last: 30d}}\nsources: {{t: {{connector: parquet, path: {data}, time: created_at}}}}\nmetrics:\n"
+        "  email: {calc: share, source: t, params: {match: \"channel == 'email'\"}, target: '>= 40%'}\n"
+        "  frt: {calc: duration, source: t, params: {start: created_at, end: first_response_at, unit: min}, target: '<= 2h'}\n"
+        "  plain: {calc: count, source: t}\n"
+    )
+    scorecard = kpiframe.run(config, as_of=AS_OF)
+    page_path = tmp_path / "axes.html"
+    from kpiframe.reporters.html import HtmlReporter
+
+    page_path.write_text(HtmlReporter().render(scorecard, {}))
+    context, page, _ = open_page(browser, page_path)
+    try:
+        share_ticks = page.locator("#metric-email svg.bullet text.axis").all_text_contents()
+        assert share_ticks == ["0%", "50%", "100%"]
+        hour_ticks = page.locator("#metric-frt svg.bullet text.axis").all_text_contents()
+        assert hour_ticks[0] == "0 h" and all(t.endswith(" h") for t in hour_ticks)
+        assert page.locator("#metric-plain svg.bullet").count() == 0  # info: nothing to measure against
+        assert page.locator("#metric-frt code.calc").inner_text() == "duration"
+    finally:
+        context.close()
+
+
+def test_the_dark_theme_follows_the_system(browser, demo, tmp_path):
+    _, page_path, folder = demo
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1100, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(page_path.as_uri())
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        track = page.evaluate("getComputedStyle(document.querySelector('svg.bullet .track')).fill")
+        assert background == "rgb(13, 17, 23)" and track == "rgb(38, 44, 54)"
+        page.screenshot(path=str(folder / "report-dark.png"), full_page=False)
+    finally:
+        context.close()

@@ -15,7 +15,6 @@ from typing import Any
 
 from markupsafe import Markup
 
-from kpiframe.config.comparisons import parse_comparison
 from kpiframe.contracts import Reporter
 from kpiframe.formatting import STATUS_LABELS, delta_text, interval_text, number, value_text
 from kpiframe.plugins import hookimpl
@@ -26,17 +25,12 @@ ICONS = {"pass": "✓", "info": "i", "no_data": "–", "warn": "!", "fail": "✗
 
 
 def _limits(metric: MetricResult) -> dict[str, tuple[str, list[float]]]:
-    """Target and warn thresholds in the metric's unit, for the charts (change targets are not drawn)."""
+    """Target and warn thresholds in the metric's unit, for the charts, from the scorecard's
+    structured levels (change targets are not drawn: they have no place on the value's axis)."""
     limits = {}
-    for name, text in (("target", metric.target), ("warn", metric.warn)):
-        value_part = (text or "").split(", change")[0].strip()
-        if not value_part or value_part.startswith("change"):
-            continue
-        try:
-            comparison = parse_comparison(value_part)
-            limits[name] = (comparison.op, [b.in_unit(metric.unit) for b in comparison.bounds])
-        except ValueError:
-            continue
+    for name, level in (("target", metric.target_level), ("warn", metric.warn_level)):
+        if level is not None and level.op is not None and level.bounds:
+            limits[name] = (level.op, list(level.bounds))
     return limits
 
 
@@ -44,8 +38,10 @@ def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
 
 
-def _card(metric: MetricResult) -> dict[str, Any]:
+def _card(metric: MetricResult, run_window: str) -> dict[str, Any]:
     limits = _limits(metric)
+    written = metric.target_level.written_unit if metric.target_level else None
+    axis = svg.Axis(metric.unit, written)
     label = f"{metric.title}: {value_text(metric.value, metric.unit)}, {STATUS_LABELS[metric.status]}"
     target_line = limits.get("target", ("", [None]))[1]
     series = [(p.period, p.value) for p in metric.series] if metric.series else []
@@ -80,11 +76,15 @@ def _card(metric: MetricResult) -> dict[str, Any]:
         "n": number(metric.n) if metric.n is not None else "",
         "ci": interval_text(metric.interval, metric.unit),
         "baseline": value_text(metric.baseline, metric.unit) if metric.baseline is not None else "",
-        "bullet": svg.bullet(metric.value, metric.status, limits, metric.interval, metric.direction, label),
+        # A metric without a target has nothing to be measured against: no bullet (its series, if any, shows).
+        "bullet": svg.bullet(metric.value, metric.status, limits, metric.interval, metric.direction, label, axis) if limits else "",
         "series": svg.line(series, target_line[0] if len(target_line) == 1 else None, f"{metric.title} per period", svg.COLORS.get(metric.status, "#0969da")) if series else "",
         "heatmap": svg.heatmap(metric.matrix, metric.direction, metric.unit, f"{metric.title} by weekday and hour") if metric.matrix else "",
         "segments": segments,
         "hidden": metric.hidden_segments,
+        # The page's header shows the run's window once; a card says its own only when it differs.
+        "own_window": metric.window.label if metric.window and metric.window.label != run_window else "",
+        "target": metric.target or "",
     }
 
 
@@ -113,7 +113,7 @@ class HtmlReporter(Reporter):
             labels=STATUS_LABELS,
             counts=[(s, STATUS_LABELS[s], summary[s]) for s in ("fail", "error", "warn", "no_data", "pass", "info") if summary[s]],
             segment_counts=[(s, STATUS_LABELS[s], segments[s]) for s in ("fail", "error", "warn", "no_data", "pass", "info") if segments[s]],
-            cards=[_card(m) for m in scorecard.metrics],
+            cards=[_card(m, scorecard.run.window.label) for m in scorecard.metrics],
             css=Markup(css),
             script=Markup(script),
             csp=csp,

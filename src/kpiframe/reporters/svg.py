@@ -25,60 +25,96 @@ def _svg(kind: str, width: float, height: float, label: str, parts: list[str]) -
 
 
 def _fmt(value: float) -> str:
+    if value == 0:
+        return "0"
     magnitude = abs(value)
     if magnitude >= 1000:
         return f"{value:,.0f}"
     return f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}" if magnitude >= 1 else f"{value:.3f}"
 
 
-def bullet(value: float | None, status: str, limits: dict[str, tuple[str, list[float]]], interval: tuple[float, float] | None, direction: str, label: str) -> str:
+def bullet(value: float | None, status: str, limits: dict[str, tuple[str, list[float]]], interval: tuple[float, float] | None, direction: str, label: str, axis: Axis | None = None) -> str:
     """A bullet chart: the value as a bar over bands of bad, warn and good, with target and warn lines.
 
     ``limits`` maps ``target``/``warn`` to (operator, bounds in the metric's unit).
+    ``axis`` says the unit the tick labels read in (``h`` for a target written in
+    hours) and the fixed domain of a percentage (0–100%).
     """
     if value is None:
         return ""
+    axis = axis or Axis()
     points = [value, 0.0] + [b for _, bounds in limits.values() for b in bounds] + (list(interval) if interval else [])
     low, high = min(points), max(points)
     span = (high - low) or abs(high) or 1.0
     low, high = low - (0.05 * span if low < 0 else 0), high + 0.12 * span
-    width, height, pad = 300, 34, 4
+    if axis.percent and low >= 0 and max(points) <= 100:
+        low, high = 0.0, 100.0
+    width, height, pad = 300, 40, 4
 
     def x(v: float) -> float:
         return round(pad + (v - low) / (high - low) * (width - 2 * pad), 2)
 
-    parts = [f'<rect x="{pad}" y="6" width="{width - 2 * pad}" height="18" fill="#eaeef2"/>']
+    parts = [f'<rect class="track" x="{pad}" y="6" width="{width - 2 * pad}" height="18" fill="#eaeef2"/>']
     target = limits.get("target")
     warn = limits.get("warn")
     if target and len(target[1]) == 1:
         t = x(target[1][0])
         w = x(warn[1][0]) if warn and len(warn[1]) == 1 else None
         if target[0].startswith(">"):  # higher is better: bad below the target
-            parts.append(f'<rect x="{pad}" y="6" width="{max(0, t - pad)}" height="18" fill="{BAND_BAD}"/>')
+            parts.append(f'<rect class="band-bad" x="{pad}" y="6" width="{max(0, t - pad)}" height="18" fill="{BAND_BAD}"/>')
             if w is not None and w > t:
-                parts.append(f'<rect x="{t}" y="6" width="{w - t}" height="18" fill="{BAND_WARN}"/>')
+                parts.append(f'<rect class="band-warn" x="{t}" y="6" width="{w - t}" height="18" fill="{BAND_WARN}"/>')
             start = w if w is not None and w > t else t
-            parts.append(f'<rect x="{start}" y="6" width="{max(0, width - pad - start)}" height="18" fill="{BAND_GOOD}"/>')
+            parts.append(f'<rect class="band-good" x="{start}" y="6" width="{max(0, width - pad - start)}" height="18" fill="{BAND_GOOD}"/>')
         else:  # lower is better: bad above the target
-            parts.append(f'<rect x="{t}" y="6" width="{max(0, width - pad - t)}" height="18" fill="{BAND_BAD}"/>')
+            parts.append(f'<rect class="band-bad" x="{t}" y="6" width="{max(0, width - pad - t)}" height="18" fill="{BAND_BAD}"/>')
             if w is not None and w < t:
-                parts.append(f'<rect x="{w}" y="6" width="{t - w}" height="18" fill="{BAND_WARN}"/>')
+                parts.append(f'<rect class="band-warn" x="{w}" y="6" width="{t - w}" height="18" fill="{BAND_WARN}"/>')
             end = w if w is not None and w < t else t
-            parts.append(f'<rect x="{pad}" y="6" width="{max(0, end - pad)}" height="18" fill="{BAND_GOOD}"/>')
+            parts.append(f'<rect class="band-good" x="{pad}" y="6" width="{max(0, end - pad)}" height="18" fill="{BAND_GOOD}"/>')
     elif target and len(target[1]) == 2:
         a, b = sorted(x(v) for v in target[1])
-        parts.append(f'<rect x="{a}" y="6" width="{b - a}" height="18" fill="{BAND_GOOD}"/>')
+        parts.append(f'<rect class="band-good" x="{a}" y="6" width="{b - a}" height="18" fill="{BAND_GOOD}"/>')
     parts.append(f'<rect class="bar" x="{x(min(0, value))}" y="11" width="{max(1, abs(x(value) - x(0)))}" height="8" fill="{COLORS.get(status, "#57606a")}"/>')
     if interval:
         a, b = x(interval[0]), x(interval[1])
-        parts.append(f'<path d="M{a} 15H{b}M{a} 11V19M{b} 11V19" stroke="#24292f" stroke-width="1.2" fill="none"/>')
+        parts.append(f'<path class="mark" d="M{a} 15H{b}M{a} 11V19M{b} 11V19" stroke="#24292f" stroke-width="1.2" fill="none"/>')
     for name, (_, bounds) in limits.items():
         for bound in bounds:
             dash = ' stroke-dasharray="3 2"' if name == "warn" else ""
-            parts.append(f'<line x1="{x(bound)}" x2="{x(bound)}" y1="3" y2="27" stroke="#24292f" stroke-width="2"{dash}/>')
-    parts.append(f'<text x="{pad}" y="33" font-size="8" fill="#57606a">{escape(_fmt(low))}</text>')
-    parts.append(f'<text x="{width - pad}" y="33" font-size="8" fill="#57606a" text-anchor="end">{escape(_fmt(high))}</text>')
+            parts.append(f'<line class="mark" x1="{x(bound)}" x2="{x(bound)}" y1="3" y2="27" stroke="#24292f" stroke-width="2"{dash}/>')
+    for tick in axis.ticks(low, high):
+        anchor = "start" if tick == low else "end" if tick == high else "middle"
+        parts.append(f'<line class="tick" x1="{x(tick)}" x2="{x(tick)}" y1="24" y2="28" stroke="#8c959f"/>')
+        parts.append(f'<text class="axis" x="{x(tick)}" y="37" font-size="8" fill="#57606a" text-anchor="{anchor}">{escape(axis.label(tick))}</text>')
     return _svg("bullet", width, height, label, parts)
+
+
+class Axis:
+    """How a chart's axis reads: in which unit, and whether it is a percentage (0–100%).
+
+    :param unit: the metric's unit (values arrive in it).
+    :param shown: the unit to label the axis in (a target written in hours draws in hours).
+    """
+
+    _SECONDS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+    def __init__(self, unit: str = "", shown: str | None = None):
+        self.unit = unit
+        self.shown = shown if shown in self._SECONDS and unit in self._SECONDS else unit
+        self.percent = unit == "%"
+
+    def label(self, value: float) -> str:
+        if self.percent:
+            return f"{value:g}%" if value == int(value) else f"{value:.1f}%"
+        if self.shown in self._SECONDS and self.unit in self._SECONDS:
+            return f"{_fmt(value * self._SECONDS[self.unit] / self._SECONDS[self.shown])} {self.shown}"
+        suffix = "" if self.unit in ("", "number", "count") else f" {self.unit}"
+        return _fmt(value) + suffix
+
+    def ticks(self, low: float, high: float) -> list[float]:
+        """The two ends, and the middle: enough to read a bullet chart, few enough to stay legible."""
+        return [low, (low + high) / 2, high]
 
 
 def line(points: list[tuple[str, float | None]], limit: float | None, label: str, color: str = "#0969da") -> str:
