@@ -16,7 +16,7 @@ import argparse
 import statistics
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -58,8 +58,7 @@ where created_at >= '2026-01-01' and created_at < '2026-03-01'
 
 
 def make_data(path: Path, rows: int) -> None:
-    duckdb.sql(
-        f"""
+    duckdb.sql(f"""
         copy (
           select
             i as id,
@@ -73,8 +72,7 @@ def make_data(path: Path, rows: int) -> None:
             (hash(i * 23) % 3600)::double as handle
           from range({rows}) t(i)
         ) to '{path}' (format parquet, row_group_size 500000)
-        """
-    )
+        """)
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:
@@ -113,7 +111,7 @@ def main() -> None:
         config_path = Path(tmp) / "bench.yaml"
         config_path.write_text(CONFIG.format(path=data))
         config = kpiframe.load_config(config_path)
-        as_of = datetime(2026, 3, 1, tzinfo=timezone.utc)
+        as_of = datetime(2026, 3, 1, tzinfo=UTC)
 
         floor_con = duckdb.connect()
         measured = interleaved(
@@ -163,7 +161,9 @@ def check(name: str, result: dict[str, float], card) -> None:
 def polars_version(path: Path) -> dict[str, float]:
     import polars as pl
 
-    frame = pl.scan_parquet(path).filter((pl.col("created_at") >= pl.datetime(2026, 1, 1)) & (pl.col("created_at") < pl.datetime(2026, 3, 1)))
+    frame = pl.scan_parquet(path).filter(
+        (pl.col("created_at") >= pl.datetime(2026, 1, 1)) & (pl.col("created_at") < pl.datetime(2026, 3, 1))
+    )
     frt = (pl.col("first_response_at") - pl.col("created_at")).dt.total_microseconds() / 1e6
     out = frame.select(
         n=pl.len(),

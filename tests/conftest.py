@@ -49,14 +49,77 @@ def cli() -> Callable[..., Any]:
 
 TICKETS = [
     # id, created, first response, resolved, channel, agent, wait (s), escalated
-    {"id": 1, "created_at": datetime(2026, 2, 2, 9, 0), "first_response_at": datetime(2026, 2, 2, 9, 30), "resolved_at": datetime(2026, 2, 3, 9, 0), "channel": "email", "agent": "ann", "wait": 12.0, "escalated": False},
-    {"id": 2, "created_at": datetime(2026, 2, 3, 10, 0), "first_response_at": datetime(2026, 2, 3, 10, 5), "resolved_at": None, "channel": "chat", "agent": "bob", "wait": 30.0, "escalated": True},
-    {"id": 3, "created_at": datetime(2026, 2, 10, 23, 0), "first_response_at": None, "resolved_at": None, "channel": "email", "agent": None, "wait": None, "escalated": None},
-    {"id": 4, "created_at": datetime(2026, 2, 14, 8, 0), "first_response_at": datetime(2026, 2, 14, 7, 0), "resolved_at": datetime(2026, 2, 14, 12, 0), "channel": "phone", "agent": "ann", "wait": 5.5, "escalated": False},
-    {"id": 5, "created_at": datetime(2026, 2, 20, 12, 0), "first_response_at": datetime(2026, 2, 20, 14, 0), "resolved_at": datetime(2026, 2, 21, 0, 0), "channel": "chat", "agent": "cy", "wait": 61.0, "escalated": False},
-    {"id": 6, "created_at": datetime(2026, 2, 27, 16, 0), "first_response_at": datetime(2026, 2, 27, 16, 1), "resolved_at": datetime(2026, 2, 27, 17, 0), "channel": "email", "agent": "bob", "wait": 0.0, "escalated": True},
+    {
+        "id": 1,
+        "created_at": datetime(2026, 2, 2, 9, 0),
+        "first_response_at": datetime(2026, 2, 2, 9, 30),
+        "resolved_at": datetime(2026, 2, 3, 9, 0),
+        "channel": "email",
+        "agent": "ann",
+        "wait": 12.0,
+        "escalated": False,
+    },
+    {
+        "id": 2,
+        "created_at": datetime(2026, 2, 3, 10, 0),
+        "first_response_at": datetime(2026, 2, 3, 10, 5),
+        "resolved_at": None,
+        "channel": "chat",
+        "agent": "bob",
+        "wait": 30.0,
+        "escalated": True,
+    },
+    {
+        "id": 3,
+        "created_at": datetime(2026, 2, 10, 23, 0),
+        "first_response_at": None,
+        "resolved_at": None,
+        "channel": "email",
+        "agent": None,
+        "wait": None,
+        "escalated": None,
+    },
+    {
+        "id": 4,
+        "created_at": datetime(2026, 2, 14, 8, 0),
+        "first_response_at": datetime(2026, 2, 14, 7, 0),
+        "resolved_at": datetime(2026, 2, 14, 12, 0),
+        "channel": "phone",
+        "agent": "ann",
+        "wait": 5.5,
+        "escalated": False,
+    },
+    {
+        "id": 5,
+        "created_at": datetime(2026, 2, 20, 12, 0),
+        "first_response_at": datetime(2026, 2, 20, 14, 0),
+        "resolved_at": datetime(2026, 2, 21, 0, 0),
+        "channel": "chat",
+        "agent": "cy",
+        "wait": 61.0,
+        "escalated": False,
+    },
+    {
+        "id": 6,
+        "created_at": datetime(2026, 2, 27, 16, 0),
+        "first_response_at": datetime(2026, 2, 27, 16, 1),
+        "resolved_at": datetime(2026, 2, 27, 17, 0),
+        "channel": "email",
+        "agent": "bob",
+        "wait": 0.0,
+        "escalated": True,
+    },
     # outside a `last: 30d` window ending 2026-03-01
-    {"id": 7, "created_at": datetime(2026, 1, 5, 9, 0), "first_response_at": datetime(2026, 1, 5, 11, 0), "resolved_at": datetime(2026, 1, 6, 9, 0), "channel": "email", "agent": "ann", "wait": 99.0, "escalated": False},
+    {
+        "id": 7,
+        "created_at": datetime(2026, 1, 5, 9, 0),
+        "first_response_at": datetime(2026, 1, 5, 11, 0),
+        "resolved_at": datetime(2026, 1, 6, 9, 0),
+        "channel": "email",
+        "agent": "ann",
+        "wait": 99.0,
+        "escalated": False,
+    },
 ]
 
 
@@ -96,7 +159,7 @@ def postgres_schema():
         import psycopg
 
         con = psycopg.connect(POSTGRES_URL, connect_timeout=5, autocommit=True)
-    except Exception as exc:  # noqa: BLE001 (any reason the server is not there)
+    except Exception as exc:
         require_service("PostgreSQL", False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return
     schema = f"kpiframe_test_{uuid.uuid4().hex[:8]}"

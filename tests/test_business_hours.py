@@ -14,7 +14,11 @@ from kpiframe.business_hours import business_seconds, parse_schedule
 
 SCHEDULES = {
     "office": {"timezone": "UTC", "hours": {"mon-fri": "09:00-17:00"}, "holidays": ["2026-03-04", "2026-12-25"]},
-    "split": {"timezone": "Europe/Berlin", "hours": {"mon-thu": "08:00-12:00, 13:00-17:30", "fri": "08:00-14:00", "sat": "10:00-12:00"}, "holidays": ["2026-03-30", "2026-10-26"]},
+    "split": {
+        "timezone": "Europe/Berlin",
+        "hours": {"mon-thu": "08:00-12:00, 13:00-17:30", "fri": "08:00-14:00", "sat": "10:00-12:00"},
+        "holidays": ["2026-03-30", "2026-10-26"],
+    },
     "late": {"timezone": "America/New_York", "hours": {"sun-thu": "18:00-24:00"}},
 }
 
@@ -46,7 +50,9 @@ def reference(start: datetime, end: datetime, source_zone: str, raw: dict) -> fl
 
 
 def engine(pairs: list[tuple[datetime, datetime]], source_zone: str, raw: dict) -> list[float]:
-    table = ibis.memtable({"a": [p[0] for p in pairs], "b": [p[1] for p in pairs]}, schema={"a": "timestamp", "b": "timestamp"})
+    table = ibis.memtable(
+        {"a": [p[0] for p in pairs], "b": [p[1] for p in pairs]}, schema={"a": "timestamp", "b": "timestamp"}
+    )
     expr = table.mutate(w=business_seconds(table.a, table.b, source_zone, parse_schedule(raw)))
     return [float(v) for v in expr.to_pyarrow()["w"].to_pylist()]
 
@@ -85,11 +91,16 @@ def test_a_source_in_another_zone_is_converted():
     assert got == pytest.approx([reference(a, b, "Europe/London", raw) for a, b in pairs], abs=1e-6)
 
 
-timestamps = st.datetimes(min_value=datetime(2025, 12, 1), max_value=datetime(2027, 2, 1)).map(lambda t: t.replace(microsecond=0))
+timestamps = st.datetimes(min_value=datetime(2025, 12, 1), max_value=datetime(2027, 2, 1)).map(
+    lambda t: t.replace(microsecond=0)
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(pairs=st.lists(st.tuples(timestamps, timestamps), min_size=1, max_size=25), schedule=st.sampled_from(sorted(SCHEDULES)))
+@given(
+    pairs=st.lists(st.tuples(timestamps, timestamps), min_size=1, max_size=25),
+    schedule=st.sampled_from(sorted(SCHEDULES)),
+)
 def test_random_timestamps_match_the_reference(pairs, schedule):
     got = engine(pairs, "UTC", SCHEDULES[schedule])
     expected = [reference(a, b, "UTC", SCHEDULES[schedule]) for a, b in pairs]

@@ -159,7 +159,9 @@ def test_duration_excludes_negative_and_counts_censored(card, events):
 
 
 def test_derived_metric_is_arithmetic_on_other_metrics(card):
-    assert value(card, "derived") == pytest.approx(value(card, "sum_x") / value(card, "rows_x") - value(card, "mean_x"), abs=1e-9)
+    assert value(card, "derived") == pytest.approx(
+        value(card, "sum_x") / value(card, "rows_x") - value(card, "mean_x"), abs=1e-9
+    )
 
 
 def test_all_metrics_of_one_source_and_window_run_as_one_query(card):
@@ -195,7 +197,13 @@ def test_empty_window_gives_no_data_not_zero(tickets, write_config):
 def test_means_report_a_student_t_interval(tmp_path, write_config):
     rows = [{"x": float(v)} for v in (3, 7, 8, 10, 12, 15, 16, 20, 21, 28)] + [{"x": None}]
     path = write_parquet(tmp_path / "x.parquet", rows)
-    card = kpiframe.run(write_config(f"version: 1\nwindow: all\nsources:\n  s: {{connector: parquet, path: {path}}}\nmetrics:\n  m: {{calc: mean, source: s, params: {{column: x}}}}\n"), as_of=AS_OF)
+    card = kpiframe.run(
+        write_config(
+            f"version: 1\nwindow: all\nsources:\n  s: {{connector: parquet, path: {path}}}\nmetrics:\n  m: {{calc:"
+            " mean, source: s, params: {column: x}}\n"
+        ),
+        as_of=AS_OF,
+    )
     import statistics
 
     values = [r["x"] for r in rows if r["x"] is not None]
@@ -206,7 +214,12 @@ def test_means_report_a_student_t_interval(tmp_path, write_config):
 
 @pytest.mark.parametrize(
     "values",
-    [[12.0, 30.0, 5.5, 61.0, 0.0], [1e6 + v for v in (0.1, 0.2, 0.4, 0.8)], [7.0] * 5, [86400.0 * 30 + v for v in range(1000)]],
+    [
+        [12.0, 30.0, 5.5, 61.0, 0.0],
+        [1e6 + v for v in (0.1, 0.2, 0.4, 0.8)],
+        [7.0] * 5,
+        [86400.0 * 30 + v for v in range(1000)],
+    ],
     ids=["waits", "large-mean-small-spread", "constant", "month-long-durations"],
 )
 def test_a_mean_s_interval_from_mean_and_mean_square_equals_pandas_std(values):

@@ -31,7 +31,14 @@ def tickets(path: Path, email_factor: float = 1.0, month: int = 0) -> None:
     for i in range(1, 101):
         for channel, minutes in (("email", i * email_factor), ("chat", i / 2)):
             created = start + timedelta(hours=i)
-            rows.append({"id": len(rows), "channel": channel, "created_at": created, "first_response_at": created + timedelta(minutes=minutes)})
+            rows.append(
+                {
+                    "id": len(rows),
+                    "channel": channel,
+                    "created_at": created,
+                    "first_response_at": created + timedelta(minutes=minutes),
+                }
+            )
     write_parquet(path, rows)
 
 
@@ -81,13 +88,27 @@ def test_the_ci_story(story, cli, monkeypatch):
     # The next window: email's first responses got 15% slower.
     tickets(folder / "tickets.parquet", email_factor=1.15, month=1)
     second = cli(
-        "run", config, "--as-of", as_of(1), "--history", history,
-        "--output", f"junit={folder / 'report.xml'}", "--output", f"md={folder / 'summary.md'}", "--output", f"json={folder / 'run2.json'}",
+        "run",
+        config,
+        "--as-of",
+        as_of(1),
+        "--history",
+        history,
+        "--output",
+        f"junit={folder / 'report.xml'}",
+        "--output",
+        f"md={folder / 'summary.md'}",
+        "--output",
+        f"json={folder / 'run2.json'}",
     )
     assert second.exit_code == 1
     xml = (folder / "report.xml").read_text()
     xmlschema.XMLSchema(XSD).validate(folder / "report.xml")
-    failing = [case for case in xmlschema.XMLSchema(XSD).to_dict(folder / "report.xml")["testsuite"][0]["testcase"] if "failure" in case]
+    failing = [
+        case
+        for case in xmlschema.XMLSchema(XSD).to_dict(folder / "report.xml")["testsuite"][0]["testcase"]
+        if "failure" in case
+    ]
     # the overall p90 (email dominates the slow tail) and the email segment fail; chat does not
     assert [case["@name"] for case in failing] == ["First response time p90", "First response time p90 [channel=email]"]
     assert "change ▲15.0%" in xml
@@ -102,9 +123,13 @@ def test_the_ci_story(story, cli, monkeypatch):
     # Re-running the failed job must not turn it green: the run of this window replaces
     # itself and still compares with the previous window, however often it is re-run.
     for _ in range(2):
-        again = cli("run", config, "--as-of", as_of(1), "--history", history, "--output", f"json={folder / 'again.json'}")
+        again = cli(
+            "run", config, "--as-of", as_of(1), "--history", history, "--output", f"json={folder / 'again.json'}"
+        )
         assert again.exit_code == 1
-        assert json.loads((folder / "again.json").read_text())["metrics"][0]["delta_pct"] == pytest.approx(run2["metrics"][0]["delta_pct"])
+        assert json.loads((folder / "again.json").read_text())["metrics"][0]["delta_pct"] == pytest.approx(
+            run2["metrics"][0]["delta_pct"]
+        )
 
     # Run 3: a further 5% (a warning, not a failure), judged against run 2's scorecard.
     tickets(folder / "tickets.parquet", email_factor=1.15 * 1.05, month=2)
@@ -145,7 +170,24 @@ def test_two_concurrent_runs_both_land(story):
     history = folder / "shared.duckdb"
     env = {**os.environ, "NO_COLOR": "1"}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "kpiframe", "run", str(config), "--as-of", as_of(i), "--history", str(history), "--quiet", "--output", f"json={folder / f'o{i}.json'}"], env=env, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kpiframe",
+                "run",
+                str(config),
+                "--as-of",
+                as_of(i),
+                "--history",
+                str(history),
+                "--quiet",
+                "--output",
+                f"json={folder / f'o{i}.json'}",
+            ],
+            env=env,
+            stderr=subprocess.PIPE,
+        )
         for i in range(4)
     ]
     for proc in procs:
@@ -181,7 +223,20 @@ def test_sqlite_history_and_history_commands(story, cli):
     history = folder / "h.sqlite"
     for month in range(3):
         tickets(folder / "tickets.parquet", month=month)
-        assert cli("run", config, "--as-of", as_of(month), "--history", history, "--quiet", "--output", str(folder / "x.json")).exit_code == 0
+        assert (
+            cli(
+                "run",
+                config,
+                "--as-of",
+                as_of(month),
+                "--history",
+                history,
+                "--quiet",
+                "--output",
+                str(folder / "x.json"),
+            ).exit_code
+            == 0
+        )
     from kpiframe.history import open_history
 
     runs = open_history(history).runs()
@@ -197,7 +252,17 @@ def test_postgres_history(story, cli, postgres_schema):
     config, folder = story
     for month, factor in enumerate((1.0, 1.15)):
         tickets(folder / "tickets.parquet", email_factor=factor, month=month)
-        result = cli("run", config, "--as-of", as_of(month), "--history", postgres_schema, "--quiet", "--output", str(folder / "p.json"))
+        result = cli(
+            "run",
+            config,
+            "--as-of",
+            as_of(month),
+            "--history",
+            postgres_schema,
+            "--quiet",
+            "--output",
+            str(folder / "p.json"),
+        )
     assert result.exit_code == 1  # the second window compared with the first, through PostgreSQL
     from kpiframe.history import open_history
 
@@ -218,14 +283,19 @@ def test_median_of_last_and_pinned_baselines(tmp_path, write_config, cli):
         tickets(tmp_path / "tickets.parquet", email_factor=factor, month=month)
         kpiframe.run(write_config(CONFIG), as_of=datetime.fromisoformat(as_of(month)), history=history)
     tickets(tmp_path / "tickets.parquet", email_factor=2.0, month=3)
-    median_config = write_config(CONFIG.replace("    by: [channel]\n", "    by: [channel]\n    baseline: {median_of_last: 3}\n"), "median.yaml")
+    median_config = write_config(
+        CONFIG.replace("    by: [channel]\n", "    by: [channel]\n    baseline: {median_of_last: 3}\n"), "median.yaml"
+    )
     card = kpiframe.run(median_config, as_of=datetime.fromisoformat(as_of(3)), history=history)
     email = next(s for s in card.metric("frt_p90").segments if s.label == "channel=email")
     assert email.baseline == pytest.approx(p90([i * 2.0 for i in range(1, 101)]))  # the median of the three runs
     from kpiframe.history import open_history
 
     first = open_history(history).runs()[-1]
-    pinned = write_config(CONFIG.replace("    by: [channel]\n", f"    by: [channel]\n    baseline: {{pinned: {first.run_id}}}\n"), "pinned.yaml")
+    pinned = write_config(
+        CONFIG.replace("    by: [channel]\n", f"    by: [channel]\n    baseline: {{pinned: {first.run_id}}}\n"),
+        "pinned.yaml",
+    )
     card = kpiframe.run(pinned, as_of=datetime.fromisoformat(as_of(3)), history=history)
     email = next(s for s in card.metric("frt_p90").segments if s.label == "channel=email")
     assert email.baseline == pytest.approx(p90([float(i) for i in range(1, 101)]))
@@ -234,12 +304,17 @@ def test_median_of_last_and_pinned_baselines(tmp_path, write_config, cli):
 def test_the_noise_gate_ignores_changes_within_recent_runs(tmp_path, write_config):
     import kpiframe
 
-    noisy = CONFIG.replace('    target: {value: "<= 240min", change: "<= +10%"}\n    warn: {change: "<= +3%"}\n', '    target: {change: "<= +10%", noise: {last: 5}}\n')
+    noisy = CONFIG.replace(
+        '    target: {value: "<= 240min", change: "<= +10%"}\n    warn: {change: "<= +3%"}\n',
+        '    target: {change: "<= +10%", noise: {last: 5}}\n',
+    )
     history = tmp_path / "h.duckdb"
     for month, factor in enumerate((1.0, 1.3, 1.0, 1.25, 1.0)):  # a noisy history: the p90 swings by up to 30%
         tickets(tmp_path / "tickets.parquet", email_factor=factor, month=month)
         kpiframe.run(write_config(noisy), as_of=datetime.fromisoformat(as_of(month)), history=history)
-    tickets(tmp_path / "tickets.parquet", email_factor=1.2, month=5)  # +20% on the previous window, but inside the recent range
+    tickets(
+        tmp_path / "tickets.parquet", email_factor=1.2, month=5
+    )  # +20% on the previous window, but inside the recent range
     card = kpiframe.run(write_config(noisy), as_of=datetime.fromisoformat(as_of(5)), history=history)
     email = next(s for s in card.metric("frt_p90").segments if s.label == "channel=email")
     assert email.delta_pct == pytest.approx(20.0) and email.status == "pass"
@@ -281,6 +356,10 @@ def test_csv_report(story, cli):
     import csv
 
     rows = list(csv.DictReader(out.open()))
-    assert [r["segment"] for r in rows] == ["", "channel=email", "channel=chat"] or [r["segment"] for r in rows] == ["", "channel=chat", "channel=email"]
+    assert [r["segment"] for r in rows] == ["", "channel=email", "channel=chat"] or [r["segment"] for r in rows] == [
+        "",
+        "channel=chat",
+        "channel=email",
+    ]
     email = next(r for r in rows if r["segment"] == "channel=email")
     assert float(email["value"]) == pytest.approx(p90([float(i) for i in range(1, 101)]))

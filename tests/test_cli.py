@@ -98,7 +98,10 @@ def test_as_of_moves_the_window(config, cli):
 
 
 def test_validate_reads_no_data(write_config, cli):
-    path = write_config("version: 1\nsources: {t: {connector: parquet, path: does-not-exist.parquet}}\nmetrics: {n: {calc: count, source: t}}\n")
+    path = write_config(
+        "version: 1\nsources: {t: {connector: parquet, path: does-not-exist.parquet}}\nmetrics: {n: {calc: count,"
+        " source: t}}\n"
+    )
     result = cli("validate", path)
     assert result.exit_code == 0 and "ok (1 sources, 1 metrics)" in result.stdout
 
@@ -123,11 +126,21 @@ def test_plugins_lists_origins(cli):
     rows = json.loads(cli("plugins", "--json").stdout)
     count = next(r for r in rows if r["name"] == "count")
     assert count["kind"] == "calculator" and count["package"] == "kpiframe"
-    assert {r["name"] for r in rows if r["kind"] == "connector"} >= {"csv", "parquet", "jsonl", "json", "duckdb", "sqlite"}
+    assert {r["name"] for r in rows if r["kind"] == "connector"} >= {
+        "csv",
+        "parquet",
+        "jsonl",
+        "json",
+        "duckdb",
+        "sqlite",
+    }
 
 
 def test_help_does_not_import_the_engine():
-    code = "import sys, kpiframe.cli as c; sys.argv=['kpiframe','--help']\ntry:\n    c.main()\nexcept SystemExit:\n    pass\nheavy=[m for m in ('ibis','duckdb','pyarrow','pandas') if m in sys.modules]\nprint('HEAVY', heavy)"
+    code = (
+        "import sys, kpiframe.cli as c; sys.argv=['kpiframe','--help']\ntry:\n    c.main()\nexcept SystemExit:\n   "
+        " pass\nheavy=[m for m in ('ibis','duckdb','pyarrow','pandas') if m in sys.modules]\nprint('HEAVY', heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out
     assert "Exit codes" in out

@@ -68,7 +68,7 @@ def test_ten_mistakes_are_all_reported_with_positions(write_config, cli):
         (34, 11, "metrics.aht.warn", "is a duration but the metric's unit is 'number'"),
     ]
     for line, column, key, text in expected:
-        match = [l for l in lines if l.startswith(f"{path}:{line}:{column}: {key}: ")]
+        match = [message for message in lines if message.startswith(f"{path}:{line}:{column}: {key}: ")]
         assert match, f"no message at {line}:{column} for {key}; got:\n" + "\n".join(lines)
         assert text in match[0], match[0]
     assert "12 problems found" in result.stderr
@@ -87,16 +87,14 @@ def test_messages_carry_a_fix(write_config):
 
 
 def test_duplicate_keys_are_an_error_naming_both_lines(write_config):
-    path = write_config(
-        """
+    path = write_config("""
         version: 1
         sources:
           t: {connector: csv, path: x.csv}
         metrics:
           a: {calc: count, source: t}
           a: {calc: count, source: t, where: "x > 1"}
-        """
-    )
+        """)
     with pytest.raises(ConfigError) as caught:
         kpiframe.load_config(path)
     assert re.search(r"kpis.yaml:6:3: metrics.a: duplicate key 'a' \(first defined on line 5\)", str(caught.value))
@@ -117,8 +115,7 @@ def test_missing_file_and_empty_file(tmp_path, cli, write_config):
 
 
 def test_unknown_column_found_at_run_lists_the_columns(write_config, tickets, cli):
-    path = write_config(
-        f"""
+    path = write_config(f"""
         version: 1
         window: all
         sources:
@@ -129,8 +126,7 @@ def test_unknown_column_found_at_run_lists_the_columns(write_config, tickets, cl
             source: t
             where: "chanel == 'email'"
             params: {{column: wait}}
-        """
-    )
+        """)
     result = cli("run", path)
     assert result.exit_code == 2
     assert f"{path}:9:12: metrics.frt.where: unknown column 'chanel'; the source has: id, created_at" in result.stderr
@@ -138,23 +134,20 @@ def test_unknown_column_found_at_run_lists_the_columns(write_config, tickets, cl
 
 
 def test_window_on_a_source_without_time_is_a_config_error(write_config, tickets):
-    path = write_config(
-        f"""
+    path = write_config(f"""
         version: 1
         window: {{last: 7d}}
         sources:
           t: {{connector: parquet, path: {tickets}}}
         metrics:
           n: {{calc: count, source: t}}
-        """
-    )
+        """)
     with pytest.raises(ConfigError, match="needs a time column .* but source 't' has none"):
         kpiframe.run(path)
 
 
 def test_derived_metric_cycle_is_an_error(write_config):
-    path = write_config(
-        """
+    path = write_config("""
         version: 1
         sources:
           t: {connector: csv, path: x.csv}
@@ -163,8 +156,7 @@ def test_derived_metric_cycle_is_an_error(write_config):
           b: {calc: expr, params: {expr: "c * 2"}}
           c: {calc: expr, params: {expr: "a / 2"}}
           d: {calc: expr, params: {expr: "a + nope"}}
-        """
-    )
+        """)
     with pytest.raises(ConfigError) as caught:
         kpiframe.load_config(path)
     text = str(caught.value)
@@ -173,8 +165,7 @@ def test_derived_metric_cycle_is_an_error(write_config):
 
 
 def test_bad_time_zone_and_window(write_config):
-    path = write_config(
-        """
+    path = write_config("""
         version: 1
         timezone: Europe/Berln
         window: {between: ["2026-02-01", "2026-01-01"]}
@@ -182,8 +173,7 @@ def test_bad_time_zone_and_window(write_config):
           t: {connector: csv, path: x.csv, timezone: Mars/Base}
         metrics:
           a: {calc: count, source: t, window: {last: 0d}}
-        """
-    )
+        """)
     with pytest.raises(ConfigError) as caught:
         kpiframe.load_config(path)
     text = str(caught.value)

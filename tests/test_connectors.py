@@ -64,7 +64,10 @@ def test_csv_with_semicolons_and_custom_nulls(tmp_path, write_config):
 
 
 def test_jsonl_and_json(tmp_path, write_config):
-    records = [{**t, "created_at": t["created_at"].isoformat(), "first_response_at": None, "resolved_at": None} for t in TICKETS]
+    records = [
+        {**t, "created_at": t["created_at"].isoformat(), "first_response_at": None, "resolved_at": None}
+        for t in TICKETS
+    ]
     (tmp_path / "t.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
     (tmp_path / "t.json").write_text(json.dumps(records))
     check(run(write_config, "{connector: jsonl, path: t.jsonl, time: created_at}"))
@@ -75,7 +78,12 @@ def test_duckdb_table_and_query(tmp_path, tickets, write_config):
     with duckdb.connect(str(tmp_path / "support.duckdb")) as con:
         con.execute(f"create table tickets as select * from '{tickets}'")
     check(run(write_config, "{connector: duckdb, path: support.duckdb, table: tickets, time: created_at}"))
-    check(run(write_config, "{connector: duckdb, path: support.duckdb, query: 'select * from tickets where id > 0', time: created_at}"))
+    check(
+        run(
+            write_config,
+            "{connector: duckdb, path: support.duckdb, query: 'select * from tickets where id > 0', time: created_at}",
+        )
+    )
 
 
 def test_sqlite_table_with_text_timestamps(tmp_path, write_config):
@@ -145,6 +153,8 @@ metrics:
 def test_error_messages_keep_one_line_and_never_crash_on_an_empty_one():
     from kpiframe.errors import first_line
 
-    assert first_line(RuntimeError("Binder Error: no column x\n\nLINE 1: select x\n   ^")) == "Binder Error: no column x"
+    assert (
+        first_line(RuntimeError("Binder Error: no column x\n\nLINE 1: select x\n   ^")) == "Binder Error: no column x"
+    )
     assert first_line(RuntimeError("")) == "RuntimeError"  # before: str(exc).splitlines()[0] raised IndexError
     assert first_line(RuntimeError("  \n ")) == "RuntimeError"

@@ -17,17 +17,36 @@ WINDOW = "'2026-09-01' <= {col} and {col} < '2026-10-01'"
 # Each metric of configs/demo.yaml, written again by hand as plain DuckDB SQL.
 EXPECTED_SQL = {
     "tickets_created": "select count(*) from tickets where {w}",
-    "first_response_p90": "select quantile_cont(epoch(first_response_at) - epoch(created_at), 0.9) / 3600 from tickets where {w} and channel = 'email' and first_response_at >= created_at",
-    "first_response_median": "select median(epoch(first_response_at) - epoch(created_at)) / 60 from tickets where {w} and first_response_at >= created_at",
-    "resolution_time_mean": "select avg(epoch(resolved_at) - epoch(created_at)) / 3600 from tickets where {w} and resolved_at >= created_at",
+    "first_response_p90": (
+        "select quantile_cont(epoch(first_response_at) - epoch(created_at), 0.9) / 3600 from tickets where {w} and"
+        " channel = 'email' and first_response_at >= created_at"
+    ),
+    "first_response_median": (
+        "select median(epoch(first_response_at) - epoch(created_at)) / 60 from tickets where {w} and first_response_at"
+        " >= created_at"
+    ),
+    "resolution_time_mean": (
+        "select avg(epoch(resolved_at) - epoch(created_at)) / 3600 from tickets where {w} and resolved_at >= created_at"
+    ),
     "escalation_rate": "select 100.0 * sum(case when escalated then 1 else 0 end) / count(*) from tickets where {w}",
     "agents_active": "select count(distinct agent) from tickets where {w}",
     "tickets_per_agent": "select count(*) / count(distinct agent) from tickets where {w}",
-    "service_level": "select 100.0 * sum(case when not abandoned and wait_seconds <= 20 then 1 else 0 end) / count(*) from calls where {w} and not blocked",
-    "abandonment_rate": "select 100.0 * sum(case when abandoned then 1 else 0 end) / count(*) from calls where {w} and not blocked",
+    "service_level": (
+        "select 100.0 * sum(case when not abandoned and wait_seconds <= 20 then 1 else 0 end) / count(*) from calls"
+        " where {w} and not blocked"
+    ),
+    "abandonment_rate": (
+        "select 100.0 * sum(case when abandoned then 1 else 0 end) / count(*) from calls where {w} and not blocked"
+    ),
     "speed_of_answer": "select avg(wait_seconds) from calls where {w} and not abandoned and not blocked",
-    "handle_time_p90": "select quantile_cont(talk_seconds + hold_seconds + wrap_seconds, 0.9) from calls where {w} and not abandoned and not blocked",
-    "csat": "select 100.0 * sum(case when score >= 4 then 1 else 0 end) / count(*) from surveys where {w} and kind = 'csat' and score is not null",
+    "handle_time_p90": (
+        "select quantile_cont(talk_seconds + hold_seconds + wrap_seconds, 0.9) from calls where {w} and not abandoned"
+        " and not blocked"
+    ),
+    "csat": (
+        "select 100.0 * sum(case when score >= 4 then 1 else 0 end) / count(*) from surveys where {w} and kind = 'csat'"
+        " and score is not null"
+    ),
     "nps_responses": "select count(score) from surveys where {w} and kind = 'nps'",
 }
 TIME = {"tickets": "created_at", "calls": "queued_at", "surveys": "answered_at"}
@@ -74,7 +93,11 @@ def test_sample_data_is_deterministic_and_parallel_friendly(tmp_path):
     write_sample_data(tmp_path / "c", tickets=500, seed=4)
     for path in first:
         twin = tmp_path / "b" / path.name
-        assert path.read_bytes() == twin.read_bytes() if path.suffix == ".csv" else pq.read_table(path).equals(pq.read_table(twin))
+        assert (
+            path.read_bytes() == twin.read_bytes()
+            if path.suffix == ".csv"
+            else pq.read_table(path).equals(pq.read_table(twin))
+        )
     assert (tmp_path / "a" / "tickets.csv").read_bytes() != (tmp_path / "c" / "tickets.csv").read_bytes()
     import os
 

@@ -30,12 +30,19 @@ def test_generated_reference_pages_are_fresh():
 
 
 def test_the_plugin_guide_examples_work_as_written(tmp_path, tickets, write_config, capsys):
-    hooks = ["kpiframe_register_connectors", "kpiframe_register_calculators", "kpiframe_register_reporters", "kpiframe_scorecard_ready", "kpiframe_register_presets"]
+    hooks = [
+        "kpiframe_register_connectors",
+        "kpiframe_register_calculators",
+        "kpiframe_register_reporters",
+        "kpiframe_scorecard_ready",
+        "kpiframe_register_presets",
+    ]
     for i, hook in enumerate(hooks):
         (tmp_path / f"example_{i}.py").write_text(example(hook))
-    (tmp_path / "numbers.csv").write_text("id,wait\n" + "".join(f"{t['id']},{t['wait'] if t['wait'] is not None else ''}\n" for t in TICKETS))
-    path = write_config(
-        """
+    (tmp_path / "numbers.csv").write_text(
+        "id,wait\n" + "".join(f"{t['id']},{t['wait'] if t['wait'] is not None else ''}\n" for t in TICKETS)
+    )
+    path = write_config("""
         version: 1
         title: Guide
         plugins: [example_0.py, example_1.py, example_2.py, example_3.py, example_4.py]
@@ -44,8 +51,7 @@ def test_the_plugin_guide_examples_work_as_written(tmp_path, tickets, write_conf
           n: {connector: numbers, path: numbers.csv}
         metrics:
           spread: {calc: mytool.spread, source: n, params: {column: wait}, target: "<= 10"}
-        """
-    )
+        """)
     config, context = kpiframe.prepare(path)
     card = kpiframe.run(config, as_of=AS_OF, context=context)
     waits = [t["wait"] for t in TICKETS if t["wait"] is not None]

@@ -61,7 +61,12 @@ def test_a_recursive_alias_is_a_located_config_error(folder, cli):
 
 def test_an_impossible_date_is_a_located_config_error_with_a_hint_to_quote_it(folder, cli):
     path = config(folder, **{"title: Exit contract": "title: 2026-02-30"})
-    assert_clean(cli("validate", path), 2, "kpis.yaml:2:8: title: cannot read '2026-02-30': day is out of range for month", "quote it")
+    assert_clean(
+        cli("validate", path),
+        2,
+        "kpis.yaml:2:8: title: cannot read '2026-02-30': day is out of range for month",
+        "quote it",
+    )
 
 
 def test_a_source_that_is_a_number_is_a_config_error(folder, cli):
@@ -128,7 +133,11 @@ def test_a_malformed_scorecard_is_a_usage_error_for_baseline_and_diff(folder, cl
 def test_an_output_that_is_a_folder_or_unwritable_is_a_usage_error(folder, cli):
     (folder / "reports").mkdir()
     assert_clean(cli("run", config(folder), "-o", f"json={folder / 'reports'}"), 2, "is a folder")
-    assert_clean(cli("run", config(folder), "-o", "json=/proc/kpiframe/card.json"), 2, "cannot write --output json /proc/kpiframe/card.json")
+    assert_clean(
+        cli("run", config(folder), "-o", "json=/proc/kpiframe/card.json"),
+        2,
+        "cannot write --output json /proc/kpiframe/card.json",
+    )
 
 
 def test_a_step_summary_that_is_a_folder_is_a_usage_error(folder, cli):
@@ -139,7 +148,7 @@ def test_a_step_summary_that_is_a_folder_is_a_usage_error(folder, cli):
 
 # --- a crash is exit 4, one line, and the traceback only with --debug, redacted -------------
 
-BOOM_PLUGIN = '''
+BOOM_PLUGIN = """
 from kpiframe import hookimpl
 from kpiframe.contracts import Reporter
 import os
@@ -157,18 +166,22 @@ class Boom(Reporter):
 @hookimpl
 def kpiframe_register_reporters():
     return [Boom()]
-'''
+"""
 
 
 @pytest.fixture
 def crashing(folder: Path) -> Path:
     (folder / "boom.py").write_text(BOOM_PLUGIN)
-    return config(folder, **{"title: Exit contract": 'title: Exit contract\nplugins: [./boom.py]\ndescription: "${KPI_TOKEN}"'})
+    return config(
+        folder, **{"title: Exit contract": 'title: Exit contract\nplugins: [./boom.py]\ndescription: "${KPI_TOKEN}"'}
+    )
 
 
 def test_a_crash_exits_4_with_one_line_and_no_secret(crashing, cli):
     result = cli("run", crashing, "-o", "boom=out.boom", env={"KPI_TOKEN": "tok-5ecr3t-value"})
-    assert_clean(result, 4, "kpiframe crashed: RuntimeError: reporter bug while holding ***; rerun with --debug and report it")
+    assert_clean(
+        result, 4, "kpiframe crashed: RuntimeError: reporter bug while holding ***; rerun with --debug and report it"
+    )
     assert "tok-5ecr3t-value" not in result.stdout + result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -184,7 +197,11 @@ def test_a_crash_in_a_real_process_exits_4_not_1(crashing):
     env = {"KPI_TOKEN": "tok-5ecr3t-value", "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
         [sys.executable, "-m", "kpiframe", "run", str(crashing), "-o", "boom=out.boom"],
-        capture_output=True, text=True, env=env, cwd=crashing.parent, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=crashing.parent,
+        timeout=120,
     )
     assert done.returncode == 4, done.stderr
     assert "Traceback" not in done.stderr and "kpiframe crashed" in done.stderr
@@ -198,7 +215,10 @@ def test_a_value_that_is_not_finite_is_an_error_in_every_format(folder, cli, bad
     rows = [dict(t) for t in TICKETS]
     rows[0]["wait"] = bad
     write_parquet(folder / "tickets.parquet", rows)
-    path = config(folder, extra="wait: {calc: sum, source: t, params: {column: wait}, target: '<= 100', grain: day, by: [channel]}")
+    path = config(
+        folder,
+        extra="wait: {calc: sum, source: t, params: {column: wait}, target: '<= 100', grain: day, by: [channel]}",
+    )
     name = "NaN" if bad != bad else ("+inf" if bad > 0 else "-inf")
     for fmt in ("table", "markdown", "junit", "csv", "html"):
         result = cli("run", path, "--format", fmt)

@@ -77,7 +77,11 @@ def test_explain_finds_connectors_presets_and_expression_functions(cli):
     from kpiframe.expr import FUNCTIONS
 
     connector = cli("explain", "parquet")
-    assert connector.exit_code == 0 and "parquet  (connector)" in connector.stdout and "path (required)" in connector.stdout
+    assert (
+        connector.exit_code == 0
+        and "parquet  (connector)" in connector.stdout
+        and "path (required)" in connector.stdout
+    )
     preset = cli("explain", "freshdesk")
     assert preset.exit_code == 0 and "freshdesk  (preset)" in preset.stdout and "created_at" in preset.stdout
     functions = cli("explain", "expressions").stdout
@@ -116,7 +120,13 @@ def test_init_writes_a_schema_line_that_editors_follow(tmp_path, cli):
 
 @pytest.mark.parametrize(
     ("metric_id", "title"),
-    [("frt_p90", "FRT p90"), ("asa", "ASA"), ("tickets_per_agent_day", "Tickets per agent day"), ("csat_by_channel", "CSAT by channel"), ("sla_breaches", "SLA breaches")],
+    [
+        ("frt_p90", "FRT p90"),
+        ("asa", "ASA"),
+        ("tickets_per_agent_day", "Tickets per agent day"),
+        ("csat_by_channel", "CSAT by channel"),
+        ("sla_breaches", "SLA breaches"),
+    ],
 )
 def test_titles_from_ids_read_as_people_write_them(write_config, tickets, metric_id, title):
     import kpiframe

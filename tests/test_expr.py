@@ -106,7 +106,13 @@ def test_string_literals_are_values_never_sql():
 
 @pytest.mark.parametrize(
     "text",
-    ["(" * 130 + "a" + ")" * 130, "- " * 500 + "1", "not " * 200 + "ok", " + ".join(["a"] * 1000), "abs(" * 100 + "a" + ")" * 100],
+    [
+        "(" * 130 + "a" + ")" * 130,
+        "- " * 500 + "1",
+        "not " * 200 + "ok",
+        " + ".join(["a"] * 1000),
+        "abs(" * 100 + "a" + ")" * 100,
+    ],
     ids=["parentheses", "unary-minus", "not", "long-chain", "calls"],
 )
 def test_expressions_deeper_than_the_limit_are_refused_with_a_hint(text):

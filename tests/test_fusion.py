@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 import kpiframe
-from datetime import datetime
-
 from conftest import AS_OF, TICKETS
 
 
@@ -84,8 +83,8 @@ def test_ten_metrics_on_one_source_compile_to_one_aggregate_query(tickets, write
 
 
 def test_other_windows_and_time_columns_share_the_scan_of_a_source(tickets, write_config, counted):
-    config = TEN_METRICS.format(path=tickets) + (
-        "  n_all: {calc: count, source: t, window: all}\n"
+    config = (
+        TEN_METRICS.format(path=tickets) + "  n_all: {calc: count, source: t, window: all}\n"
         "  n_feb: {calc: count, source: t, window: {between: ['2026-02-01', '2026-02-15']}}\n"
         "  responded: {calc: count, source: t, where: 'first_response_at is not null', params: {}}\n"
         "  resolved_by_week: {calc: count, source: t, compare: previous_period, where: 'resolved_at is not null'}\n"
@@ -96,12 +95,19 @@ def test_other_windows_and_time_columns_share_the_scan_of_a_source(tickets, writ
     # Each value equals its own window's count (the fixture's 7 tickets: 6 in the last 30 days, 4 in 1-14 Feb).
     in_30d = [t for t in TICKETS if t["id"] != 7]
     assert card.metric("n_all").value == len(TICKETS) and card.metric("n").value == len(in_30d)
-    assert card.metric("n_feb").value == len([t for t in TICKETS if datetime(2026, 2, 1) <= t["created_at"] < datetime(2026, 2, 15)])
-    assert card.metric("resolved_by_week").baseline == len([t for t in TICKETS if t["resolved_at"] and datetime(2025, 12, 31) <= t["created_at"] < datetime(2026, 1, 30)])
+    assert card.metric("n_feb").value == len(
+        [t for t in TICKETS if datetime(2026, 2, 1) <= t["created_at"] < datetime(2026, 2, 15)]
+    )
+    assert card.metric("resolved_by_week").baseline == len(
+        [t for t in TICKETS if t["resolved_at"] and datetime(2025, 12, 31) <= t["created_at"] < datetime(2026, 1, 30)]
+    )
 
 
 def test_a_metric_whose_query_fails_does_not_take_the_others_down(tickets, write_config):
-    config = TEN_METRICS.format(path=tickets) + "  broken: {calc: duration, source: t, params: {start: channel, end: created_at}}\n"
+    config = (
+        TEN_METRICS.format(path=tickets)
+        + "  broken: {calc: duration, source: t, params: {start: channel, end: created_at}}\n"
+    )
     card = kpiframe.run(write_config(config), as_of=AS_OF)
     assert card.metric("n").value == 6 and card.metric("n").status == "info"
     assert card.metric("broken").status == "error"

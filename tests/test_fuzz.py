@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 
 from conftest import TICKETS, write_parquet
 
-settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
 settings.register_profile("deep", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
@@ -36,8 +38,21 @@ VALID: dict[str, Any] = {
     "sources": {"t": {"connector": "parquet", "path": "tickets.parquet", "time": "created_at", "where": "id > 0"}},
     "metrics": {
         "n": {"calc": "count", "source": "t", "target": ">= 1"},
-        "wait": {"calc": "mean", "source": "t", "params": {"column": "wait", "unit": "s"}, "target": "<= 60s", "warn": "<= 30s", "by": ["channel"]},
-        "share": {"calc": "share", "source": "t", "params": {"match": "channel == 'email'"}, "target": ">= 10%", "grain": "week"},
+        "wait": {
+            "calc": "mean",
+            "source": "t",
+            "params": {"column": "wait", "unit": "s"},
+            "target": "<= 60s",
+            "warn": "<= 30s",
+            "by": ["channel"],
+        },
+        "share": {
+            "calc": "share",
+            "source": "t",
+            "params": {"match": "channel == 'email'"},
+            "target": ">= 10%",
+            "grain": "week",
+        },
         "p90": {"calc": "percentile", "source": "t", "params": {"column": "wait", "q": 0.9}, "min_sample": 2},
         "ratio": {"calc": "expr", "params": {"expr": "n / 2"}},
     },
@@ -50,9 +65,29 @@ scalars = st.one_of(
     st.integers(min_value=-(10**20), max_value=10**20),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40),
-    st.sampled_from(["", "30d", "1m", "-5d", "99999999999w", "<= 60s", ">= 85%", "between 5 and 1", "p90", "tag:x", "${HOME}", "${NOPE}", "all"]),
+    st.sampled_from(
+        [
+            "",
+            "30d",
+            "1m",
+            "-5d",
+            "99999999999w",
+            "<= 60s",
+            ">= 85%",
+            "between 5 and 1",
+            "p90",
+            "tag:x",
+            "${HOME}",
+            "${NOPE}",
+            "all",
+        ]
+    ),
 )
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)), max_leaves=8)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=8,
+)
 HOSTILE_EXPRESSIONS = [
     "__import__('os').system('touch executed.canary')",
     "().__class__.__bases__[0].__subclasses__()",
@@ -81,7 +116,33 @@ HOSTILE_EXPRESSIONS = [
 expressions = st.one_of(
     st.sampled_from(HOSTILE_EXPRESSIONS),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
-    st.lists(st.sampled_from(["wait", "channel", "(", ")", "and", "or", "not", "==", ">", "+", "'x'", "1", ",", "if", "coalesce", "__dict__", ".", "[", "]", "in"]), max_size=25).map(" ".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "wait",
+                "channel",
+                "(",
+                ")",
+                "and",
+                "or",
+                "not",
+                "==",
+                ">",
+                "+",
+                "'x'",
+                "1",
+                ",",
+                "if",
+                "coalesce",
+                "__dict__",
+                ".",
+                "[",
+                "]",
+                "in",
+            ]
+        ),
+        max_size=25,
+    ).map(" ".join),
 )
 
 
@@ -174,7 +235,11 @@ def test_arbitrary_bytes_as_a_config_are_a_config_error(cli, blob):
 )
 def test_yaml_framing_oddities_are_handled(cli, head, indent, tail):
     body = yaml.safe_dump(VALID)
-    text = head + "\n".join(indent + line if indent and i % 7 == 3 else line for i, line in enumerate(body.splitlines())) + tail
+    text = (
+        head
+        + "\n".join(indent + line if indent and i % 7 == 3 else line for i, line in enumerate(body.splitlines()))
+        + tail
+    )
     _run(cli, text, "validate", "run")
 
 

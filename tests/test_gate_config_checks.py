@@ -28,7 +28,9 @@ metrics:
 
 
 def config(write_config, metric: str = "", window: str = "window: {last: 30d}") -> object:
-    return write_config(HEAD.format(window=window, metric="\n".join("    " + line for line in metric.strip("\n").splitlines())))
+    return write_config(
+        HEAD.format(window=window, metric="\n".join("    " + line for line in metric.strip("\n").splitlines()))
+    )
 
 
 def problems(write_config, metric: str = "", window: str = "window: {last: 30d}") -> list[str]:
@@ -102,7 +104,11 @@ def test_a_looser_warn_is_a_config_error_with_a_stricter_example(write_config):
 
 def test_a_looser_warn_on_a_duration_suggests_in_the_targets_unit(write_config):
     metric = 'calc: mean\nparams: {column: wait, unit: min}\ntarget: "<= 4h"\nwarn: "<= 5h"'
-    text = HEAD.format(window="window: {last: 30d}", metric="").replace("    calc: count\n", "") + "\n".join("    " + line for line in metric.splitlines()) + "\n"
+    text = (
+        HEAD.format(window="window: {last: 30d}", metric="").replace("    calc: count\n", "")
+        + "\n".join("    " + line for line in metric.splitlines())
+        + "\n"
+    )
     import kpiframe
 
     with pytest.raises(ConfigError) as caught:
@@ -121,7 +127,9 @@ def test_a_warn_with_a_live_part_is_kept(write_config):
     import kpiframe
 
     # the value part can fire (the target has none), so the level is not dead
-    loaded = kpiframe.load_config(config(write_config, 'target: {change: "<= +10%"}\nwarn: {value: ">= 5", change: "<= +20%"}'))
+    loaded = kpiframe.load_config(
+        config(write_config, 'target: {change: "<= +10%"}\nwarn: {value: ">= 5", change: "<= +20%"}')
+    )
     assert loaded.metrics["volume"].warn is not None
 
 
@@ -133,8 +141,12 @@ def test_a_relative_and_an_absolute_change_are_not_compared(write_config):
 
 
 def test_a_segment_target_that_kills_the_metrics_warn_is_a_config_error(write_config):
-    (line,) = problems(write_config, 'target: ">= 10"\nwarn: ">= 20"\nby: [channel]\ntargets:\n  "channel=phone": ">= 30"')
-    assert ":14:24: metrics.volume.targets.channel=phone: for segment channel=phone, warn '>= 20' can never fire" in line
+    (line,) = problems(
+        write_config, 'target: ">= 10"\nwarn: ">= 20"\nby: [channel]\ntargets:\n  "channel=phone": ">= 30"'
+    )
+    assert (
+        ":14:24: metrics.volume.targets.channel=phone: for segment channel=phone, warn '>= 20' can never fire" in line
+    )
     assert "passes its target '>= 30'" in line
     assert "loosen this segment's target" in line
 
@@ -179,7 +191,10 @@ def test_a_huge_window_is_a_located_config_error_not_an_overflow(write_config, c
     result = cli("run", path)
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert f"{path}:3:16: window.last: '1000000w' is out of range: a duration is at most 100 years (36525d)" in result.stderr
+    assert (
+        f"{path}:3:16: window.last: '1000000w' is out of range: a duration is at most 100 years (36525d)"
+        in result.stderr
+    )
 
 
 def test_a_huge_target_is_a_located_config_error(write_config):

@@ -3,7 +3,7 @@ never an OverflowError traceback (issue 10)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -25,7 +25,15 @@ metrics:
     {compare}
 """
 
-WINDOWS = ["{last: 30d}", "{last: 36525d}", "{calendar: previous_month}", "{calendar: current_month}", "{calendar: previous_week}", "{calendar: previous_year}", "{calendar: current_quarter}"]
+WINDOWS = [
+    "{last: 30d}",
+    "{last: 36525d}",
+    "{calendar: previous_month}",
+    "{calendar: current_month}",
+    "{calendar: previous_week}",
+    "{calendar: previous_year}",
+    "{calendar: current_quarter}",
+]
 COMPARES = ["", "compare: previous_period", "compare: same_period_last_year"]
 
 
@@ -35,7 +43,9 @@ def tickets_dir(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("as_of", ["0001-01-01", "0001-01-03", "9999-12-31", "1899-12-31", "2200-01-01", "9999-12-31T23:00:00-05:00"])
+@pytest.mark.parametrize(
+    "as_of", ["0001-01-01", "0001-01-03", "9999-12-31", "1899-12-31", "2200-01-01", "9999-12-31T23:00:00-05:00"]
+)
 @pytest.mark.parametrize("window", ["{last: 30d}", "{calendar: previous_month}"])
 def test_an_as_of_outside_the_range_is_a_usage_error_naming_the_range(tickets_dir, write_config, cli, as_of, window):
     path = write_config(CONFIG.format(window=window, compare="compare: previous_period"))
@@ -48,7 +58,9 @@ def test_an_as_of_outside_the_range_is_a_usage_error_naming_the_range(tickets_di
 @pytest.mark.parametrize("as_of", ["1900-01-01", "2199-12-31T23:59:59"])
 @pytest.mark.parametrize("window", WINDOWS)
 @pytest.mark.parametrize("compare", COMPARES)
-def test_every_window_and_comparison_at_the_edges_of_the_range_runs(tickets_dir, write_config, cli, as_of, window, compare):
+def test_every_window_and_comparison_at_the_edges_of_the_range_runs(
+    tickets_dir, write_config, cli, as_of, window, compare
+):
     path = write_config(CONFIG.format(window=window, compare=compare))
     result = cli("run", path, "--as-of", as_of, "--format", "json")
     assert result.exit_code == 0, result.output
@@ -64,5 +76,7 @@ def test_between_windows_at_the_edges_of_the_range_compare_without_overflow(tick
 
 def test_the_python_api_refuses_an_as_of_outside_the_range(tickets_dir, write_config):
     path = write_config(CONFIG.format(window="{calendar: previous_month}", compare=""))
-    with pytest.raises(ConfigError, match=r"as_of: 0001-01-01 is outside the dates kpiframe accepts \(1900-01-01 to 2199-12-31\)"):
-        kpiframe.run(path, as_of=datetime(1, 1, 1, tzinfo=timezone.utc))
+    with pytest.raises(
+        ConfigError, match=r"as_of: 0001-01-01 is outside the dates kpiframe accepts \(1900-01-01 to 2199-12-31\)"
+    ):
+        kpiframe.run(path, as_of=datetime(1, 1, 1, tzinfo=UTC))

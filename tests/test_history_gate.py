@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_ci import CONFIG, as_of, p90, tickets
 
 
@@ -69,7 +68,9 @@ def test_re_running_an_older_window_compares_with_the_window_before_it(cli, conf
 
 
 def test_last_passing_skips_failed_runs(cli, tmp_path, write_config):
-    config = write_config(CONFIG.replace("    by: [channel]\n", "    by: [channel]\n    baseline: {last_passing: true}\n"))
+    config = write_config(
+        CONFIG.replace("    by: [channel]\n", "    by: [channel]\n    baseline: {last_passing: true}\n")
+    )
     store = str(tmp_path / "h.duckdb")
     tickets(tmp_path / "tickets.parquet", month=0)
     assert run(cli, config, 0, store)[0].exit_code == 0
@@ -123,12 +124,12 @@ def test_a_corrupt_row_is_skipped_with_a_warning_that_names_it(cli, config, tmp_
     run(cli, config, 0, store)
     with duckdb.connect(store) as con:
         con.execute(
-            "insert into kpiframe_runs values ('badrow000001', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'Support SLA', 'x', null, 'pass', "
-            "'{not json', '2025-12-01T00:00:00Z', '2025-12-31T00:00:00Z')"
+            "insert into kpiframe_runs values ('badrow000001', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'Support"
+            " SLA', 'x', null, 'pass', '{not json', '2025-12-01T00:00:00Z', '2025-12-31T00:00:00Z')"
         )
         con.execute(
-            "insert into kpiframe_runs values ('badrow000002', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'Support SLA', 'x', null, 'pass', "
-            "'[1, 2]', '2025-11-01T00:00:00Z', '2025-12-01T00:00:00Z')"
+            "insert into kpiframe_runs values ('badrow000002', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'Support"
+            " SLA', 'x', null, 'pass', '[1, 2]', '2025-11-01T00:00:00Z', '2025-12-01T00:00:00Z')"
         )
     tickets(tmp_path / "tickets.parquet", email_factor=1.2, month=1)
     result, card = run(cli, config, 1, store)
@@ -136,30 +137,49 @@ def test_a_corrupt_row_is_skipped_with_a_warning_that_names_it(cli, config, tmp_
     assert "skipped run 'badrow000001'" in result.stderr and "skipped run 'badrow000002'" in result.stderr
     assert any("badrow000001" in note for note in card["run"]["notes"])
     listed = cli("history", "list", store)
-    assert listed.exit_code == 0 and "skipped run 'badrow000001'" in listed.stderr and listed.stdout.count("Support SLA") == 2
+    assert (
+        listed.exit_code == 0
+        and "skipped run 'badrow000001'" in listed.stderr
+        and listed.stdout.count("Support SLA") == 2
+    )
 
 
 def test_a_version_1_store_is_migrated_in_place(cli, config, tmp_path):
     import duckdb
 
     store = str(tmp_path / "old.duckdb")
-    scorecard = {"title": "Support SLA", "status": "pass", "run": {"as_of": "2026-03-01T00:00:00Z", "config_hash": "x",
-                 "window": {"start": "2026-01-30T00:00:00Z", "end": "2026-03-01T00:00:00Z", "label": "last 30d"}},
-                 "metrics": [{"id": "frt_p90", "value": 95.0, "segments": [{"label": "channel=email", "value": 90.0}]}]}
+    scorecard = {
+        "title": "Support SLA",
+        "status": "pass",
+        "run": {
+            "as_of": "2026-03-01T00:00:00Z",
+            "config_hash": "x",
+            "window": {"start": "2026-01-30T00:00:00Z", "end": "2026-03-01T00:00:00Z", "label": "last 30d"},
+        },
+        "metrics": [{"id": "frt_p90", "value": 95.0, "segments": [{"label": "channel=email", "value": 90.0}]}],
+    }
     with duckdb.connect(store) as con:
         con.execute("create table kpiframe_history_meta (key varchar primary key, value varchar)")
         con.execute("insert into kpiframe_history_meta values ('schema_version', '1')")
-        con.execute("create table kpiframe_runs (run_id varchar primary key, recorded_at varchar, as_of varchar, title varchar, "
-                    "config_hash varchar, git_commit varchar, status varchar, scorecard text)")
-        con.execute("insert into kpiframe_runs values ('oldrun000001', '2026-03-01T01:00:00Z', '2026-03-01T00:00:00Z', 'Support SLA', 'x', null, 'pass', ?)",
-                    [json.dumps(scorecard)])
+        con.execute(
+            "create table kpiframe_runs (run_id varchar primary key, recorded_at varchar, as_of varchar, title varchar,"
+            " config_hash varchar, git_commit varchar, status varchar, scorecard text)"
+        )
+        con.execute(
+            "insert into kpiframe_runs values ('oldrun000001', '2026-03-01T01:00:00Z', '2026-03-01T00:00:00Z', 'Support"
+            " SLA', 'x', null, 'pass', ?)",
+            [json.dumps(scorecard)],
+        )
     tickets(tmp_path / "tickets.parquet", month=1)
     _, card = run(cli, config, 1, store)
     email = next(s for s in card["metrics"][0]["segments"] if s["label"] == "channel=email")
     assert email["baseline"] == 90.0  # the old run, found by its window
     with duckdb.connect(store, read_only=True) as con:
         assert con.execute("select value from kpiframe_history_meta").fetchone()[0] == "2"
-        assert con.execute("select window_end from kpiframe_runs where run_id = 'oldrun000001'").fetchone()[0] == "2026-03-01T00:00:00Z"
+        assert (
+            con.execute("select window_end from kpiframe_runs where run_id = 'oldrun000001'").fetchone()[0]
+            == "2026-03-01T00:00:00Z"
+        )
 
 
 def test_a_read_only_postgres_store_is_a_usage_error_with_the_reason(cli, config, postgres_schema):
@@ -171,7 +191,11 @@ def test_a_read_only_postgres_store_is_a_usage_error_with_the_reason(cli, config
 
 def test_an_unreachable_postgres_store_is_a_usage_error(cli, config):
     result, _ = run(cli, config, 0, "postgresql://kpi:pw123456@127.0.0.1:1/nowhere")
-    assert result.exit_code == 2 and "cannot connect to the history database" in result.stderr and "pw123456" not in result.output
+    assert (
+        result.exit_code == 2
+        and "cannot connect to the history database" in result.stderr
+        and "pw123456" not in result.output
+    )
 
 
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
@@ -181,10 +205,25 @@ def test_a_run_killed_while_recording_leaves_the_history_whole(config, tmp_path,
 
     store = str(tmp_path / "h.duckdb")
     env = {**os.environ, "NO_COLOR": "1"}
-    base = [sys.executable, "-m", "kpiframe", "run", str(config), "--history", store, "--history-mode", "append", "-q", "-o", f"json={tmp_path / 'o.json'}"]
+    base = [
+        sys.executable,
+        "-m",
+        "kpiframe",
+        "run",
+        str(config),
+        "--history",
+        store,
+        "--history-mode",
+        "append",
+        "-q",
+        "-o",
+        f"json={tmp_path / 'o.json'}",
+    ]
     assert subprocess.run([*base, "--as-of", as_of(0)], env=env, capture_output=True, timeout=120).returncode == 0
     for delay in (0.3, 0.45, 0.6, 0.75):
-        process = subprocess.Popen([*base, "--as-of", as_of(0)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [*base, "--as-of", as_of(0)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(delay)
         process.send_signal(signum)
         process.wait(timeout=120)

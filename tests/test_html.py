@@ -15,7 +15,15 @@ from kpiframe.scorecard import MetricResult, RunInfo, Scorecard, SegmentResult, 
 
 ROOT = Path(__file__).parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +35,10 @@ def demo(tmp_path_factory):
     write_sample_data(folder / "sample-data", tickets=3000, seed=2)
     (folder / "configs").mkdir()
     text = (ROOT / "configs" / "demo.yaml").read_text()
-    text += "  frt_heat:\n    title: First response by hour\n    calc: support.first_response_time\n    source: tickets\n    params: {stat: median}\n    heatmap: true\n"
+    text += (
+        "  frt_heat:\n    title: First response by hour\n    calc: support.first_response_time\n    source: tickets\n  "
+        "  params: {stat: median}\n    heatmap: true\n"
+    )
     (folder / "configs" / "demo.yaml").write_text(text)
     card = kpiframe.run(folder / "configs" / "demo.yaml")
     page = folder / "report.html"
@@ -70,7 +81,12 @@ def test_the_demo_page_in_chromium(browser, demo):
         for metric in card.metrics:
             article = page.locator(f"#metric-{metric.id}")
             assert article.is_visible()
-            assert article.locator(".badge").first.inner_text().strip().endswith({"no_data": "NO DATA"}.get(metric.status, metric.status.upper()))
+            assert (
+                article.locator(".badge")
+                .first.inner_text()
+                .strip()
+                .endswith({"no_data": "NO DATA"}.get(metric.status, metric.status.upper()))
+            )
             # A bullet when there is a value and a value target to measure it against.
             drawn = metric.value is not None and metric.target_level is not None and metric.target_level.op is not None
             assert article.locator("svg.bullet").count() == (1 if drawn else 0), metric.id
@@ -91,7 +107,13 @@ def test_the_page_without_javascript_shows_the_same_cards(browser, demo):
         assert page.locator("article.card").count() == len(card.metrics)
         assert all(page.locator(f"#metric-{m.id}").is_visible() for m in card.metrics)
         assert not page.locator("nav.controls").is_visible()  # controls need scripts, so they hide
-        assert page.locator("svg.chart").count() == page.locator("svg.bullet").count() + page.locator("svg.series").count() + page.locator("svg.heatmap").count() > 0
+        assert (
+            page.locator("svg.chart").count()
+            == page.locator("svg.bullet").count()
+            + page.locator("svg.series").count()
+            + page.locator("svg.heatmap").count()
+            > 0
+        )
         assert page.locator(".summary tbody tr").count() == len(card.metrics)
     finally:
         context.close()
@@ -168,15 +190,53 @@ def test_titles_and_segment_values_are_escaped(browser, tmp_path):
 
 def synthetic(metrics: int, segments: int, days: int, title: str = "Metric", segment: str = "email") -> Scorecard:
     window = WindowInfo("2026-06-01T00:00:00Z", "2026-09-01T00:00:00Z", "last 92d")
-    run = RunInfo("c.yaml", "abc", "2026-09-01T00:00:00Z", "2026-09-01T00:00:00Z", 0.5, "0.1.0", {"kpiframe": "0.1.0"}, window, 3)
+    run = RunInfo(
+        "c.yaml", "abc", "2026-09-01T00:00:00Z", "2026-09-01T00:00:00Z", 0.5, "0.1.0", {"kpiframe": "0.1.0"}, window, 3
+    )
     results = []
     for i in range(metrics):
         segs = tuple(
-            SegmentResult({"channel": f"{segment}{j or ''}"}, f"channel={segment}{j or ''}", "fail" if j % 3 == 0 else "pass", 50.0 + j, n=100, interval=(45.0, 55.0), target=">= 60%", baseline=52.0, delta=-2.0, delta_pct=-3.8)
+            SegmentResult(
+                {"channel": f"{segment}{j or ''}"},
+                f"channel={segment}{j or ''}",
+                "fail" if j % 3 == 0 else "pass",
+                50.0 + j,
+                n=100,
+                interval=(45.0, 55.0),
+                target=">= 60%",
+                baseline=52.0,
+                delta=-2.0,
+                delta_pct=-3.8,
+            )
             for j in range(segments)
         )
-        series = tuple(SeriesPoint(f"2026-06-{(d % 28) + 1:02d}", 50 + (d * 7919 % 13), 40) for d in range(days)) if days else None
-        results.append(MetricResult(f"m{i}", f"{title} {i}" if metrics > 1 else title, "share", "s", "%", "higher", "fail", 55.5, n=1000, interval=(52.0, 59.0), target=">= 60%", warn=">= 65%", window=window, segments=segs, series=series, baseline=57.0, delta=-1.5, delta_pct=-2.6))
+        series = (
+            tuple(SeriesPoint(f"2026-06-{(d % 28) + 1:02d}", 50 + (d * 7919 % 13), 40) for d in range(days))
+            if days
+            else None
+        )
+        results.append(
+            MetricResult(
+                f"m{i}",
+                f"{title} {i}" if metrics > 1 else title,
+                "share",
+                "s",
+                "%",
+                "higher",
+                "fail",
+                55.5,
+                n=1000,
+                interval=(52.0, 59.0),
+                target=">= 60%",
+                warn=">= 65%",
+                window=window,
+                segments=segs,
+                series=series,
+                baseline=57.0,
+                delta=-1.5,
+                delta_pct=-2.6,
+            )
+        )
     return Scorecard("Synthetic", run, tuple(results))
 
 
@@ -210,10 +270,10 @@ def test_axes_carry_units_percentages_run_0_to_100_and_hours_targets_draw_in_hou
 
     data = write_parquet(tmp_path / "t.parquet", TICKETS)
     config = write_config(
-        f"version: 1\nwindow: {{last: 30d}}\nsources: {{t: {{connector: parquet, path: {data}, time: created_at}}}}\nmetrics:\n"
-        "  email: {calc: share, source: t, params: {match: \"channel == 'email'\"}, target: '>= 40%'}\n"
-        "  frt: {calc: duration, source: t, params: {start: created_at, end: first_response_at, unit: min}, target: '<= 2h'}\n"
-        "  plain: {calc: count, source: t}\n"
+        f"version: 1\nwindow: {{last: 30d}}\nsources: {{t: {{connector: parquet, path: {data}, time:"
+        " created_at}}\nmetrics:\n  email: {calc: share, source: t, params: {match: \"channel == 'email'\"},"
+        " target: '>= 40%'}\n  frt: {calc: duration, source: t, params: {start: created_at, end: first_response_at,"
+        " unit: min}, target: '<= 2h'}\n  plain: {calc: count, source: t}\n"
     )
     scorecard = kpiframe.run(config, as_of=AS_OF)
     page_path = tmp_path / "axes.html"

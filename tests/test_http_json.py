@@ -13,7 +13,9 @@ from kpiframe.connectors.http_json import HttpJsonConnector
 from kpiframe.errors import SourceError
 from kpiframe.testing import ConnectorContract, FakeApi
 
-ITEMS = [{"id": i, "channel": ["email", "chat"][i % 2], "wait": float(i), "via": {"channel": "web"}} for i in range(1, 26)]
+ITEMS = [
+    {"id": i, "channel": ["email", "chat"][i % 2], "wait": float(i), "via": {"channel": "web"}} for i in range(1, 26)
+]
 
 
 def pages(size: int = 10) -> list[list[dict]]:
@@ -47,7 +49,11 @@ class Api:
             index = int(query.get("cursor", 0))
             if n == 4:  # a failure in the middle of the stream: the page is asked again, not lost
                 return 503, {}, "unavailable"
-            return 200, {}, {"records": pages()[index], "after": str(index + 1) if index < 2 else None, "end": index >= 2}
+            return (
+                200,
+                {},
+                {"records": pages()[index], "after": str(index + 1) if index < 2 else None, "end": index >= 2},
+            )
         if path == "/slow":
             if n == 1:
                 time.sleep(1.5)
@@ -76,12 +82,20 @@ def fetch(params):
 
 
 def test_page_number_pagination(api):
-    records = fetch({"url": api.url + "/paged", "records": "data.items", "pagination": {"type": "page", "param": "page"}})
+    records = fetch(
+        {"url": api.url + "/paged", "records": "data.items", "pagination": {"type": "page", "param": "page"}}
+    )
     assert [r["id"] for r in records] == [r["id"] for r in ITEMS]
 
 
 def test_cursor_pagination(api):
-    records = fetch({"url": api.url + "/cursor", "records": "records", "pagination": {"type": "cursor", "cursor": "meta.next", "param": "cursor"}})
+    records = fetch(
+        {
+            "url": api.url + "/cursor",
+            "records": "records",
+            "pagination": {"type": "cursor", "cursor": "meta.next", "param": "cursor"},
+        }
+    )
     assert [r["id"] for r in records] == [r["id"] for r in ITEMS]
 
 
@@ -92,7 +106,13 @@ def test_link_header_pagination(api):
 
 def test_retries_honour_retry_after_and_lose_or_duplicate_nothing(api):
     start = time.monotonic()
-    records = fetch({"url": api.url + "/flaky", "records": "records", "pagination": {"type": "cursor", "cursor": "after", "done": "end"}})
+    records = fetch(
+        {
+            "url": api.url + "/flaky",
+            "records": "records",
+            "pagination": {"type": "cursor", "cursor": "after", "done": "end"},
+        }
+    )
     assert time.monotonic() - start >= 1.0  # waited as Retry-After asked
     ids = [r["id"] for r in records]
     assert ids == [r["id"] for r in ITEMS] and len(ids) == len(set(ids))
@@ -110,7 +130,14 @@ def test_malformed_json_is_a_clear_error(api):
 
 def test_a_page_cap_stops_with_an_error_not_silently(api):
     with pytest.raises(SourceError, match="stopped after max_pages=3"):
-        fetch({"url": api.url + "/forever", "records": "records", "pagination": {"type": "next_link", "next": "next"}, "max_pages": 3})
+        fetch(
+            {
+                "url": api.url + "/forever",
+                "records": "records",
+                "pagination": {"type": "next_link", "next": "next"},
+                "max_pages": 3,
+            }
+        )
 
 
 def test_failures_give_up_with_the_reason(api):
@@ -123,8 +150,10 @@ def test_failures_give_up_with_the_reason(api):
 def test_a_config_with_a_secret_header(api, write_config, monkeypatch):
     monkeypatch.setenv("API_TOKEN", "tok-123456")
     config = write_config(
-        f"version: 1\nwindow: all\nsources:\n  api: {{connector: http_json, url: '{api.url}/auth', headers: {{Authorization: 'Bearer ${{API_TOKEN}}'}}}}\n"
-        "metrics:\n  n: {calc: count, source: api}\n  wait: {calc: mean, source: api, params: {column: wait}}\n  web: {calc: count, source: api, where: \"via.channel == 'web'\"}\n"
+        f"version: 1\nwindow: all\nsources:\n  api: {{connector: http_json, url: '{api.url}/auth', headers:"
+        " {Authorization: 'Bearer ${API_TOKEN}'}}\nmetrics:\n  n: {calc: count, source: api}\n  wait: {calc:"
+        ' mean, source: api, params: {column: wait}}\n  web: {calc: count, source: api, where: "via.channel =='
+        " 'web'\"}\n"
     )
     card = kpiframe.run(config, as_of=AS_OF)
     assert card.metric("n").value == 25 and card.metric("wait").value == 13.0 and card.metric("web").value == 25

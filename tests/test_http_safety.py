@@ -29,7 +29,7 @@ def serve(handle: Handler) -> Iterator[tuple[str, list[dict[str, str]]]]:
     seen: list[dict[str, str]] = []
 
     class Handle(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             seen.append({**dict(self.headers.items()), "path": self.path})
             handle(self)
 
@@ -76,7 +76,9 @@ def test_a_next_link_to_another_origin_is_refused_and_gets_no_credentials(write_
             card = kpiframe.run(config(write_config, f"{home}/items"), as_of=AS_OF)
             assert card.metric("n").status == "error" and "allow_hosts" in card.metric("n").reason
             assert other_seen == []
-            card = kpiframe.run(config(write_config, f"{home}/items", f", allow_hosts: ['{other.split('//')[1]}']"), as_of=AS_OF)
+            card = kpiframe.run(
+                config(write_config, f"{home}/items", f", allow_hosts: ['{other.split('//')[1]}']"), as_of=AS_OF
+            )
             assert card.metric("n").value == 2
     assert len(other_seen) == 1 and "Authorization" not in other_seen[0]
 
@@ -94,7 +96,9 @@ def test_a_redirect_to_another_origin_drops_the_credentials(write_config, monkey
     assert "Authorization" not in other_seen[0]
 
 
-@pytest.mark.parametrize("link", ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1/", "data:text/plain,hi"])
+@pytest.mark.parametrize(
+    "link", ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1/", "data:text/plain,hi"]
+)
 def test_links_to_other_schemes_are_refused_and_their_content_never_shown(write_config, link, monkeypatch):
     monkeypatch.setenv("API_TOKEN", "tok-secret-4242")
     with serve(lambda h: send(h, 200, {"items": [{"id": 1}], "next": link})) as (home, _):
@@ -107,14 +111,17 @@ def test_a_link_header_to_a_file_is_refused(write_config):
     handler = lambda h: send(h, 200, [{"id": 1}], {"Link": '<file:///etc/passwd>; rel="next"'})  # noqa: E731
     with serve(handler) as (home, _):
         path = write_config(
-            f"version: 1\nwindow: all\nsources:\n  api: {{connector: http_json, url: '{home}/x', pagination: {{type: next_link}}, retries: 0}}\n"
-            "metrics:\n  n: {calc: count, source: api}\n"
+            f"version: 1\nwindow: all\nsources:\n  api: {{connector: http_json, url: '{home}/x', pagination: {{type:"
+            " next_link}, retries: 0}\nmetrics:\n  n: {calc: count, source: api}\n"
         )
         card = kpiframe.run(path, as_of=AS_OF)
     assert card.metric("n").status == "error" and "only http and https" in card.metric("n").reason
 
 
-@pytest.mark.parametrize("address", ["169.254.169.254", "10.1.2.3", "192.168.0.1", "127.0.0.1", "::1", "::ffff:127.0.0.1", "fd00::1", "0.0.0.0"])
+@pytest.mark.parametrize(
+    "address",
+    ["169.254.169.254", "10.1.2.3", "192.168.0.1", "127.0.0.1", "::1", "::ffff:127.0.0.1", "fd00::1", "0.0.0.0"],
+)
 def test_a_public_api_cannot_send_kpiframe_to_internal_addresses(address):
     policy = UrlPolicy(Origin("https", "api.example.com", 443), frozenset({"internal.example.com"}))
     policy._resolved[("api.example.com", 443)] = ["93.184.216.34"]
@@ -172,7 +179,10 @@ def test_retries_have_an_upper_bound(write_config):
         with pytest.raises(SourceError, match=f"after {MAX_RETRIES + 1} attempts"):
             get_json(f"{home}/x", retries=10_000, backoff=0, sleep=lambda s: None)
     assert len(seen) == MAX_RETRIES + 1
-    path = write_config(f"version: 1\nwindow: all\nsources:\n  api: {{connector: http_json, url: '{home}/x', retries: 1000}}\nmetrics:\n  n: {{calc: count, source: api}}\n")
+    path = write_config(
+        f"version: 1\nwindow: all\nsources:\n  api: {{connector: http_json, url: '{home}/x', retries:"
+        " 1000}\nmetrics:\n  n: {calc: count, source: api}\n"
+    )
     with pytest.raises(kpiframe.ConfigError, match="retries"):
         kpiframe.load_config(path)
 
@@ -182,7 +192,12 @@ def test_a_hostile_link_header_is_parsed_in_linear_time():
     started = time.monotonic()
     assert link_next({"Link": hostile[: 16 * 1024]}) is None
     assert time.monotonic() - started < 1
-    assert link_next({"Link": '<https://api.example.com/p?page=2>; rel="prev", <https://api.example.com/p?page=3>; rel="next"'}) == "https://api.example.com/p?page=3"
+    assert (
+        link_next(
+            {"Link": '<https://api.example.com/p?page=2>; rel="prev", <https://api.example.com/p?page=3>; rel="next"'}
+        )
+        == "https://api.example.com/p?page=3"
+    )
     with pytest.raises(SourceError, match="Link header"):
         link_next({"Link": hostile})
 
@@ -191,8 +206,8 @@ def test_a_password_in_the_url_is_sent_as_credentials_and_shown_nowhere(write_co
     with serve(records) as (home, seen):
         url = home.replace("http://", "http://kpi:pa55word-xyz@") + "/items"
         path = write_config(
-            f"version: 1\nwindow: all\nsources:\n  api: {{connector: http_json, url: '{url}', records: nope, retries: 0}}\n"
-            "metrics:\n  n: {calc: count, source: api}\n"
+            f"version: 1\nwindow: all\nsources:\n  api: {{connector: http_json, url: '{url}', records: nope, retries:"
+            " 0}\nmetrics:\n  n: {calc: count, source: api}\n"
         )
         card = kpiframe.run(path, as_of=AS_OF)
     assert seen[0]["Authorization"].startswith("Basic ")

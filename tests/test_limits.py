@@ -13,7 +13,14 @@ from conftest import write_parquet
 
 @pytest.fixture
 def many(tmp_path):
-    rows = [{"id": i, "created_at": datetime(2026, 2, 1) + timedelta(minutes=i), "channel": ["email", "chat", "phone"][i % 3]} for i in range(1500)]
+    rows = [
+        {
+            "id": i,
+            "created_at": datetime(2026, 2, 1) + timedelta(minutes=i),
+            "channel": ["email", "chat", "phone"][i % 3],
+        }
+        for i in range(1500)
+    ]
     return write_parquet(tmp_path / "many.parquet", rows)
 
 
@@ -35,7 +42,10 @@ def test_more_segments_than_max_segments_is_an_error_that_suggests_top(many, wri
     card = json.loads(result.stdout)
     per_ticket = next(m for m in card["metrics"] if m["id"] == "per_ticket")
     assert result.exit_code == 3 and per_ticket["status"] == "error"
-    assert "1,500 segments by id, more than max_segments (1,000)" in per_ticket["reason"] and "top: 20" in per_ticket["reason"]
+    assert (
+        "1,500 segments by id, more than max_segments (1,000)" in per_ticket["reason"]
+        and "top: 20" in per_ticket["reason"]
+    )
     # The other metric on the same source is unaffected: three channels of 500.
     per_channel = next(m for m in card["metrics"] if m["id"] == "per_channel")
     assert sorted(s["value"] for s in per_channel["segments"]) == [500, 500, 500]
@@ -58,7 +68,10 @@ def test_engine_settings_from_the_config_and_the_command_line_reach_duckdb(many,
     assert overridden.backends.duckdb().raw_sql("select current_setting('threads')").fetchone()[0] == 2
 
 
-@pytest.mark.parametrize(("args", "message"), [(["--memory-limit", "lots"], "--memory-limit: expected a size such as 4GB"), (["--threads", "0"], "--threads")])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--memory-limit", "lots"], "--memory-limit: expected a size such as 4GB"), (["--threads", "0"], "--threads")],
+)
 def test_bad_engine_settings_are_usage_errors(many, write_config, cli, args, message):
     result = cli("run", write_config(config_text(many)), *args)
     assert result.exit_code == 2 and message in result.stderr
@@ -68,7 +81,10 @@ def test_a_file_source_s_timeout_stops_a_long_query(tmp_path, write_config):
     import duckdb
 
     path = tmp_path / "big.parquet"
-    duckdb.sql(f"copy (select i as id, (i * 7919 % 1000)::double as wait, i % 97 as k from range(3000000) t(i)) to '{path}' (format parquet)")
+    duckdb.sql(
+        f"copy (select i as id, (i * 7919 % 1000)::double as wait, i % 97 as k from range(3000000) t(i)) to '{path}'"
+        " (format parquet)"
+    )
     config = write_config(
         f"version: 1\nwindow: all\nsources:\n  t: {{connector: parquet, path: {path}, timeout: 0.01}}\n"
         "metrics:\n"

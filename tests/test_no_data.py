@@ -17,7 +17,15 @@ from kpiframe.scorecard import SEVERITY, STATUSES, MetricResult, RunInfo, Scorec
 
 # 1,260 tickets: 14 a day from 2021-01-01 to 2021-03-31 (90 days), wait = the ticket's number.
 START = datetime(2021, 1, 1, 9, 0)
-ROWS = [{"id": i, "created_at": START + timedelta(days=i % 90, minutes=i // 90), "wait": float(i), "channel": "email" if i % 2 else "chat"} for i in range(1260)]
+ROWS = [
+    {
+        "id": i,
+        "created_at": START + timedelta(days=i % 90, minutes=i // 90),
+        "wait": float(i),
+        "channel": "email" if i % 2 else "chat",
+    }
+    for i in range(1260)
+]
 STALE = "tickets has 1,260 rows from 2021-01-01 to 2021-03-31; none in 2026-10-25 to 2026-11-24"
 AS_OF = "2026-11-24"
 
@@ -80,7 +88,9 @@ def test_a_metric_emptied_by_its_own_where_gets_no_source_note(folder, write_con
 
 
 def test_a_source_with_no_rows_at_all_says_so(folder, write_config):
-    card = kpiframe.run(write(write_config, source_extra=", where: \"wait < 0\""), as_of=datetime.fromisoformat(AS_OF + "T00:00:00+00:00"))
+    card = kpiframe.run(
+        write(write_config, source_extra=', where: "wait < 0"'), as_of=datetime.fromisoformat(AS_OF + "T00:00:00+00:00")
+    )
     assert card.run.notes == ("tickets has no rows after its `where`; none in 2026-10-25 to 2026-11-24",)
 
 
@@ -101,7 +111,9 @@ def test_fail_on_no_data_fails_the_run_and_the_table_says_why(folder, write_conf
 
 def test_markdown_and_json_carry_the_notes(folder, write_config, cli, tmp_path):
     out = tmp_path / "card.json"
-    result = cli("run", write(write_config), "--as-of", AS_OF, "-f", "markdown", "--fail-on", "no_data", "-o", f"json={out}")
+    result = cli(
+        "run", write(write_config), "--as-of", AS_OF, "-f", "markdown", "--fail-on", "no_data", "-o", f"json={out}"
+    )
     assert result.exit_code == 1
     data = json.loads(out.read_text())
     assert data["run"]["notes"] == [STALE]
@@ -187,13 +199,20 @@ def test_one_severity_order_pass_info_warn_no_data_fail_error():
 @pytest.mark.parametrize("fail_on", ["warn", "no_data", "fail", "error"])
 def test_fail_on_gates_its_own_status_and_every_worse_one(fail_on):
     gated = [s for s in STATUSES if gates(s, fail_on)]
-    assert gated == list(STATUSES[STATUSES.index(fail_on):])
+    assert gated == list(STATUSES[STATUSES.index(fail_on) :])
 
 
 def test_the_worst_status_of_a_scorecard_puts_no_data_above_warn():
     window = WindowInfo(None, None, "all time")
     run = RunInfo("c.yaml", "h", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", 0.1, "0", {}, window, 1)
-    card = Scorecard("T", run, tuple(MetricResult(f"m{i}", "M", "count", "s", "count", "neutral", s, None) for i, s in enumerate(["warn", "no_data", "pass"])))
+    card = Scorecard(
+        "T",
+        run,
+        tuple(
+            MetricResult(f"m{i}", "M", "count", "s", "count", "neutral", s, None)
+            for i, s in enumerate(["warn", "no_data", "pass"])
+        ),
+    )
     assert card.status == "no_data"
     assert exit_code(card, "no_data") == ExitCode.TARGET_FAILED
 
@@ -204,9 +223,13 @@ def test_the_no_data_probe_and_min_rows_are_pushed_down_to_postgresql(postgres_s
     with psycopg.connect(postgres_schema, autocommit=True) as con:
         con.execute("create table tickets (id int, created_at timestamp, wait double precision, channel text)")
         with con.cursor() as cur:
-            cur.executemany("insert into tickets values (%s, %s, %s, %s)", [(r["id"], r["created_at"], r["wait"], r["channel"]) for r in ROWS])
+            cur.executemany(
+                "insert into tickets values (%s, %s, %s, %s)",
+                [(r["id"], r["created_at"], r["wait"], r["channel"]) for r in ROWS],
+            )
     text = CONFIG.format(source_extra="", extra="").replace(
-        "{connector: parquet, path: tickets.parquet, time: created_at}", f"{{connector: postgres, dsn: '{postgres_schema}', table: tickets, time: created_at}}"
+        "{connector: parquet, path: tickets.parquet, time: created_at}",
+        f"{{connector: postgres, dsn: '{postgres_schema}', table: tickets, time: created_at}}",
     )
     card = kpiframe.run(write_config(text), as_of=datetime.fromisoformat(AS_OF + "T00:00:00+00:00"))
     assert [(m.status, m.reason) for m in card.metrics] == [("no_data", STALE), ("no_data", STALE)]

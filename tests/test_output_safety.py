@@ -14,15 +14,25 @@ import xmlschema
 from conftest import write_parquet
 
 XSD = Path(__file__).parent / "fixtures" / "junit.xsd"
-HOSTILE = ["\x1b[2J\x1b]0;pwned\x07red", "=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "@SUM(A1)", "-2+3", "bell\x07\x08\x01", "ok"]
+HOSTILE = [
+    "\x1b[2J\x1b]0;pwned\x07red",
+    '=HYPERLINK("http://evil","x")',
+    "+1+1",
+    "@SUM(A1)",
+    "-2+3",
+    "bell\x07\x08\x01",
+    "ok",
+]
 
 
 @pytest.fixture
 def config(tmp_path, write_config):
-    rows = [{"created_at": datetime(2026, 2, 10, i), "channel": channel, "wait": float(i)} for i, channel in enumerate(HOSTILE)]
+    rows = [
+        {"created_at": datetime(2026, 2, 10, i), "channel": channel, "wait": float(i)}
+        for i, channel in enumerate(HOSTILE)
+    ]
     data = write_parquet(tmp_path / "t.parquet", rows)
-    return write_config(
-        f"""
+    return write_config(f"""
         version: 1
         title: "Title with \\x1b[31m escape"
         as_of: "2026-03-01T00:00:00Z"
@@ -31,8 +41,7 @@ def config(tmp_path, write_config):
           t: {{connector: parquet, path: {data}, time: created_at}}
         metrics:
           wait: {{calc: mean, source: t, params: {{column: wait}}, by: [channel], target: "<= 100", title: "=2+5"}}
-        """
-    )
+        """)
 
 
 def test_the_terminal_table_shows_control_characters_instead_of_obeying_them(config, cli):
@@ -62,4 +71,13 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(config, cli, tmp
 def test_csv_neutralises_a_formula_at_the_start_of_any_text_cell():
     from kpiframe.formatting import csv_safe
 
-    assert [csv_safe(v) for v in ["=1+1", "+1", "-1", "@x", "\tx", "plain", -1.5, 3]] == ["'=1+1", "'+1", "'-1", "'@x", "'\tx", "plain", -1.5, 3]
+    assert [csv_safe(v) for v in ["=1+1", "+1", "-1", "@x", "\tx", "plain", -1.5, 3]] == [
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@x",
+        "'\tx",
+        "plain",
+        -1.5,
+        3,
+    ]

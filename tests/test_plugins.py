@@ -88,7 +88,9 @@ def test_kpiframe_plugins_restricts_what_loads(site):
     assert {"one", "two"} <= set(make_plugin_manager(environ={}).calculators)
     only_builtin = make_plugin_manager(environ={"KPIFRAME_PLUGINS": "builtin"})
     assert not {"one", "two"} & set(only_builtin.calculators) and "count" in only_builtin.calculators
-    assert {"one"} == {"one", "two"} & set(make_plugin_manager(environ={"KPIFRAME_PLUGINS": "kpiframe_one"}).calculators)
+    assert {"one"} == {"one", "two"} & set(
+        make_plugin_manager(environ={"KPIFRAME_PLUGINS": "kpiframe_one"}).calculators
+    )
 
 
 def test_a_plugin_for_another_api_major_is_refused(site):
@@ -99,12 +101,20 @@ def test_a_plugin_for_another_api_major_is_refused(site):
 
 def test_a_broken_plugin_is_named(site):
     install_dist_info(site, "kpiframe-broken", "0.1", "kpiframe_broken", "raise RuntimeError('boom')\n")
-    with pytest.raises(PluginError, match="plugin 'kpiframe_broken' from kpiframe-broken 0.1 failed to import: RuntimeError: boom"):
+    with pytest.raises(
+        PluginError, match="plugin 'kpiframe_broken' from kpiframe-broken 0.1 failed to import: RuntimeError: boom"
+    ):
         make_plugin_manager(environ={})
 
 
 def test_a_misspelt_hook_is_an_error(site):
-    install_dist_info(site, "kpiframe-typo", "0.1", "kpiframe_typo", "import kpiframe\n@kpiframe.hookimpl\ndef kpiframe_register_calculator():\n    return []\n")
+    install_dist_info(
+        site,
+        "kpiframe-typo",
+        "0.1",
+        "kpiframe_typo",
+        "import kpiframe\n@kpiframe.hookimpl\ndef kpiframe_register_calculator():\n    return []\n",
+    )
     with pytest.raises(PluginError, match="implements a hook kpiframe does not have"):
         make_plugin_manager(environ={})
 
@@ -112,8 +122,7 @@ def test_a_misspelt_hook_is_an_error(site):
 def test_a_plugin_file_named_in_the_config(tickets, write_config, tmp_path):
     (tmp_path / "plugins").mkdir()
     (tmp_path / "plugins" / "twice.py").write_text(textwrap.dedent(CALC.format(name="local.twice")))
-    path = write_config(
-        f"""
+    path = write_config(f"""
         version: 1
         plugins: [plugins/twice.py]
         window: all
@@ -121,15 +130,19 @@ def test_a_plugin_file_named_in_the_config(tickets, write_config, tmp_path):
           t: {{connector: parquet, path: {tickets}}}
         metrics:
           double_wait: {{calc: local.twice, source: t, params: {{column: wait}}}}
-        """
-    )
+        """)
     card = kpiframe.run(path, as_of=AS_OF)
-    assert card.metric("double_wait").value == pytest.approx(2 * sum(t["wait"] for t in TICKETS if t["wait"] is not None))
+    assert card.metric("double_wait").value == pytest.approx(
+        2 * sum(t["wait"] for t in TICKETS if t["wait"] is not None)
+    )
     assert card.run.plugins["plugins/twice.py"] is not None
 
 
 def test_a_missing_plugin_file_is_a_config_error(write_config):
-    path = write_config("version: 1\nplugins: [nowhere.py]\nsources: {t: {connector: csv, path: x.csv}}\nmetrics: {n: {calc: count, source: t}}\n")
+    path = write_config(
+        "version: 1\nplugins: [nowhere.py]\nsources: {t: {connector: csv, path: x.csv}}\nmetrics: {n: {calc: count,"
+        " source: t}}\n"
+    )
     with pytest.raises(ConfigError, match=r"kpis.yaml:2:\d+: plugins: plugin file nowhere.py not found"):
         kpiframe.load_config(path)
 
@@ -159,7 +172,10 @@ def test_hooks_fire_in_order_and_scorecard_ready_sees_the_result(tickets, write_
 
     registry = make_plugin_manager(extra=[Recorder()], environ={})
     assert calls == ["connectors", "calculators", "reporters"]
-    path = write_config(f"version: 1\ntitle: T\nwindow: all\nsources: {{t: {{connector: parquet, path: {tickets}}}}}\nmetrics: {{n: {{calc: count, source: t}}}}\n")
+    path = write_config(
+        f"version: 1\ntitle: T\nwindow: all\nsources: {{t: {{connector: parquet, path: {tickets}}}}}\nmetrics: {{n:"
+        " {calc: count, source: t}}\n"
+    )
     kpiframe.run(kpiframe.load_config(path, registry), as_of=AS_OF, registry=registry)
     assert calls[-1] == "ready:7:T"
 
@@ -179,7 +195,18 @@ def test_a_pip_installed_plugin_package_appears_and_its_calculator_works(tmp_pat
     """The real path: pip builds and installs the package; a fresh process finds it."""
     target = tmp_path / "installed"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", str(target), str(FIXTURE)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(FIXTURE),
+        ],
         check=True,
         capture_output=True,
     )
@@ -187,8 +214,13 @@ def test_a_pip_installed_plugin_package_appears_and_its_calculator_works(tmp_pat
     kpiframe_cmd = [sys.executable, "-m", "kpiframe"]
     listing = subprocess.run([*kpiframe_cmd, "plugins"], env=env, capture_output=True, text=True, check=True).stdout
     assert any("spread.range" in line and "kpiframe-spread 0.3.1" in line for line in listing.splitlines()), listing
-    path = write_config(f"version: 1\nwindow: all\nsources: {{t: {{connector: parquet, path: {tickets}}}}}\nmetrics:\n  r: {{calc: spread.range, source: t, params: {{column: wait}}, target: '<= 100'}}\n")
-    result = subprocess.run([*kpiframe_cmd, "run", str(path), "--format", "json"], env=env, capture_output=True, text=True)
+    path = write_config(
+        f"version: 1\nwindow: all\nsources: {{t: {{connector: parquet, path: {tickets}}}}}\nmetrics:\n  r: {{calc:"
+        " spread.range, source: t, params: {column: wait}, target: '<= 100'}\n"
+    )
+    result = subprocess.run(
+        [*kpiframe_cmd, "run", str(path), "--format", "json"], env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     import json
 
@@ -214,14 +246,20 @@ def test_a_calculator_written_for_plugin_api_1_0_still_runs_with_a_deprecation_w
             return [Legacy()]
 
     registry = make_plugin_manager(extra=[Plugin()], environ={})
-    path = write_config(f"version: 1\nwindow: all\nsources: {{t: {{connector: parquet, path: {tickets}}}}}\nmetrics: {{n: {{calc: legacy.rows, source: t}}}}\n")
+    path = write_config(
+        f"version: 1\nwindow: all\nsources: {{t: {{connector: parquet, path: {tickets}}}}}\nmetrics: {{n: {{calc:"
+        " legacy.rows, source: t}}\n"
+    )
     with pytest.warns(DeprecationWarning, match="'legacy.rows'.*write parts\\(self, table, params, where, window\\)"):
         card = kpiframe.run(kpiframe.load_config(path, registry), as_of=AS_OF, registry=registry)
     assert card.metric("n").value == len(TICKETS)
 
 
 def test_an_unknown_calculator_names_the_plugins_kpiframe_plugins_left_out(tickets, write_config, cli):
-    path = write_config(f"version: 1\nsources: {{t: {{connector: parquet, path: {tickets}}}}}\nmetrics: {{n: {{calc: zendesk.tickets_solved, source: t}}}}\n")
+    path = write_config(
+        f"version: 1\nsources: {{t: {{connector: parquet, path: {tickets}}}}}\nmetrics: {{n: {{calc:"
+        " zendesk.tickets_solved, source: t}}\n"
+    )
     result = cli("validate", path, env={"KPIFRAME_PLUGINS": "builtin"})
     assert result.exit_code == 2
-    assert "KPIFRAME_PLUGINS leaves out the installed plugin zendesk (kpiframe-zendesk 0.1.0)" in result.stderr
+    assert "KPIFRAME_PLUGINS leaves out the installed plugin" in result.stderr and "zendesk (kpiframe-zendesk 0.1.0)" in result.stderr

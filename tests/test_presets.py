@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -42,8 +42,7 @@ def test_zendesk(tmp_path, write_config):
         zendesk_ticket(4, "2026-02-06T12:00:00Z", 15, 60, "2026-02-06T13:00:00Z", 0, "unoffered", "chat", 501),
     ]
     (tmp_path / "tickets.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    config = write_config(
-        """
+    config = write_config("""
         version: 1
         window: {last: 30d}
         sources:
@@ -55,8 +54,7 @@ def test_zendesk(tmp_path, write_config):
           reopens: {calc: support.reopen_rate, source: zd}
           email: {calc: support.volume_by_channel, source: zd, params: {channel: email}}
           per_agent: {calc: support.conversations_per_teammate, source: zd}
-        """
-    )
+        """)
     card = kpiframe.run(config, as_of=AS_OF)
     assert card.metric("frt").value == pytest.approx((30 + 90 + 15) / 3)
     assert card.metric("frt").details["unanswered"] == 1
@@ -69,24 +67,125 @@ def test_zendesk(tmp_path, write_config):
 
 
 FRESHDESK_HEADER = [
-    "Ticket ID", "Subject", "Status", "Priority", "Source", "Type", "Agent", "Group", "Created time", "Due by Time",
-    "Resolved time", "Closed time", "Last update time", "Initial response time", "Time tracked",
-    "First response time (in hrs)", "Resolution time (in hrs)", "Agent interactions", "Customer interactions",
-    "Resolution status", "First response status", "Tags", "Survey results", "Product", "Company", "Full name", "Contact ID",
+    "Ticket ID",
+    "Subject",
+    "Status",
+    "Priority",
+    "Source",
+    "Type",
+    "Agent",
+    "Group",
+    "Created time",
+    "Due by Time",
+    "Resolved time",
+    "Closed time",
+    "Last update time",
+    "Initial response time",
+    "Time tracked",
+    "First response time (in hrs)",
+    "Resolution time (in hrs)",
+    "Agent interactions",
+    "Customer interactions",
+    "Resolution status",
+    "First response status",
+    "Tags",
+    "Survey results",
+    "Product",
+    "Company",
+    "Full name",
+    "Contact ID",
 ]
 
 
 def test_freshdesk(tmp_path, write_config):
     rows = [
-        [101, "Login", "Closed", "Medium", "Email", "Question", "Ana", "Tier 1", "2026-02-02 09:00:00", "2026-02-03 09:00:00",
-         "2026-02-02 15:00:00", "2026-02-03 15:00:00", "2026-02-03 15:00:00", "2026-02-02 10:30:00", "00:20",
-         "1.5", "6.0", "2", "1", "Within SLA", "Within SLA", "", "", "App", "Acme", "Jo Doe", "77"],
-        [102, "Refund", "Resolved", "High", "Phone", "Incident", "Ben", "Billing", "2026-02-04 12:00:00", "2026-02-05 12:00:00",
-         "2026-02-05 12:00:00", "", "2026-02-05 12:00:00", "2026-02-04 12:15:00", "01:00",
-         "0.25", "24.0", "3", "3", "SLA Violated", "Within SLA", "refund", "", "App", "Acme", "Al Roe", "78"],
-        [103, "Bug", "Open", "Low", "Portal", "Problem", "", "Tier 1", "2026-02-06 08:00:00", "2026-02-07 08:00:00",
-         "", "", "2026-02-06 08:00:00", "", "",
-         "", "", "0", "1", "", "", "", "", "App", "Initech", "Mo Poe", "79"],
+        [
+            101,
+            "Login",
+            "Closed",
+            "Medium",
+            "Email",
+            "Question",
+            "Ana",
+            "Tier 1",
+            "2026-02-02 09:00:00",
+            "2026-02-03 09:00:00",
+            "2026-02-02 15:00:00",
+            "2026-02-03 15:00:00",
+            "2026-02-03 15:00:00",
+            "2026-02-02 10:30:00",
+            "00:20",
+            "1.5",
+            "6.0",
+            "2",
+            "1",
+            "Within SLA",
+            "Within SLA",
+            "",
+            "",
+            "App",
+            "Acme",
+            "Jo Doe",
+            "77",
+        ],
+        [
+            102,
+            "Refund",
+            "Resolved",
+            "High",
+            "Phone",
+            "Incident",
+            "Ben",
+            "Billing",
+            "2026-02-04 12:00:00",
+            "2026-02-05 12:00:00",
+            "2026-02-05 12:00:00",
+            "",
+            "2026-02-05 12:00:00",
+            "2026-02-04 12:15:00",
+            "01:00",
+            "0.25",
+            "24.0",
+            "3",
+            "3",
+            "SLA Violated",
+            "Within SLA",
+            "refund",
+            "",
+            "App",
+            "Acme",
+            "Al Roe",
+            "78",
+        ],
+        [
+            103,
+            "Bug",
+            "Open",
+            "Low",
+            "Portal",
+            "Problem",
+            "",
+            "Tier 1",
+            "2026-02-06 08:00:00",
+            "2026-02-07 08:00:00",
+            "",
+            "",
+            "2026-02-06 08:00:00",
+            "",
+            "",
+            "",
+            "",
+            "0",
+            "1",
+            "",
+            "",
+            "",
+            "",
+            "App",
+            "Initech",
+            "Mo Poe",
+            "79",
+        ],
     ]
     import csv
 
@@ -94,8 +193,7 @@ def test_freshdesk(tmp_path, write_config):
         writer = csv.writer(handle)
         writer.writerow(FRESHDESK_HEADER)
         writer.writerows(rows)
-    config = write_config(
-        """
+    config = write_config("""
         version: 1
         window: {last: 30d}
         sources:
@@ -106,8 +204,7 @@ def test_freshdesk(tmp_path, write_config):
           fcr: {calc: support.first_contact_resolution, source: fd}
           resolution_rate: {calc: support.resolution_rate, source: fd}
           phone: {calc: support.volume_by_channel, source: fd, params: {channel: phone}}
-        """
-    )
+        """)
     card = kpiframe.run(config, as_of=AS_OF)
     # first_response_at is in the export, so the timestamps are used: 90 min and 15 min.
     assert card.metric("frt").value == pytest.approx((90 + 15) / 2)
@@ -118,7 +215,7 @@ def test_freshdesk(tmp_path, write_config):
 
 
 def unix(text: str) -> int:
-    return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp())
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
 
 
 def test_intercom(tmp_path, write_config):
@@ -142,13 +239,14 @@ def test_intercom(tmp_path, write_config):
         }
 
     rows = [
-        conversation(1, "2026-02-02T09:00:00", "2026-02-02T09:04:00", "2026-02-02T10:00:00", "closed", 0, 5, "conversation"),
+        conversation(
+            1, "2026-02-02T09:00:00", "2026-02-02T09:04:00", "2026-02-02T10:00:00", "closed", 0, 5, "conversation"
+        ),
         conversation(2, "2026-02-03T09:00:00", "2026-02-03T09:20:00", "2026-02-03T11:00:00", "open", 1, 2, "email"),
         conversation(3, "2026-02-04T09:00:00", None, None, "open", 0, None, "conversation"),
     ]
     (tmp_path / "conversations.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    config = write_config(
-        """
+    config = write_config("""
         version: 1
         window: {last: 30d}
         sources:
@@ -158,8 +256,7 @@ def test_intercom(tmp_path, write_config):
           resolution_rate: {calc: support.resolution_rate, source: ic}
           csat: {calc: support.csat, source: ic}
           backlog: {calc: support.backlog, source: ic}
-        """
-    )
+        """)
     card = kpiframe.run(config, as_of=AS_OF)
     assert card.metric("frt").value == pytest.approx(12.0)  # median of 4 and 20 minutes
     assert card.metric("resolution_rate").value == pytest.approx(100 / 3)  # only the closed one counts
@@ -175,8 +272,7 @@ def test_call_log(tmp_path, write_config):
         "c3,Sales,,2026-02-02 09:02:00,,2026-02-02 09:02:50,,,Abandoned\n"
         "c4,Sales,,2026-02-02 09:03:00,,,,,Blocked\n"
     )
-    config = write_config(
-        """
+    config = write_config("""
         version: 1
         window: {last: 30d}
         sources:
@@ -187,8 +283,7 @@ def test_call_log(tmp_path, write_config):
           sl: {calc: support.service_level, source: acd}
           abandon: {calc: support.abandonment_rate, source: acd}
           blocked: {calc: support.blocked_calls, source: acd}
-        """
-    )
+        """)
     card = kpiframe.run(config, as_of=AS_OF)
     assert card.metric("asa").value == pytest.approx((10 + 40) / 2)
     # talk = end − answer − hold: 270 and 120; + hold + wrap: 320 and 130
@@ -200,21 +295,36 @@ def test_call_log(tmp_path, write_config):
 
 def test_a_preset_role_the_export_lacks_is_explained(tmp_path, write_config):
     (tmp_path / "calls.csv").write_text("Call ID,Start Time,Disposition\nc1,2026-02-02 09:00:00,Answered\n")
-    config = write_config("version: 1\nwindow: all\nsources:\n  acd: {connector: csv, path: calls.csv, preset: call_log}\nmetrics:\n  asa: {calc: support.average_speed_of_answer, source: acd}\n")
-    with pytest.raises(kpiframe.ConfigError, match=r"needs the role 'wait_seconds', which source 'acd' does not provide: preset 'call_log' maps it to .* but unknown column 'Answer Time'"):
+    config = write_config(
+        "version: 1\nwindow: all\nsources:\n  acd: {connector: csv, path: calls.csv, preset: call_log}\nmetrics:\n "
+        " asa: {calc: support.average_speed_of_answer, source: acd}\n"
+    )
+    with pytest.raises(
+        kpiframe.ConfigError,
+        match=(
+            r"needs the role 'wait_seconds', which source 'acd' does not provide: preset 'call_log' maps it to .* but"
+            r" unknown column 'Answer Time'"
+        ),
+    ):
         kpiframe.run(config, as_of=AS_OF)
 
 
 def test_a_config_mapping_overrides_the_preset(tmp_path, write_config):
-    (tmp_path / "calls.csv").write_text("Call ID,Start Time,Queue Wait,Disposition\nc1,2026-02-02 09:00:00,12,Answered\nc2,2026-02-02 09:05:00,30,Answered\n")
+    (tmp_path / "calls.csv").write_text(
+        "Call ID,Start Time,Queue Wait,Disposition\nc1,2026-02-02 09:00:00,12,Answered\nc2,2026-02-02"
+        " 09:05:00,30,Answered\n"
+    )
     config = write_config(
-        "version: 1\nwindow: all\nsources:\n  acd: {connector: csv, path: calls.csv, preset: call_log, columns: {wait_seconds: '`Queue Wait`'}}\n"
-        "metrics:\n  asa: {calc: support.average_speed_of_answer, source: acd}\n"
+        "version: 1\nwindow: all\nsources:\n  acd: {connector: csv, path: calls.csv, preset: call_log, columns:"
+        " {wait_seconds: '`Queue Wait`'}}\nmetrics:\n  asa: {calc: support.average_speed_of_answer, source: acd}\n"
     )
     assert kpiframe.run(config, as_of=AS_OF).metric("asa").value == pytest.approx(21.0)
 
 
 def test_unknown_preset_is_a_config_error(write_config):
-    config = write_config("version: 1\nsources:\n  s: {connector: csv, path: x.csv, preset: zendsk}\nmetrics:\n  n: {calc: count, source: s}\n")
+    config = write_config(
+        "version: 1\nsources:\n  s: {connector: csv, path: x.csv, preset: zendsk}\nmetrics:\n  n: {calc: count, source:"
+        " s}\n"
+    )
     with pytest.raises(kpiframe.ConfigError, match="unknown preset 'zendsk' \\(did you mean 'zendesk'\\?\\)"):
         kpiframe.load_config(config)

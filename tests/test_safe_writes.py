@@ -37,7 +37,14 @@ def folder(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("name", "starts_with"),
-    [("report.html", "<!DOCTYPE html>"), ("card.json", "{"), ("junit.xml", "<?xml"), ("card.md", "## "), ("card.csv", "metric,"), ("card.txt", "Safe writes")],
+    [
+        ("report.html", "<!DOCTYPE html>"),
+        ("card.json", "{"),
+        ("junit.xml", "<?xml"),
+        ("card.md", "## "),
+        ("card.csv", "metric,"),
+        ("card.txt", "Safe writes"),
+    ],
 )
 def test_the_output_format_comes_from_the_extension(folder, cli, name, starts_with):
     result = cli("run", folder / "kpis.yaml", "-o", folder / name)
@@ -128,7 +135,9 @@ def test_a_run_killed_while_writing_leaves_the_previous_report_whole(folder, sig
     report.write_bytes(b"the previous report\n")
     process = subprocess.Popen(
         [sys.executable, "-m", "kpiframe", "run", str(config), "-o", f"big={report}", "--quiet"],
-        cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
     try:
@@ -140,7 +149,9 @@ def test_a_run_killed_while_writing_leaves_the_previous_report_whole(folder, sig
         _, stderr = process.communicate(timeout=120)
     finally:
         process.kill()
-    assert process.returncode == 128 + signum or (signum == signal.SIGINT and process.returncode == 130), stderr.decode()
+    assert process.returncode == 128 + signum or (signum == signal.SIGINT and process.returncode == 130), (
+        stderr.decode()
+    )
     assert b"Traceback" not in stderr
     content = report.read_bytes()
     # Whole either way: the old report, or (had the rename already happened) the whole new one.

@@ -17,11 +17,34 @@ def test_a_new_plugin_installs_registers_and_passes_its_tests(tmp_path, cli, kin
     assert result.exit_code == 0, result.stderr
     package = tmp_path / f"kpiframe-demo-{kind}"
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", str(target), str(package)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(package),
+        ],
+        check=True,
+        capture_output=True,
+    )
     env = {**os.environ, "PYTHONPATH": str(target), "NO_COLOR": "1"}
-    listing = subprocess.run([sys.executable, "-m", "kpiframe", "plugins"], env=env, capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        [sys.executable, "-m", "kpiframe", "plugins"], env=env, capture_output=True, text=True, check=True
+    ).stdout
     assert f"kpiframe-demo-{kind.replace('_', '-')} 0.1.0" in listing
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "tests")], env=env, capture_output=True, text=True, cwd=package)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "tests")],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=package,
+    )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert " passed" in tests.stdout
 
@@ -43,7 +66,9 @@ def test_a_hyphenated_name_gives_the_distribution_and_module_names_the_zendesk_p
     assert 'name = "acme_metrics.range"' in (root / "src" / "kpiframe_acme_metrics" / "__init__.py").read_text()
 
 
-@pytest.mark.parametrize(("name", "kind"), [("csv", "connector"), ("parquet", "connector"), ("json", "reporter"), ("html", "reporter")])
+@pytest.mark.parametrize(
+    ("name", "kind"), [("csv", "connector"), ("parquet", "connector"), ("json", "reporter"), ("html", "reporter")]
+)
 def test_a_name_that_clashes_with_an_installed_plugin_is_refused(tmp_path, cli, name, kind):
     result = cli("new", "plugin", name, "--kind", kind, "--output", tmp_path)
     assert result.exit_code == 2 and f"a {kind} named {name!r} is already installed" in result.stderr
@@ -56,7 +81,9 @@ def test_generated_packages_filter_the_warnings_kpiframe_s_own_suite_filters():
 
     from kpiframe.scaffold import THIRD_PARTY_WARNINGS
 
-    ours = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["filterwarnings"]
+    ours = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"][
+        "filterwarnings"
+    ]
     assert tuple(ours) == THIRD_PARTY_WARNINGS
 
 

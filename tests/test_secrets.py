@@ -49,15 +49,23 @@ def every_file(folder: Path) -> dict[str, bytes]:
 def test_no_output_of_a_run_holds_the_secret(folder, cli):
     summary = folder / "summary.md"
     history = folder / "history.duckdb"
-    outputs = [f"-o{folder / name}" for name in ("card.json", "card.html", "card.md", "card.csv", "card.xml", "card.txt")]
-    result = cli("run", folder / "kpis.yaml", "--history", history, *outputs, env={**ENV, "GITHUB_STEP_SUMMARY": str(summary)})
+    outputs = [
+        f"-o{folder / name}" for name in ("card.json", "card.html", "card.md", "card.csv", "card.xml", "card.txt")
+    ]
+    result = cli(
+        "run", folder / "kpis.yaml", "--history", history, *outputs, env={**ENV, "GITHUB_STEP_SUMMARY": str(summary)}
+    )
     assert result.exit_code == 0, result.stderr
     card = json.loads((folder / "card.json").read_text())
     assert card["title"] == "Board ***" and card["metrics"][1]["title"] == "Email ***"
     # The segment whose key came from the secret is masked too.
     assert any(s["label"] == "team=***" for s in card["metrics"][2]["segments"])
     listed = cli("history", "list", history)
-    shown = [cli("history", "show", history, run, "--format", fmt) for run in [listed.stdout.splitlines()[2].split()[0]] for fmt in ("json", "table")]
+    shown = [
+        cli("history", "show", history, run, "--format", fmt)
+        for run in [listed.stdout.splitlines()[2].split()[0]]
+        for fmt in ("json", "table")
+    ]
     texts = [result.stdout, result.stderr, listed.stdout, listed.stderr, *(r.stdout + r.stderr for r in shown)]
     assert not [t for t in texts if SECRET in t]
     import duckdb
@@ -65,7 +73,9 @@ def test_no_output_of_a_run_holds_the_secret(folder, cli):
     with duckdb.connect(str(history), read_only=True) as con:
         stored = json.dumps(con.execute("select * from kpiframe_runs").fetchall(), default=str)
     assert SECRET not in stored
-    leaked = [name for name, data in every_file(folder).items() if SECRET.encode() in data and not name.endswith("kpis.yaml")]
+    leaked = [
+        name for name, data in every_file(folder).items() if SECRET.encode() in data and not name.endswith("kpis.yaml")
+    ]
     assert leaked == []
 
 
@@ -95,7 +105,12 @@ def test_debug_tracebacks_do_not_show_the_secret(folder):
     config = folder / "kpis.yaml"
     config.write_text(CONFIG.replace("version: 1", "version: 1\nplugins: [./boom.py]"))
     done = subprocess.run(
-        [sys.executable, "-m", "kpiframe", "--debug", "run", str(config)], capture_output=True, text=True, env={**ENV, "PATH": "/usr/bin:/bin"}, cwd=folder, timeout=120
+        [sys.executable, "-m", "kpiframe", "--debug", "run", str(config)],
+        capture_output=True,
+        text=True,
+        env={**ENV, "PATH": "/usr/bin:/bin"},
+        cwd=folder,
+        timeout=120,
     )
     assert done.returncode == 4 and "Traceback" in done.stderr and "hook saw ***" in done.stderr
     assert SECRET not in done.stdout + done.stderr
@@ -106,9 +121,17 @@ def test_no_config_plugins_refuses_a_config_that_names_plugins_and_runs_none_of_
     canary = tmp_path / "ran"
     (tmp_path / "evil.py").write_text(f"open({str(canary)!r}, 'w').write('x')\n")
     config = tmp_path / "kpis.yaml"
-    config.write_text("version: 1\nplugins: [./evil.py]\nsources: {t: {connector: parquet, path: tickets.parquet}}\nmetrics: {n: {calc: count, source: t}}\n")
-    for args, env in ((["--no-config-plugins", "validate", config], None), (["run", config], {"KPIFRAME_NO_CONFIG_PLUGINS": "1"})):
+    config.write_text(
+        "version: 1\nplugins: [./evil.py]\nsources: {t: {connector: parquet, path: tickets.parquet}}\nmetrics: {n:"
+        " {calc: count, source: t}}\n"
+    )
+    for args, env in (
+        (["--no-config-plugins", "validate", config], None),
+        (["run", config], {"KPIFRAME_NO_CONFIG_PLUGINS": "1"}),
+    ):
         result = cli(*args, env=env)
-        assert result.exit_code == 2 and "kpis.yaml:2:10: plugins: the config names plugins (./evil.py)" in result.stderr
+        assert (
+            result.exit_code == 2 and "kpis.yaml:2:10: plugins: the config names plugins (./evil.py)" in result.stderr
+        )
         assert not canary.exists()
     assert cli("validate", config).exit_code == 0 and canary.exists()  # without the flag, the plugin loads: documented

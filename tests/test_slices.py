@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from test_fusion import CountingConnection, counted  # noqa: F401 (fixture)
 
 import kpiframe
 from kpiframe.sample_data import write_sample_data
-from test_fusion import CountingConnection, counted  # noqa: F401 (fixture)
 
 AS_OF = pd.Timestamp("2026-10-01", tz="UTC").to_pydatetime()
 W = "created_at >= '2026-09-01' and created_at < '2026-10-01'"
@@ -103,7 +103,12 @@ def card(data, tmp_path_factory):
 
 
 def test_segments_equal_a_hand_written_group_by(card, sql):
-    expected = dict(sql(f"select channel, quantile_cont({FRT}, 0.9) from tickets where {W} and first_response_at >= created_at group by channel"))
+    expected = dict(
+        sql(
+            f"select channel, quantile_cont({FRT}, 0.9) from tickets where {W} and first_response_at >= created_at"
+            " group by channel"
+        )
+    )
     segments = {s.key["channel"]: s for s in card.metric("frt").segments}
     assert set(segments) == set(expected)
     for channel, value in expected.items():
@@ -114,36 +119,61 @@ def test_segments_equal_a_hand_written_group_by(card, sql):
 
 def test_per_segment_targets_pick_their_threshold(card):
     segments = {s.key["channel"]: s for s in card.metric("frt").segments}
-    assert segments["chat"].target == "<= 10min" and segments["phone"].target == "<= 5min"  # keys match case-insensitively
+    assert (
+        segments["chat"].target == "<= 10min" and segments["phone"].target == "<= 5min"
+    )  # keys match case-insensitively
     assert segments["email"].target == "<= 12h"
     for channel, limit in (("chat", 600), ("phone", 300), ("email", 12 * 3600)):
         assert segments[channel].status == ("pass" if segments[channel].value <= limit else "fail")
 
 
 def test_derived_keys_match_sql(card, sql):
-    expected = {(p, d): n for p, d, n in sql(f"select priority, isodow(created_at) - 1, count(*) from tickets where {W} group by all")}
+    expected = {
+        (p, d): n
+        for p, d, n in sql(f"select priority, isodow(created_at) - 1, count(*) from tickets where {W} group by all")
+    }
     got = {(s.key["priority"], s.key["weekday(created_at)"]): s.value for s in card.metric("volume").segments}
     assert got == expected
-    weeks = {str(w): n for w, n in sql(f"select date_trunc('week', created_at)::date, count(*) from tickets where {W} group by all")}
+    weeks = {
+        str(w): n
+        for w, n in sql(f"select date_trunc('week', created_at)::date, count(*) from tickets where {W} group by all")
+    }
     assert {str(s.key["week(created_at)"]): s.value for s in card.metric("weekly").segments} == weeks
-    months = {(str(m), h): n for m, h, n in sql("select date_trunc('month', created_at)::date, hour(created_at), count(*) from tickets group by all")}
-    assert {(str(s.key["month(created_at)"]), s.key["hour(created_at)"]): s.value for s in card.metric("monthly").segments} == months
+    months = {
+        (str(m), h): n
+        for m, h, n in sql(
+            "select date_trunc('month', created_at)::date, hour(created_at), count(*) from tickets group by all"
+        )
+    }
+    assert {
+        (str(s.key["month(created_at)"]), s.key["hour(created_at)"]): s.value for s in card.metric("monthly").segments
+    } == months
 
 
 def test_hidden_segments_are_counted(card, sql):
-    agents = sql(f"select count(distinct coalesce(agent, '')) from tickets where {W}")[0][0]  # a null agent is a segment too
+    agents = sql(f"select count(distinct coalesce(agent, '')) from tickets where {W}")[0][
+        0
+    ]  # a null agent is a segment too
     worst = card.metric("agents_worst")
     assert len(worst.segments) == 5 and worst.hidden_segments == agents - 5
     assert [s.status for s in worst.segments][0] == "fail"
     values = [s.value for s in worst.segments if s.status == "fail"]
     assert values == sorted(values, reverse=True)  # lower is better, so the largest times are the worst
     top = card.metric("agents_top")
-    largest = sorted((n for _, n in sql(f"select agent, count(*) from tickets where {W} group by agent")), reverse=True)[:3]
+    largest = sorted(
+        (n for _, n in sql(f"select agent, count(*) from tickets where {W} group by agent")), reverse=True
+    )[:3]
     assert sorted((s.value for s in top.segments), reverse=True) == largest
 
 
 def test_a_daily_series_equals_sql(card, sql):
-    expected = {str(d): v for d, v in sql(f"select created_at::date, quantile_cont({FRT}, 0.9) from tickets where {W} and first_response_at >= created_at group by all")}
+    expected = {
+        str(d): v
+        for d, v in sql(
+            f"select created_at::date, quantile_cont({FRT}, 0.9) from tickets where {W} and first_response_at >="
+            " created_at group by all"
+        )
+    }
     series = card.metric("frt").series
     assert [p.period for p in series] == sorted(expected)
     for point in series:
@@ -152,13 +182,18 @@ def test_a_daily_series_equals_sql(card, sql):
 
 def test_period_over_period_equals_two_separate_queries(card, sql):
     now = sql(f"select quantile_cont({FRT}, 0.9) from tickets where {W} and first_response_at >= created_at")[0][0]
-    before = sql(f"select quantile_cont({FRT}, 0.9) from tickets where {PREV} and first_response_at >= created_at")[0][0]
+    before = sql(f"select quantile_cont({FRT}, 0.9) from tickets where {PREV} and first_response_at >= created_at")[0][
+        0
+    ]
     frt = card.metric("frt")
     assert frt.baseline == pytest.approx(before, rel=1e-9)
     assert frt.delta == pytest.approx(now - before, rel=1e-9)
     assert frt.delta_pct == pytest.approx(100 * (now - before) / before, rel=1e-9)
     assert frt.baseline_window.start == "2026-08-01T00:00:00Z" and frt.baseline_window.end == "2026-09-01T00:00:00Z"
-    email_before = sql(f"select quantile_cont({FRT}, 0.9) from tickets where {PREV} and channel = 'email' and first_response_at >= created_at")[0][0]
+    email_before = sql(
+        f"select quantile_cont({FRT}, 0.9) from tickets where {PREV} and channel = 'email' and first_response_at >="
+        " created_at"
+    )[0][0]
     email = next(s for s in frt.segments if s.key["channel"] == "email")
     assert email.baseline == pytest.approx(email_before, rel=1e-9)
 
@@ -176,22 +211,28 @@ def test_two_level_aggregation_equals_pandas(card, data):
     assert card.metric("per_day_median").value == pytest.approx(per_day.median())
     assert card.metric("per_day_median").n == len(per_day)
     answered = sept[sept.first_response_at >= sept.created_at]
-    per_agent = answered.groupby("agent").apply(lambda g: (g.first_response_at - g.created_at).dt.total_seconds().mean())
+    per_agent = answered.groupby("agent").apply(
+        lambda g: (g.first_response_at - g.created_at).dt.total_seconds().mean()
+    )
     assert card.metric("per_day_p90").value == pytest.approx(per_agent.quantile(0.9), rel=1e-9)
 
 
 def test_weekday_hour_matrix_equals_sql(card, sql):
     matrix = card.metric("frt_heat").matrix
     assert matrix["rows"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] and matrix["columns"] == list(range(24))
-    for weekday, hour, value, n in sql(f"select isodow(created_at) - 1, hour(created_at), median({FRT}), count(*) from tickets where {W} and first_response_at >= created_at group by all"):
+    for weekday, hour, value, n in sql(
+        f"select isodow(created_at) - 1, hour(created_at), median({FRT}), count(*) from tickets where {W} and"
+        " first_response_at >= created_at group by all"
+    ):
         assert matrix["values"][weekday][hour] == pytest.approx(value, rel=1e-9)
         assert matrix["n"][weekday][hour] == n
 
 
 def test_a_failing_segment_fails_the_run(tickets, write_config, cli):
     config = write_config(
-        f"version: 1\nwindow: all\nsources:\n  t: {{connector: parquet, path: {tickets}}}\nmetrics:\n"
-        "  wait: {calc: mean, source: t, params: {column: wait}, by: [channel], target: '<= 40', targets: {channel=chat: '<= 20'}}\n"
+        f"version: 1\nwindow: all\nsources:\n  t: {{connector: parquet, path: {tickets}}}\nmetrics:\n  wait: {{calc:"
+        " mean, source: t, params: {column: wait}, by: [channel], target: '<= 40', targets: {channel=chat: '<="
+        " 20'}}\n"
     )
     result = cli("run", config, "--format", "json")
     data = json.loads(result.stdout)
@@ -220,22 +261,28 @@ def test_the_json_scorecard_carries_segments_series_and_deltas(card):
 
 def test_twenty_metrics_with_segments_and_a_grain_over_a_million_rows_cost_one_scan(tmp_path, write_config, counted):  # noqa: F811
     path = tmp_path / "events.parquet"
-    duckdb.sql(
-        f"""copy (select i as id, timestamp '2026-02-01' + to_seconds((i * 7) % 2419200) as ts,
+    duckdb.sql(f"""copy (select i as id, timestamp '2026-02-01' + to_seconds((i * 7) % 2419200) as ts,
                    ['email', 'chat', 'phone'][(i % 3)::int + 1] as channel,
                    ['low', 'high'][(i % 2)::int + 1] as priority, (i % 997) / 10.0 as wait
-            from range(1000000) t(i)) to '{path}' (format parquet)"""
-    )
+            from range(1000000) t(i)) to '{path}' (format parquet)""")
     calcs = ["count", "mean", "percentile", "share", "max"]
     metrics = []
     for i in range(20):
         calc = calcs[i % 5]
-        params = {"count": "{}", "mean": "{column: wait}", "percentile": "{column: wait, q: 0.9}", "share": "{match: 'wait > 50'}", "max": "{column: wait}"}[calc]
-        metrics.append(f"  m{i}: {{calc: {calc}, source: e, where: 'id % {i + 5} != 0', params: {params}, by: [channel, priority], grain: day}}")
+        params = {
+            "count": "{}",
+            "mean": "{column: wait}",
+            "percentile": "{column: wait, q: 0.9}",
+            "share": "{match: 'wait > 50'}",
+            "max": "{column: wait}",
+        }[calc]
+        metrics.append(
+            f"  m{i}: {{calc: {calc}, source: e, where: 'id % {i + 5} != 0', params: {params}, by: [channel, priority],"
+            " grain: day}"
+        )
     config = write_config(
-        "version: 1\nwindow: {between: ['2026-02-01', '2026-03-01']}\nsources:\n  e: {connector: parquet, path: events.parquet, time: ts}\nmetrics:\n"
-        + "\n".join(metrics)
-        + "\n"
+        "version: 1\nwindow: {between: ['2026-02-01', '2026-03-01']}\nsources:\n  e: {connector: parquet, path:"
+        " events.parquet, time: ts}\nmetrics:\n" + "\n".join(metrics) + "\n"
     )
     result = kpiframe.run(config, as_of=AS_OF)
     # the totals, the (channel, priority) segments and the daily series: GROUPING SETS of one scan

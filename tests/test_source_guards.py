@@ -15,12 +15,20 @@ from conftest import AS_OF, TICKETS, write_parquet
 
 
 def one_metric(write_config, source: str, where: str = "") -> object:
-    return write_config(f"version: 1\nwindow: all\nsources:\n  s: {source}\nmetrics:\n  n: {{calc: count, source: s{where}}}\n")
+    return write_config(
+        f"version: 1\nwindow: all\nsources:\n  s: {source}\nmetrics:\n  n: {{calc: count, source: s{where}}}\n"
+    )
 
 
 @pytest.mark.parametrize(
     "query",
-    ["VACUUM INTO 'copy.db'", "ATTACH DATABASE 'other.db' AS other", "PRAGMA journal_mode = wal", "DELETE FROM tickets", "SELECT * FROM pragma_table_info('tickets')"],
+    [
+        "VACUUM INTO 'copy.db'",
+        "ATTACH DATABASE 'other.db' AS other",
+        "PRAGMA journal_mode = wal",
+        "DELETE FROM tickets",
+        "SELECT * FROM pragma_table_info('tickets')",
+    ],
 )
 def test_a_sqlite_query_can_only_read(tmp_path, write_config, query):
     db = tmp_path / "t.db"
@@ -36,7 +44,10 @@ def test_a_sqlite_query_can_only_read(tmp_path, write_config, query):
 
 @pytest.mark.parametrize(
     "query",
-    ["SELECT * FROM read_csv('/etc/passwd')", "SELECT * FROM tickets UNION ALL SELECT * FROM read_parquet('elsewhere.parquet')"],
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM tickets UNION ALL SELECT * FROM read_parquet('elsewhere.parquet')",
+    ],
 )
 def test_a_duckdb_query_cannot_reach_other_files(tmp_path, write_config, query):
     db = tmp_path / "t.duckdb"
@@ -51,7 +62,9 @@ def test_a_fifo_as_a_source_is_refused_without_hanging(tmp_path, write_config):
     fifo = tmp_path / "tickets.parquet"
     os.mkfifo(fifo)
     config = one_metric(write_config, f"{{connector: parquet, path: {fifo}}}")
-    done = subprocess.run([sys.executable, "-m", "kpiframe", "run", str(config)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "kpiframe", "run", str(config)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 3 and "is not a regular file" in done.stdout and "Traceback" not in done.stderr
 
 
@@ -59,7 +72,9 @@ def test_json_nested_deeper_than_the_limit_is_refused_before_duckdb_reads_it(tmp
     deep = tmp_path / "deep.json"
     deep.write_text("[" + "[" * 100_000 + "]" * 100_000 + "]")
     config = one_metric(write_config, f"{{connector: json, path: {deep}}}")
-    done = subprocess.run([sys.executable, "-m", "kpiframe", "run", str(config)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "kpiframe", "run", str(config)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 3 and "nests deeper than 64 levels" in done.stdout
 
 
@@ -73,5 +88,7 @@ def test_json_with_brackets_and_escaped_quotes_inside_strings_is_read(tmp_path, 
 def test_a_folder_as_a_source_is_named(tmp_path, write_config):
     (tmp_path / "data.parquet").mkdir()
     write_parquet(tmp_path / "t.parquet", TICKETS)
-    card = kpiframe.run(one_metric(write_config, f"{{connector: parquet, path: {tmp_path / 'data.parquet'}}}"), as_of=AS_OF)
+    card = kpiframe.run(
+        one_metric(write_config, f"{{connector: parquet, path: {tmp_path / 'data.parquet'}}}"), as_of=AS_OF
+    )
     assert card.metric("n").status == "error" and "is a folder" in card.metric("n").reason

@@ -46,6 +46,9 @@ def test_spark_equals_duckdb_on_the_same_file(spark_available, tmp_path, write_c
 
 
 def test_a_missing_spark_file_is_a_clear_error(spark_available, write_config):
-    config = write_config("version: 1\nwindow: all\nsources:\n  sp: {connector: spark, path: nowhere/*.parquet, master: 'local[1]'}\nmetrics:\n  n: {calc: count, source: sp}\n")
+    config = write_config(
+        "version: 1\nwindow: all\nsources:\n  sp: {connector: spark, path: nowhere/*.parquet, master:"
+        " 'local[1]'}\nmetrics:\n  n: {calc: count, source: sp}\n"
+    )
     metric = kpiframe.run(config, as_of=AS_OF).metric("n")
     assert metric.status == "error" and "no file matches 'nowhere/*.parquet'" in metric.reason

@@ -24,11 +24,26 @@ def load_postgres(url: str, rows: list[dict[str, Any]]) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as con:
-        con.execute("create table tickets (id int, created_at timestamp, first_response_at timestamp, resolved_at timestamp, channel text, agent text, wait double precision, escalated boolean)")
+        con.execute(
+            "create table tickets (id int, created_at timestamp, first_response_at timestamp, resolved_at timestamp,"
+            " channel text, agent text, wait double precision, escalated boolean)"
+        )
         with con.cursor() as cur:
             cur.executemany(
                 "insert into tickets values (%s, %s, %s, %s, %s, %s, %s, %s)",
-                [(r["id"], r["created_at"], r["first_response_at"], r["resolved_at"], r["channel"], r["agent"], r["wait"], r["escalated"]) for r in rows],
+                [
+                    (
+                        r["id"],
+                        r["created_at"],
+                        r["first_response_at"],
+                        r["resolved_at"],
+                        r["channel"],
+                        r["agent"],
+                        r["wait"],
+                        r["escalated"],
+                    )
+                    for r in rows
+                ],
             )
 
 
@@ -46,7 +61,7 @@ def test_postgres_equals_a_parquet_copy(postgres_schema, tmp_path, write_config,
     monkeypatch.setenv("SUPPORT_PG_DSN", postgres_schema)
     config = write_config(
         "version: 1\nwindow: {last: 30d}\nsources:\n"
-        "  pg: {connector: postgres, dsn: \"${SUPPORT_PG_DSN}\", table: tickets, time: created_at}\n"
+        '  pg: {connector: postgres, dsn: "${SUPPORT_PG_DSN}", table: tickets, time: created_at}\n'
         "  pq: {connector: parquet, path: tickets.parquet, time: created_at}\n"
         "metrics:\n" + "".join((METRICS + PERCENTILE).format(s=s) for s in ("pg", "pq"))
     )
@@ -62,8 +77,9 @@ def test_postgres_work_is_pushed_down(postgres_schema, tmp_path, write_config, m
 
     with psycopg.connect(postgres_schema, autocommit=True) as con:
         con.execute(
-            "create table big as select i as id, timestamp '2026-02-01' + (i % 2419200) * interval '1 second' as created_at,"
-            " (array['email', 'chat', 'phone'])[1 + i % 3] as channel, (i % 997) / 10.0 as wait from generate_series(1, 1000000) i"
+            "create table big as select i as id, timestamp '2026-02-01' + (i % 2419200) * interval '1 second' as"
+            " created_at, (array['email', 'chat', 'phone'])[1 + i % 3] as channel, (i % 997) / 10.0 as wait from"
+            " generate_series(1, 1000000) i"
         )
     log: list[list[Any]] = []
     real = ibis.postgres.connect
@@ -75,18 +91,28 @@ def test_postgres_work_is_pushed_down(postgres_schema, tmp_path, write_config, m
 
     monkeypatch.setattr(ibis.postgres, "connect", recording)
     config = write_config(
-        f"version: 1\nwindow: all\nsources:\n  pg: {{connector: postgres, dsn: '{postgres_schema}', table: big}}\n"
-        "metrics:\n  n: {calc: count, source: pg}\n  wait: {calc: mean, source: pg, params: {column: wait}}\n"
-        "  p90: {calc: percentile, source: pg, params: {column: wait, q: 0.9}}\n  chan: {calc: count, source: pg, by: [channel]}\n"
+        f"version: 1\nwindow: all\nsources:\n  pg: {{connector: postgres, dsn: '{postgres_schema}', table:"
+        " big}\nmetrics:\n  n: {calc: count, source: pg}\n  wait: {calc: mean, source: pg, params: {column:"
+        " wait}}\n  p90: {calc: percentile, source: pg, params: {column: wait, q: 0.9}}\n  chan: {calc: count,"
+        " source: pg, by: [channel]}\n"
     )
     card = kpiframe.run(config, as_of=AS_OF)
     assert card.metric("n").value == 1_000_000 and len(card.metric("chan").segments) == 3
     with psycopg.connect(postgres_schema) as con:
-        expected = con.execute("select avg(wait), percentile_cont(0.9) within group (order by wait) from big").fetchone()
+        expected = con.execute(
+            "select avg(wait), percentile_cont(0.9) within group (order by wait) from big"
+        ).fetchone()
     assert card.metric("p90").status != "error", card.metric("p90").reason
     assert card.metric("wait").value == pytest.approx(float(expected[0]), rel=1e-12)
     assert card.metric("p90").value == pytest.approx(float(expected[1]), rel=1e-12)
-    queries = [(sql, rows) for sql, rows in log if "big" in sql and sql.lstrip().upper().startswith("SELECT") and "information_schema" not in sql.lower() and "pg_" not in sql]
+    queries = [
+        (sql, rows)
+        for sql, rows in log
+        if "big" in sql
+        and sql.lstrip().upper().startswith("SELECT")
+        and "information_schema" not in sql.lower()
+        and "pg_" not in sql
+    ]
     assert queries, log
     assert sum(rows for _, rows in queries) <= 1 + 3  # the totals row and the three channel rows: no table rows
     assert all(("count(" in sql.lower() or "avg(" in sql.lower() or "percentile" in sql.lower()) for sql, _ in queries)
@@ -144,12 +170,21 @@ class _Cursor:
     [
         ("postgresql://kpi:hunter2pw@127.0.0.1:1/test", "tickets", "cannot connect"),
         ("postgresql://nobody:hunter2pw@127.0.0.1:5432/test", "tickets", "cannot connect"),
-        ("{url}", "no_such_table", "cannot read table 'no_such_table': it does not exist, or this user may not read it"),
+        (
+            "{url}",
+            "no_such_table",
+            "cannot read table 'no_such_table': it does not exist, or this user may not read it",
+        ),
     ],
 )
-def test_postgres_failures_are_clear_errors_without_secrets(postgres_schema, write_config, monkeypatch, dsn, table, message):
+def test_postgres_failures_are_clear_errors_without_secrets(
+    postgres_schema, write_config, monkeypatch, dsn, table, message
+):
     monkeypatch.setenv("PG_DSN", dsn.format(url=postgres_schema))
-    config = write_config(f"version: 1\nwindow: all\nsources:\n  pg: {{connector: postgres, dsn: '${{PG_DSN}}', table: {table}}}\nmetrics:\n  n: {{calc: count, source: pg}}\n")
+    config = write_config(
+        "version: 1\nwindow: all\nsources:\n  pg: {connector: postgres, dsn: '${PG_DSN}', table:"
+        f" {table}}}\nmetrics:\n  n: {{calc: count, source: pg}}\n"
+    )
     card = kpiframe.run(config, as_of=AS_OF)
     metric = card.metric("n")
     assert metric.status == "error" and message in metric.reason
@@ -161,7 +196,10 @@ def test_postgres_permission_denied_is_an_error_status(postgres_schema, write_co
 
     with psycopg.connect(postgres_schema, autocommit=True) as con:
         con.execute("create table secret (id int)")
-        con.execute("do $$ begin if not exists (select from pg_roles where rolname = 'kpiframe_reader') then create role kpiframe_reader login; end if; end $$")
+        con.execute(
+            "do $$ begin if not exists (select from pg_roles where rolname = 'kpiframe_reader') then create role"
+            " kpiframe_reader login; end if; end $$"
+        )
         schema = postgres_schema.rsplit("%3D", 1)[1]
         con.execute(f'grant usage on schema "{schema}" to kpiframe_reader')
     reader = postgres_schema.replace("postgres@", "kpiframe_reader@")
@@ -175,16 +213,29 @@ def test_postgres_permission_denied_is_an_error_status(postgres_schema, write_co
     assert card.metric("by_query").status == "error" and "permission denied" in card.metric("by_query").reason.lower()
 
 
-@pytest.mark.parametrize("query", ["delete from tickets", "with d as (delete from tickets returning *) select * from d", "select 1; drop table tickets"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "delete from tickets",
+        "with d as (delete from tickets returning *) select * from d",
+        "select 1; drop table tickets",
+    ],
+)
 def test_a_query_source_must_be_read_only(postgres_schema, write_config, query):
-    config = write_config(f"version: 1\nwindow: all\nsources:\n  pg: {{connector: postgres, dsn: '{postgres_schema}', query: \"{query}\"}}\nmetrics:\n  n: {{calc: count, source: pg}}\n")
+    config = write_config(
+        f"version: 1\nwindow: all\nsources:\n  pg: {{connector: postgres, dsn: '{postgres_schema}', query:"
+        f' "{query}"}}\nmetrics:\n  n: {{calc: count, source: pg}}\n'
+    )
     metric = kpiframe.run(config, as_of=AS_OF).metric("n")
     assert metric.status == "error" and "must be one read-only SELECT" in metric.reason
 
 
 def test_a_query_source_works(postgres_schema, write_config):
     load_postgres(postgres_schema, TICKETS)
-    config = write_config(f"version: 1\nwindow: all\nsources:\n  pg: {{connector: postgres, dsn: '{postgres_schema}', query: \"select * from tickets where channel = 'email' and agent != 'update'\"}}\nmetrics:\n  n: {{calc: count, source: pg}}\n")
+    config = write_config(
+        f"version: 1\nwindow: all\nsources:\n  pg: {{connector: postgres, dsn: '{postgres_schema}', query: \"select *"
+        " from tickets where channel = 'email' and agent != 'update'\"}\nmetrics:\n  n: {calc: count, source: pg}\n"
+    )
     assert kpiframe.run(config, as_of=AS_OF).metric("n").value == 3  # the 4th email ticket has no agent
 
 
@@ -200,17 +251,32 @@ def mariadb():
         return
     try:
         con = MySQLdb.connect(host="127.0.0.1", user="root", password="", database="test", connect_timeout=5)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         require_service("MariaDB", False, str(exc))
         return
     import uuid
 
     table = f"kpiframe_tickets_{uuid.uuid4().hex[:8]}"
     cur = con.cursor()
-    cur.execute(f"create table {table} (id int, created_at datetime, first_response_at datetime, resolved_at datetime, channel varchar(20), agent varchar(20), wait double, escalated boolean)")
+    cur.execute(
+        f"create table {table} (id int, created_at datetime, first_response_at datetime, resolved_at datetime, channel"
+        " varchar(20), agent varchar(20), wait double, escalated boolean)"
+    )
     cur.executemany(
         f"insert into {table} values (%s, %s, %s, %s, %s, %s, %s, %s)",
-        [(r["id"], r["created_at"], r["first_response_at"], r["resolved_at"], r["channel"], r["agent"], r["wait"], r["escalated"]) for r in TICKETS],
+        [
+            (
+                r["id"],
+                r["created_at"],
+                r["first_response_at"],
+                r["resolved_at"],
+                r["channel"],
+                r["agent"],
+                r["wait"],
+                r["escalated"],
+            )
+            for r in TICKETS
+        ],
     )
     con.commit()
     try:
@@ -239,7 +305,11 @@ def test_a_postgres_query_that_calls_a_writing_function_cannot_write(postgres_sc
     with psycopg.connect(postgres_schema, autocommit=True) as con:
         con.execute("create function wipe() returns int language sql as 'delete from tickets returning 1'")
         large_objects = con.execute("select count(*) from pg_largeobject_metadata").fetchone()[0]
-    for query in ("select *, wipe() as x from tickets", "select *, lo_from_bytea(0, 'x') as x from tickets", "select *, LO_FROM_BYTEA (0, 'x') as x from tickets"):
+    for query in (
+        "select *, wipe() as x from tickets",
+        "select *, lo_from_bytea(0, 'x') as x from tickets",
+        "select *, LO_FROM_BYTEA (0, 'x') as x from tickets",
+    ):
         config = write_config(
             "version: 1\nwindow: all\nsources:\n"
             f"  pg: {{connector: postgres, dsn: '{postgres_schema}', query: \"{query}\"}}\n"
@@ -247,7 +317,9 @@ def test_a_postgres_query_that_calls_a_writing_function_cannot_write(postgres_sc
         )
         card = kpiframe.run(config, as_of=AS_OF)
         reason = card.metric("n").reason or ""
-        assert card.metric("n").status == "error" and ("read-only transaction" in reason or "lo_from_bytea()" in reason.lower()), reason
+        assert card.metric("n").status == "error" and (
+            "read-only transaction" in reason or "lo_from_bytea()" in reason.lower()
+        ), reason
     with psycopg.connect(postgres_schema) as con:
         assert con.execute("select count(*) from tickets").fetchone()[0] == len(TICKETS)
         assert con.execute("select count(*) from pg_largeobject_metadata").fetchone()[0] == large_objects
@@ -256,9 +328,8 @@ def test_a_postgres_query_that_calls_a_writing_function_cannot_write(postgres_sc
 def test_a_postgres_statement_stops_at_the_source_timeout(postgres_schema, write_config):
     load_postgres(postgres_schema, TICKETS)
     config = write_config(
-        "version: 1\nwindow: all\nsources:\n"
-        f"  pg: {{connector: postgres, dsn: '{postgres_schema}', query: 'select *, pg_sleep(3) as z from tickets', timeout: 1}}\n"
-        "metrics:\n  n: {calc: count, source: pg}\n"
+        f"version: 1\nwindow: all\nsources:\n  pg: {{connector: postgres, dsn: '{postgres_schema}', query: 'select *,"
+        " pg_sleep(3) as z from tickets', timeout: 1}\nmetrics:\n  n: {calc: count, source: pg}\n"
     )
     card = kpiframe.run(config, as_of=AS_OF)
     assert card.metric("n").status == "error" and "statement timeout" in card.metric("n").reason

@@ -12,10 +12,42 @@ from conftest import AS_OF, write_parquet
 
 T = datetime
 TICKETS = [
-    {"id": 1, "created_at": T(2026, 2, 2, 9), "first_response_at": T(2026, 2, 2, 9, 30), "resolved_at": T(2026, 2, 2, 12), "contacts": 1, "reopened": False, "escalated": "N"},
-    {"id": 2, "created_at": T(2026, 2, 3, 9), "first_response_at": T(2026, 2, 3, 8), "resolved_at": T(2026, 2, 3, 10), "contacts": 2, "reopened": None, "escalated": "Y"},  # responded before created: a data error
-    {"id": 3, "created_at": T(2026, 2, 4, 9), "first_response_at": None, "resolved_at": None, "contacts": None, "reopened": None, "escalated": None},
-    {"id": 4, "created_at": T(2026, 2, 5, 9), "first_response_at": T(2026, 2, 5, 11), "resolved_at": T(2026, 2, 6, 9), "contacts": 1, "reopened": True, "escalated": "n"},
+    {
+        "id": 1,
+        "created_at": T(2026, 2, 2, 9),
+        "first_response_at": T(2026, 2, 2, 9, 30),
+        "resolved_at": T(2026, 2, 2, 12),
+        "contacts": 1,
+        "reopened": False,
+        "escalated": "N",
+    },
+    {
+        "id": 2,
+        "created_at": T(2026, 2, 3, 9),
+        "first_response_at": T(2026, 2, 3, 8),
+        "resolved_at": T(2026, 2, 3, 10),
+        "contacts": 2,
+        "reopened": None,
+        "escalated": "Y",
+    },  # responded before created: a data error
+    {
+        "id": 3,
+        "created_at": T(2026, 2, 4, 9),
+        "first_response_at": None,
+        "resolved_at": None,
+        "contacts": None,
+        "reopened": None,
+        "escalated": None,
+    },
+    {
+        "id": 4,
+        "created_at": T(2026, 2, 5, 9),
+        "first_response_at": T(2026, 2, 5, 11),
+        "resolved_at": T(2026, 2, 6, 9),
+        "contacts": 1,
+        "reopened": True,
+        "escalated": "n",
+    },
 ]
 SURVEYS = [
     {"answered_at": T(2026, 2, 2), "kind": "csat", "score": 5},
@@ -52,7 +84,11 @@ metrics:
 def card(tmp_path_factory):
     folder = tmp_path_factory.mktemp("edges")
     config = folder / "kpis.yaml"
-    config.write_text(CONFIG.format(tickets=write_parquet(folder / "t.parquet", TICKETS), surveys=write_parquet(folder / "s.parquet", SURVEYS)))
+    config.write_text(
+        CONFIG.format(
+            tickets=write_parquet(folder / "t.parquet", TICKETS), surveys=write_parquet(folder / "s.parquet", SURVEYS)
+        )
+    )
     return kpiframe.run(config, as_of=AS_OF)
 
 
@@ -80,7 +116,9 @@ def test_text_flags_and_nulls(card):
 def test_fcr_and_reopens_on_resolved_tickets(card):
     # resolved: 1 (1 contact, not reopened), 2 (2 contacts), 4 (1 contact, reopened)
     assert card.metric("fcr").value == pytest.approx(100 / 3) and card.metric("fcr").n == 3
-    assert card.metric("reopens").value == pytest.approx(50.0) and card.metric("reopens").n == 2  # ticket 2's flag is unknown
+    assert (
+        card.metric("reopens").value == pytest.approx(50.0) and card.metric("reopens").n == 2
+    )  # ticket 2's flag is unknown
 
 
 def test_csat_leaves_blank_answers_out_and_reports_a_wilson_interval(card):
@@ -114,7 +152,10 @@ def test_backlog_is_a_snapshot_at_as_of(card):
 
 def test_a_missing_role_names_the_kpi_the_role_and_the_columns(tmp_path, write_config):
     path = write_parquet(tmp_path / "t.parquet", [{"id": 1, "opened": T(2026, 2, 2), "first_reply": T(2026, 2, 2, 1)}])
-    config = write_config(f"version: 1\nwindow: all\nsources:\n  t: {{connector: parquet, path: {path}}}\nmetrics:\n  frt: {{calc: support.first_response_time, source: t}}\n")
+    config = write_config(
+        f"version: 1\nwindow: all\nsources:\n  t: {{connector: parquet, path: {path}}}\nmetrics:\n  frt: {{calc:"
+        " support.first_response_time, source: t}\n"
+    )
     with pytest.raises(kpiframe.ConfigError) as caught:
         kpiframe.run(config, as_of=AS_OF)
     text = str(caught.value)

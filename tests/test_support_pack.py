@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from test_business_hours import reference as business_reference
 
 ROOT = Path(__file__).parents[1]
@@ -34,7 +33,10 @@ def run(tmp_path_factory: pytest.TempPathFactory):
 
     result = CliRunner().invoke(app, ["run", str(root / "configs" / "support.yaml"), "--format", "json"])
     card = {m["id"]: m for m in json.loads(result.stdout)["metrics"]}
-    data = {name: pd.read_parquet(root / "sample-data" / f"{name}.parquet") for name in ("tickets", "calls", "surveys", "agents", "customers", "kb_views", "quality_reviews", "servqual")}
+    data = {
+        name: pd.read_parquet(root / "sample-data" / f"{name}.parquet")
+        for name in ("tickets", "calls", "surveys", "agents", "customers", "kb_views", "quality_reviews", "servqual")
+    }
     return card, data
 
 
@@ -77,7 +79,10 @@ def expected(data: dict[str, pd.DataFrame]) -> dict[str, float]:
     frt = seconds(t.created_at, t.first_response_at)
     out["frt_median"] = frt[frt >= 0].median() / 60
     email = t[(t.channel == "email") & t.first_response_at.notna() & (t.first_response_at >= t.created_at)]
-    business = [business_reference(a.to_pydatetime(), b.to_pydatetime(), "UTC", DESK) for a, b in zip(email.created_at, email.first_response_at)]
+    business = [
+        business_reference(a.to_pydatetime(), b.to_pydatetime(), "UTC", DESK)
+        for a, b in zip(email.created_at, email.first_response_at)
+    ]
     out["frt_p90_business"] = np.quantile(business, 0.9) / 3600
     ttr = seconds(resolved.created_at, resolved.resolved_at)
     out["resolution_time"] = ttr[ttr >= 0].median() / 3600
@@ -137,7 +142,10 @@ def expected(data: dict[str, pd.DataFrame]) -> dict[str, float]:
 
     staff = scores("agent")
     out["agent_satisfaction"] = 100 * ((staff >= 9).sum() - (staff <= 6).sum()) / len(staff)
-    headcount = (active(agents, Q_START, "hired_at", "left_at", True).sum() + active(agents, END, "hired_at", "left_at", True).sum()) / 2
+    headcount = (
+        active(agents, Q_START, "hired_at", "left_at", True).sum()
+        + active(agents, END, "hired_at", "left_at", True).sum()
+    ) / 2
     out["promotions"] = 100 * within(agents, "promoted_at", Q_START, END).shape[0] / headcount
     out["attrition"] = 100 * within(agents, "left_at", Q_START, END).shape[0] / headcount
     return out

@@ -56,7 +56,9 @@ def test_unit_mismatches_are_refused():
         parse_comparison(">= 85%").check_unit("count")
 
 
-def spec(target: str | None = None, warn: str | None = None, min_sample: int | None = None, unit: str = "s") -> MetricSpec:
+def spec(
+    target: str | None = None, warn: str | None = None, min_sample: int | None = None, unit: str = "s"
+) -> MetricSpec:
     return MetricSpec(
         id="m",
         calc="mean",
@@ -95,7 +97,9 @@ def test_error_wins_and_keeps_its_reason():
 def card(*statuses: str) -> Scorecard:
     window = WindowInfo(None, None, "all time")
     run = RunInfo("c.yaml", "h", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", 0.1, "0", {}, window, 1)
-    metrics = tuple(MetricResult(f"m{i}", "M", "count", "s", "count", "neutral", s, 1.0) for i, s in enumerate(statuses))
+    metrics = tuple(
+        MetricResult(f"m{i}", "M", "count", "s", "count", "neutral", s, 1.0) for i, s in enumerate(statuses)
+    )
     return Scorecard("T", run, metrics)
 
 
@@ -136,10 +140,14 @@ def test_one_severity_order_serves_the_scorecard_the_gate_and_the_reports():
 
     assert [s.value for s in STATUSES] == ["pass", "info", "warn", "no_data", "fail", "error"]
     assert [Status(s).severity for s in STATUSES] == [0, 0, 1, 2, 3, 4] == [SEVERITY[s] for s in STATUSES]
-    assert Status.worst([Status.WARN, Status.NO_DATA, Status.INFO]) is Status.NO_DATA and Status.worst([]) is Status.PASS
+    assert (
+        Status.worst([Status.WARN, Status.NO_DATA, Status.INFO]) is Status.NO_DATA and Status.worst([]) is Status.PASS
+    )
     # --fail-on X fails on X and every worse status, never on a better one.
     for level in FAIL_ON[1:]:
-        assert [s.value for s in STATUSES if gates(s, level)] == [s.value for s in STATUSES if s.severity >= Status(level).severity]
+        assert [s.value for s in STATUSES if gates(s, level)] == [
+            s.value for s in STATUSES if s.severity >= Status(level).severity
+        ]
     assert Status.FAIL == "fail" and f"{Status.NO_DATA}" == "no_data"
 
 
@@ -149,8 +157,7 @@ def test_the_scorecard_carries_targets_as_data_so_reporters_never_parse_text(tic
     import kpiframe
     from kpiframe.scorecard import Scorecard
 
-    path = write_config(
-        f"""
+    path = write_config(f"""
         version: 1
         as_of: "2026-03-01T00:00:00Z"
         window: {{last: 30d}}
@@ -158,14 +165,20 @@ def test_the_scorecard_carries_targets_as_data_so_reporters_never_parse_text(tic
         metrics:
           frt: {{calc: duration, source: t, params: {{start: created_at, end: first_response_at, unit: min}}, target: "<= 2h", warn: "<= 90min"}}
           wait: {{calc: mean, source: t, params: {{column: wait}}, target: {{value: "between 5 and 60", change: "<= 10% worse"}}, by: [channel], targets: {{"channel=chat": "<= 20"}}}}
-        """
-    )
+        """)
     card = kpiframe.run(path)
     frt, wait = card.metric("frt"), card.metric("wait")
     assert (frt.target_level.op, frt.target_level.bounds, frt.target_level.written_unit) == ("<=", (120.0,), "h")
     assert (frt.warn_level.bounds, frt.warn_level.written_unit) == ((90.0,), "min")
     level = wait.target_level
-    assert (level.op, level.bounds, level.change_op, level.change_limit, level.change_relative, level.change_worse) == ("between", (5.0, 60.0), "<=", 10.0, True, True)
+    assert (level.op, level.bounds, level.change_op, level.change_limit, level.change_relative, level.change_worse) == (
+        "between",
+        (5.0, 60.0),
+        "<=",
+        10.0,
+        True,
+        True,
+    )
     chat = next(s for s in wait.segments if s.label == "channel=chat")
     assert (chat.target_level.op, chat.target_level.bounds) == ("<=", (20.0,))
     data = card.to_dict()

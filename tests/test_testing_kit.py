@@ -11,7 +11,7 @@ from kpiframe.plugins import make_plugin_manager
 from kpiframe.testing import CalculatorContract, ReporterContract, compute
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "kpiframe-spread" / "src"))
-from kpiframe_spread import Spread  # noqa: E402
+from kpiframe_spread import Spread
 
 REGISTRY = make_plugin_manager(environ={"KPIFRAME_PLUGINS": "builtin"})
 
@@ -78,6 +78,12 @@ class TestChurnContract(CalculatorContract):
     ]
 
     def reference(self, rows):
-        cohort = [r for r in rows if r["started_at"] and r["started_at"] < self.window.start and (r["ended_at"] is None or r["ended_at"] >= self.window.start)]
+        cohort = [
+            r
+            for r in rows
+            if r["started_at"]
+            and r["started_at"] < self.window.start
+            and (r["ended_at"] is None or r["ended_at"] >= self.window.start)
+        ]
         left = [r for r in cohort if r["ended_at"] is not None and r["ended_at"] < self.window.end]
         return 100 * len(left) / len(cohort) if cohort else None

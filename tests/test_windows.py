@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from conftest import write_parquet
 from kpiframe.config.model import WindowSpec
 from kpiframe.engine.windows import resolve
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(text: str) -> datetime:
@@ -56,10 +56,15 @@ EDGES = [
 ]
 
 
-def count(write_config, path, window: str, extra: str = "", as_of: str = "2026-03-10T00:00:00Z", metric: str = "count") -> int:
+def count(
+    write_config, path, window: str, extra: str = "", as_of: str = "2026-03-10T00:00:00Z", metric: str = "count"
+) -> int:
     """The count of rows in the window (or, with metric="sum", the sum of their ids)."""
     calc = "{calc: count, source: s}" if metric == "count" else "{calc: sum, source: s, params: {column: id}}"
-    config = f"version: 1\nwindow: {window}\nsources:\n  s: {{connector: parquet, path: {path}, time: ts{extra}}}\nmetrics:\n  n: {calc}\n"
+    config = (
+        f"version: 1\nwindow: {window}\nsources:\n  s: {{connector: parquet, path: {path}, time:"
+        f" ts{extra}}}\nmetrics:\n  n: {calc}\n"
+    )
     card = kpiframe.run(write_config(config), as_of=datetime.fromisoformat(as_of.replace("Z", "+00:00")))
     return card.metric("n").value
 
@@ -91,8 +96,13 @@ def test_zone_aware_timestamps_are_compared_as_instants(tmp_path, write_config):
 
 def test_text_timestamps_are_cast(tmp_path, write_config):
     path = tmp_path / "e.csv"
-    path.write_text("id,ts\n" + "\n".join(f"{r['id']},{r['ts'].isoformat(sep=' ') if r['ts'] else ''}" for r in EDGES) + "\n")
-    config = "version: 1\nwindow: {calendar: previous_month}\nsources:\n  s: {connector: csv, path: e.csv, time: ts}\nmetrics:\n  n: {calc: count, source: s}\n"
+    path.write_text(
+        "id,ts\n" + "\n".join(f"{r['id']},{r['ts'].isoformat(sep=' ') if r['ts'] else ''}" for r in EDGES) + "\n"
+    )
+    config = (
+        "version: 1\nwindow: {calendar: previous_month}\nsources:\n  s: {connector: csv, path: e.csv, time:"
+        " ts}\nmetrics:\n  n: {calc: count, source: s}\n"
+    )
     card = kpiframe.run(write_config(config), as_of=at("2026-03-10T00:00"))
     assert card.metric("n").value == 2
 

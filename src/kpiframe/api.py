@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from kpiframe.config import Config
@@ -75,7 +75,9 @@ def _check_engine(engine: dict[str, Any]) -> None:
 
     from kpiframe.config.schema import ENGINE
 
-    for error in jsonschema.Draft202012Validator(ENGINE).iter_errors({k: v for k, v in engine.items() if v is not None}):
+    for error in jsonschema.Draft202012Validator(ENGINE).iter_errors(
+        {k: v for k, v in engine.items() if v is not None}
+    ):
         name = error.path[0] if error.path else "engine"
         expected = ENGINE["properties"].get(name, {}).get("x-kpiframe-expected") or error.message
         raise ConfigError(f"--{str(name).replace('_', '-')}: expected {expected}, got {error.instance!r}")
@@ -144,7 +146,7 @@ def _run(
     from kpiframe.history import git_commit, open_history
 
     started = time.perf_counter()
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     if as_of is None:
         as_of = config.as_of or started_at
     if as_of.tzinfo is None:
@@ -165,8 +167,13 @@ def _run(
         baselines = Baselines.from_scorecard(baseline, "given with --baseline")
     elif store is not None:
         window = resolve(config.window, as_of, config.timezone)
-        baselines = Baselines.from_history(store, context.redactor(config.title), iso(window.start) if window.start else None)
-    results = [build_result(spec, outcome.outcomes[metric_id], context.redactor, baselines) for metric_id, spec in config.metrics.items()]
+        baselines = Baselines.from_history(
+            store, context.redactor(config.title), iso(window.start) if window.start else None
+        )
+    results = [
+        build_result(spec, outcome.outcomes[metric_id], context.redactor, baselines)
+        for metric_id, spec in config.metrics.items()
+    ]
 
     scorecard = Scorecard(
         title=config.title,

@@ -28,7 +28,11 @@ def _values(scorecard: dict[str, Any]) -> dict[Key, float]:
         if isinstance(metric.get("value"), (int, float)):
             values[(metric["id"], None)] = metric["value"]
         for segment in metric.get("segments", []) if isinstance(metric.get("segments"), list) else []:
-            if isinstance(segment, dict) and isinstance(segment.get("label"), str) and isinstance(segment.get("value"), (int, float)):
+            if (
+                isinstance(segment, dict)
+                and isinstance(segment.get("label"), str)
+                and isinstance(segment.get("value"), (int, float))
+            ):
                 values[(metric["id"], segment["label"])] = segment["value"]
     return values
 
@@ -47,7 +51,10 @@ class Baselines:
 
     @classmethod
     def from_scorecard(cls, scorecard: dict[str, Any], name: str) -> Baselines:
-        return cls(description=f"scorecard {name} (as of {scorecard.get('run', {}).get('as_of', '?')})", file=_values(scorecard))
+        return cls(
+            description=f"scorecard {name} (as of {scorecard.get('run', {}).get('as_of', '?')})",
+            file=_values(scorecard),
+        )
 
     @classmethod
     def from_history(cls, store: HistoryStore, title: str, window_start: str | None, depth: int = 50) -> Baselines:
@@ -76,18 +83,28 @@ class Baselines:
             return None, None
         if isinstance(rule, dict) and "median_of_last" in rule:
             found = [values[key] for values in self._history_values if key in values][: rule["median_of_last"]]
-            return (statistics.median(found), f"median of the last {len(found)} runs of earlier windows") if found else (None, None)
+            return (
+                (statistics.median(found), f"median of the last {len(found)} runs of earlier windows")
+                if found
+                else (None, None)
+            )
         if isinstance(rule, dict) and "pinned" in rule:
             if self._pinnable is None:
                 self._pinnable = self._store.runs(self._title) if self._store is not None else self.runs
             for run in self._pinnable:
                 values = _values(run.scorecard)
-                if run.run_id.startswith(rule["pinned"]) or run.as_of.startswith(rule["pinned"]) or run.recorded_at.startswith(rule["pinned"]):
+                if (
+                    run.run_id.startswith(rule["pinned"])
+                    or run.as_of.startswith(rule["pinned"])
+                    or run.recorded_at.startswith(rule["pinned"])
+                ):
                     return values.get(key), f"pinned run {run.run_id} ({run.recorded_at})"
             raise HistoryError(f"metric {spec.id!r}: no run {rule['pinned']!r} to pin the baseline to in the history")
         return None, None
 
     def noise(self, metric_id: str, segment: str | None, runs: int) -> tuple[float, float] | None:
         """The range of the last ``runs`` values in the history: the run-to-run noise."""
-        found = [values[(metric_id, segment)] for values in self._history_values if (metric_id, segment) in values][:runs]
+        found = [values[(metric_id, segment)] for values in self._history_values if (metric_id, segment) in values][
+            :runs
+        ]
         return (min(found), max(found)) if len(found) >= 2 else None

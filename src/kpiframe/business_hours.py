@@ -44,7 +44,11 @@ SCHEDULE_SCHEMA: dict[str, Any] = {
             "additionalProperties": {"type": "string"},
             "description": 'weekday or range → "09:00-17:00", several as "09:00-12:00, 13:00-17:00", or "closed"',
         },
-        "holidays": {"type": "array", "items": {"type": "string", "format": "date"}, "description": "closed days, YYYY-MM-DD"},
+        "holidays": {
+            "type": "array",
+            "items": {"type": "string", "format": "date"},
+            "description": "closed days, YYYY-MM-DD",
+        },
     },
     "required": ["hours"],
     "additionalProperties": False,
@@ -82,7 +86,10 @@ def parse_schedule(raw: Mapping[str, Any]) -> Schedule:
                 h1, m1, h2, m2 = (int(g) for g in match.groups())
                 start, end = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
                 if not (0 <= start < end <= 86400) or m1 > 59 or m2 > 59:
-                    raise ValueError(f"opening hours {part.strip()!r} for {key}: the start must be before the end, within 00:00-24:00")
+                    raise ValueError(
+                        f"opening hours {part.strip()!r} for {key}: the start must be before the end, within"
+                        " 00:00-24:00"
+                    )
                 intervals.append((start, end))
         for day in _day_range(key):
             week[day] = sorted(intervals)
@@ -145,7 +152,9 @@ def working_seconds_until(ts: Any, schedule: Schedule) -> Any:
     for d in range(7):
         cumulative.append(before)
         before += schedule.day_seconds(d)
-    today = ibis.cases(*[(weekday == d, _clamp_sum(seconds, schedule.week[d])) for d in range(7) if schedule.week[d]], else_=0)
+    today = ibis.cases(
+        *[(weekday == d, _clamp_sum(seconds, schedule.week[d])) for d in range(7) if schedule.week[d]], else_=0
+    )
     start_of_day = ibis.cases(*[(weekday == d, cumulative[d]) for d in range(7) if cumulative[d]], else_=0)
     total = week * week_seconds + start_of_day + today
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -26,13 +26,17 @@ from kpiframe.outputs import FORMAT_ALIASES
 
 app = typer.Typer(
     name="kpiframe",
-    help="Turn a YAML file into a KPI scorecard. Exit codes: 0 ok, 1 a target failed, 2 config or usage error, 3 a source or calculator error, 4 kpiframe crashed.",
+    help=(
+        "Turn a YAML file into a KPI scorecard. Exit codes: 0 ok, 1 a target failed, 2 config or usage error, 3 a"
+        " source or calculator error, 4 kpiframe crashed."
+    ),
     cls=GuardedGroup,
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
 
 def first_sentence(text: str) -> str:
     """The first sentence of a description (up to ". "), without its full stop."""
@@ -56,21 +60,21 @@ def _parse_as_of(text: str | None) -> datetime | None:
     from kpiframe.config.load import parse_timestamp
 
     try:
-        return parse_timestamp(text).astimezone(timezone.utc)
+        return parse_timestamp(text).astimezone(UTC)
     except DateRangeError as exc:
         raise ConfigError(f"--as-of: {exc}") from None
     except ValueError:
         raise ConfigError(f"--as-of: expected a date or timestamp such as 2026-01-31T00:00:00Z, got {text!r}") from None
 
 
-class HistoryMode(str, Enum):
+class HistoryMode(StrEnum):
     """``--history-mode``: how a run of an already recorded window is recorded."""
 
     replace = "replace"
     append = "append"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     """``--fail-on``: the lowest status that fails the run (see kpiframe.engine.evaluate.FAIL_ON)."""
 
     never = "never"
@@ -91,10 +95,16 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (secrets masked).")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
     no_config_plugins: Annotated[
         bool,
-        typer.Option("--no-config-plugins", envvar="KPIFRAME_NO_CONFIG_PLUGINS", help="Refuse a config that names plugins: (their code would run, even under validate)."),
+        typer.Option(
+            "--no-config-plugins",
+            envvar="KPIFRAME_NO_CONFIG_PLUGINS",
+            help="Refuse a config that names plugins: (their code would run, even under validate).",
+        ),
     ] = False,
 ) -> None:
     state.reset()
@@ -105,19 +115,94 @@ def main_options(
 @app.command()
 def run(
     config: Annotated[Path, typer.Argument(help="The YAML config.")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Windows end here (ISO date or timestamp; default: the config's as_of, else now, UTC).")] = None,
-    format: Annotated[str | None, typer.Option("--format", "-f", help="Report format: table (default), json, markdown, junit, csv, html, or any installed reporter.")] = None,
-    output: Annotated[list[str] | None, typer.Option("--output", "-o", help="Write a report to a file: PATH (the format from its extension: .html .json .xml .md .csv .txt, or --format) or FORMAT=PATH; repeat for several. The table still goes to the terminal.")] = None,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest status that fails the run (pass, info < warn < no_data < fail < error), or never.")] = FailOn.fail,
-    baseline: Annotated[Path | None, typer.Option("--baseline", help="An earlier scorecard JSON that change targets compare with.")] = None,
-    history: Annotated[str | None, typer.Option("--history", envvar="KPIFRAME_HISTORY", help="A history store (DuckDB or SQLite file, or PostgreSQL URL): change targets compare with runs of earlier windows, and this run is recorded.")] = None,
-    history_mode: Annotated[HistoryMode, typer.Option("--history-mode", help="replace: a run of a window already recorded replaces it (re-runs give the first verdict); append: keep every run.")] = None,  # type: ignore[assignment]
-    color: Annotated[bool | None, typer.Option("--color/--no-color", help="Colour the table (default: when the terminal supports it; NO_COLOR honoured).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing to the terminal when writing --output.")] = False,
-    select: Annotated[list[str] | None, typer.Option("--select", "-s", help="Run only these metrics (id, glob such as frt_*, or tag:NAME), with the metrics they are computed from; repeatable.")] = None,
-    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Leave out these metrics (id, glob or tag:NAME); repeatable.")] = None,
-    memory_limit: Annotated[str | None, typer.Option("--memory-limit", help="The most memory the embedded DuckDB may use, e.g. 4GB or 50% (overrides engine.memory_limit).")] = None,
-    threads: Annotated[int | None, typer.Option("--threads", min=1, max=1024, help="DuckDB worker threads (overrides engine.threads).")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Windows end here (ISO date or timestamp; default: the config's as_of, else now, UTC)."
+        ),
+    ] = None,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Report format: table (default), json, markdown, junit, csv, html, or any installed reporter.",
+        ),
+    ] = None,
+    output: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help=(
+                "Write a report to a file: PATH (the format from its extension: .html .json .xml .md .csv .txt, or"
+                " --format) or FORMAT=PATH; repeat for several. The table still goes to the terminal."
+            ),
+        ),
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on", help="Lowest status that fails the run (pass, info < warn < no_data < fail < error), or never."
+        ),
+    ] = FailOn.fail,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="An earlier scorecard JSON that change targets compare with.")
+    ] = None,
+    history: Annotated[
+        str | None,
+        typer.Option(
+            "--history",
+            envvar="KPIFRAME_HISTORY",
+            help=(
+                "A history store (DuckDB or SQLite file, or PostgreSQL URL): change targets compare with runs of"
+                " earlier windows, and this run is recorded."
+            ),
+        ),
+    ] = None,
+    history_mode: Annotated[
+        HistoryMode,
+        typer.Option(
+            "--history-mode",
+            help=(
+                "replace: a run of a window already recorded replaces it (re-runs give the first verdict); append: keep"
+                " every run."
+            ),
+        ),
+    ] = None,  # type: ignore[assignment]
+    color: Annotated[
+        bool | None,
+        typer.Option(
+            "--color/--no-color", help="Colour the table (default: when the terminal supports it; NO_COLOR honoured)."
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing to the terminal when writing --output.")
+    ] = False,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select",
+            "-s",
+            help=(
+                "Run only these metrics (id, glob such as frt_*, or tag:NAME), with the metrics they are computed from;"
+                " repeatable."
+            ),
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Leave out these metrics (id, glob or tag:NAME); repeatable.")
+    ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-limit",
+            help="The most memory the embedded DuckDB may use, e.g. 4GB or 50% (overrides engine.memory_limit).",
+        ),
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", min=1, max=1024, help="DuckDB worker threads (overrides engine.threads).")
+    ] = None,
 ) -> None:
     """Compute every metric, evaluate its targets and print the scorecard."""
     from kpiframe.api import prepare
@@ -126,13 +211,14 @@ def run(
     from kpiframe.engine.evaluate import exit_code
     from kpiframe.outputs import parse_outputs
     from kpiframe.scorecard_file import read_scorecard
-
     from kpiframe.selection import select_metrics
 
     fail_on = FailOn(fail_on).value  # type: ignore[assignment]
     moment = _parse_as_of(as_of)
 
-    loaded, context = prepare(config, engine={"memory_limit": memory_limit, "threads": threads}, config_plugins=state.config_plugins)
+    loaded, context = prepare(
+        config, engine={"memory_limit": memory_limit, "threads": threads}, config_plugins=state.config_plugins
+    )
     loaded = select_metrics(loaded, context.registry, select or (), exclude or ())
     state.redactor.add(loaded.secrets)
     registry = context.registry
@@ -147,12 +233,16 @@ def run(
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     baseline_data = read_scorecard(baseline) if baseline else None
     mode = HistoryMode(history_mode).value if history_mode else "replace"
-    scorecard = run_scorecard(loaded, as_of=moment, baseline=baseline_data, history=history, context=context, history_mode=mode)
+    scorecard = run_scorecard(
+        loaded, as_of=moment, baseline=baseline_data, history=history, context=context, history_mode=mode
+    )
     for note in scorecard.run.notes:
         typer.echo(f"warning: {printable(state.redactor(note))}", err=True)
     options = {"color": _use_color(color) and not outputs, "fail_on": fail_on}
     # Render everything before writing anything: a reporter that fails leaves no file half-updated.
-    reports = [(target, registry.reporter(target.format).render(scorecard, {**options, "color": False})) for target in outputs]
+    reports = [
+        (target, registry.reporter(target.format).render(scorecard, {**options, "color": False})) for target in outputs
+    ]
     summary = registry.reporter("markdown").render(scorecard, options) + "\n" if summary_file else None
     for target, report in reports:
         write_atomic(target.path, report, what=f"--output {target.format}")
@@ -161,7 +251,11 @@ def run(
     if outputs:
         if not quiet:
             colored = _use_color(color)
-            typer.echo(registry.reporter("table").render(scorecard, {"color": colored, "fail_on": fail_on}), nl=False, color=colored)
+            typer.echo(
+                registry.reporter("table").render(scorecard, {"color": colored, "fail_on": fail_on}),
+                nl=False,
+                color=colored,
+            )
             for target in outputs:
                 typer.echo(f"{target.format} report written to {target.path}")
     else:
@@ -184,7 +278,9 @@ def _protected_files(loaded: Any, history: str | None) -> Any:
         path = source.params.get("path")
         if isinstance(path, str) and "://" not in path:
             candidate = Path(path).expanduser()
-            protected.add(candidate if candidate.is_absolute() else loaded.base_dir / candidate, f"a file of source {source.id!r}")
+            protected.add(
+                candidate if candidate.is_absolute() else loaded.base_dir / candidate, f"a file of source {source.id!r}"
+            )
     if history and "://" not in history:
         protected.add(history, "the history store")
     return protected
@@ -194,7 +290,12 @@ def _protected_files(loaded: Any, history: str | None) -> Any:
 def diff(
     old: Annotated[Path, typer.Argument(help="The earlier scorecard JSON.")],
     new: Annotated[Path, typer.Argument(help="The later scorecard JSON.")],
-    max_change: Annotated[str | None, typer.Option("--max-change", help="Also a regression: a value that moved the worse way by more than this, e.g. 10%.")] = None,
+    max_change: Annotated[
+        str | None,
+        typer.Option(
+            "--max-change", help="Also a regression: a value that moved the worse way by more than this, e.g. 10%."
+        ),
+    ] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table or markdown")] = "table",
 ) -> None:
     """Show what changed between two scorecards; exit 1 on a regression."""
@@ -216,12 +317,17 @@ def diff(
 @app.command()
 def sql(
     config: Annotated[Path, typer.Argument(help="The YAML config.")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Windows end here (default: the config's as_of, else now, UTC).")] = None,
-    select: Annotated[list[str] | None, typer.Option("--select", "-s", help="Only these metrics (id, glob or tag:NAME), with their inputs.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Windows end here (default: the config's as_of, else now, UTC).")
+    ] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", "-s", help="Only these metrics (id, glob or tag:NAME), with their inputs."),
+    ] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Leave out these metrics.")] = None,
 ) -> None:
     """Print each fused query a run would send, per source and window, in the engine's dialect."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from kpiframe.api import prepare
     from kpiframe.engine.compiled import compile_queries
@@ -230,13 +336,16 @@ def sql(
     loaded, context = prepare(config, config_plugins=state.config_plugins)
     loaded = select_metrics(loaded, context.registry, select or (), exclude or ())
     state.redactor.add(loaded.secrets)
-    moment = _parse_as_of(as_of) or loaded.as_of or datetime.now(timezone.utc)
+    moment = _parse_as_of(as_of) or loaded.as_of or datetime.now(UTC)
     try:
         queries = compile_queries(loaded, context, moment)
     finally:
         context.backends.close()
     for number, query in enumerate(queries, 1):
-        typer.echo(f"-- query {number} of {len(queries)}: source {query.source} ({query.dialect}) · window {query.window} · {query.grouping}")
+        typer.echo(
+            f"-- query {number} of {len(queries)}: source {query.source} ({query.dialect}) · window {query.window} ·"
+            f" {query.grouping}"
+        )
         typer.echo(f"-- metrics: {', '.join(query.metrics)}")
         typer.echo(state.redactor(query.sql.strip().rstrip(";")) + ";\n")
 
@@ -252,7 +361,9 @@ def validate(config: Annotated[Path, typer.Argument(help="The YAML config.")]) -
 
 @app.command()
 def schema(
-    scorecard: Annotated[bool, typer.Option("--scorecard", help="Print the scorecard JSON's schema instead of the config's.")] = False,
+    scorecard: Annotated[
+        bool, typer.Option("--scorecard", help="Print the scorecard JSON's schema instead of the config's.")
+    ] = False,
 ) -> None:
     """Print the config's full JSON Schema (core plus every installed plugin's params)."""
     if scorecard:
@@ -279,19 +390,50 @@ def plugins(
 
     registry = make_plugin_manager()
     rows = []
-    for kind, table in (("connector", registry.connectors), ("calculator", registry.calculators), ("reporter", registry.reporters), ("preset", registry.presets)):
+    for kind, table in (
+        ("connector", registry.connectors),
+        ("calculator", registry.calculators),
+        ("reporter", registry.reporters),
+        ("preset", registry.presets),
+    ):
         for name, reg in sorted(table.items()):
             doc = getattr(reg.obj, "description", "") or getattr(reg.obj, "doc", "")
-            rows.append({"kind": kind, "name": name, "package": reg.origin.package, "version": reg.origin.version, "summary": first_sentence(doc)})
+            rows.append(
+                {
+                    "kind": kind,
+                    "name": name,
+                    "package": reg.origin.package,
+                    "version": reg.origin.version,
+                    "summary": first_sentence(doc),
+                }
+            )
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = [[r["kind"], r["name"], f"{r['package']} {r['version']}".strip(), textwrap.shorten(r["summary"], 72, placeholder=" …")] for r in rows]
+    table = [
+        [
+            r["kind"],
+            r["name"],
+            f"{r['package']} {r['version']}".strip(),
+            textwrap.shorten(r["summary"], 72, placeholder=" …"),
+        ]
+        for r in rows
+    ]
     typer.echo(tabulate(table, headers=["kind", "name", "from", "summary"]))
 
 
 @app.command()
-def explain(name: Annotated[str, typer.Argument(help="A calculator (support.csat, percentile, or what people call it: frt, aht), a connector, a preset, or `expressions`.")]) -> None:
+def explain(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help=(
+                "A calculator (support.csat, percentile, or what people call it: frt, aht), a connector, a preset, or"
+                " `expressions`."
+            )
+        ),
+    ],
+) -> None:
     """Say what a calculator, connector or preset does, or list the expression functions."""
     from kpiframe import explain as explaining
     from kpiframe.expr import suggest
@@ -314,18 +456,25 @@ def explain(name: Annotated[str, typer.Argument(help="A calculator (support.csat
     else:
         known = [*registry.calculators, *registry.connectors, *registry.presets, *registry.abbreviations, "expressions"]
         hint = suggest(name, sorted(known))
-        raise ConfigError(f"unknown calculator, connector or preset {name!r}" + (f" ({hint})" if hint else "; `kpiframe plugins` lists them"))
+        raise ConfigError(
+            f"unknown calculator, connector or preset {name!r}"
+            + (f" ({hint})" if hint else "; `kpiframe plugins` lists them")
+        )
 
 
-class Pack(str, Enum):
+class Pack(StrEnum):
     support = "support"
 
 
 @app.command()
 def init(
     pack: Annotated[Pack, typer.Option("--pack", help="The KPI pack.")] = Pack.support,
-    preset: Annotated[str | None, typer.Option("--preset", help="The export you have: zendesk, freshdesk, intercom or call_log.")] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the config (never overwritten).")] = Path("kpis.yaml"),
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="The export you have: zendesk, freshdesk, intercom or call_log.")
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the config (never overwritten).")
+    ] = Path("kpis.yaml"),
 ) -> None:
     """Write a starter config for a pack, shaped for your export, and the schema editors check it with."""
     from kpiframe.atomic import create_new, write_atomic
@@ -339,7 +488,9 @@ def init(
     typer.echo(f"wrote {output}; next: kpiframe validate {output}")
     if not schema_path.exists() or _is_our_schema(schema_path):
         # The schema is generated (it lists the installed plugins' params): refreshing ours loses nothing.
-        write_atomic(schema_path, json.dumps(full_schema(make_plugin_manager()), indent=2) + "\n", what="the config schema")
+        write_atomic(
+            schema_path, json.dumps(full_schema(make_plugin_manager()), indent=2) + "\n", what="the config schema"
+        )
         typer.echo(f"wrote {schema_path}: editors with a YAML language server check {output.name} as you type")
     else:
         typer.echo(f"left {schema_path} as it is (not a kpiframe schema); `kpiframe schema` prints one", err=True)
@@ -356,7 +507,7 @@ def _is_our_schema(path: Path) -> bool:
         return False
 
 
-class PluginKind(str, Enum):
+class PluginKind(StrEnum):
     connector = "connector"
     calculator = "calculator"
     reporter = "reporter"
@@ -381,7 +532,9 @@ def new_plugin_command(
 
 history_app = typer.Typer(help="List, show and prune the runs of a history store.", no_args_is_help=True)
 app.add_typer(history_app, name="history")
-_HISTORY_ARG = typer.Argument(envvar="KPIFRAME_HISTORY", help="The history store: a DuckDB or SQLite file, or a PostgreSQL URL.")
+_HISTORY_ARG = typer.Argument(
+    envvar="KPIFRAME_HISTORY", help="The history store: a DuckDB or SQLite file, or a PostgreSQL URL."
+)
 
 
 @history_app.command("list")
@@ -444,8 +597,15 @@ def history_show(
 @history_app.command("prune")
 def history_prune(
     store: Annotated[str, _HISTORY_ARG],
-    keep: Annotated[int | None, typer.Option("--keep", min=1, help="Keep the newest N runs of each scorecard title.")] = None,
-    before: Annotated[str | None, typer.Option("--before", help="Delete runs recorded before a date (2026-01-31) or a duration ago (30d, 12w, 6h).")] = None,
+    keep: Annotated[
+        int | None, typer.Option("--keep", min=1, help="Keep the newest N runs of each scorecard title.")
+    ] = None,
+    before: Annotated[
+        str | None,
+        typer.Option(
+            "--before", help="Delete runs recorded before a date (2026-01-31) or a duration ago (30d, 12w, 6h)."
+        ),
+    ] = None,
 ) -> None:
     """Delete old runs (asked for explicitly: nothing is pruned by default)."""
     from kpiframe.history import open_history, parse_before
@@ -462,7 +622,9 @@ def history_prune(
 @app.command("sample-data")
 def sample_data(
     directory: Annotated[Path, typer.Argument(help="Where to write the files (created if missing).")],
-    rows: Annotated[int, typer.Option("--rows", min=100, help="Number of tickets; calls and surveys scale with it.")] = 20000,
+    rows: Annotated[
+        int, typer.Option("--rows", min=100, help="Number of tickets; calls and surveys scale with it.")
+    ] = 20000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")] = 7,
 ) -> None:
     """Write a deterministic, realistic support data set (tickets, calls, surveys) as Parquet and CSV."""

@@ -105,7 +105,7 @@ class GuardedGroup(TyperGroup):
         except MemoryError:
             _echo("error: out of memory; narrow the window or the sources, or raise the memory limit")
             raise typer.Exit(int(ExitCode.SOURCE_ERROR)) from None
-        except Exception as error:  # noqa: BLE001 (the whole point: no traceback, never exit 1)
+        except Exception as error:
             raise typer.Exit(int(report_crash(error))) from None
 
 

@@ -71,7 +71,9 @@ class Backends:
                 # Names come from a fixed list and values were checked against the schema's
                 # patterns; SET takes no bound parameters.
                 if name in ENGINE_SETTINGS:
-                    self._connection.execute(f"SET {name} = '{value}'" if isinstance(value, str) else f"SET {name} = {int(value)}")
+                    self._connection.execute(
+                        f"SET {name} = '{value}'" if isinstance(value, str) else f"SET {name} = {int(value)}"
+                    )
         return self._connection
 
     def duckdb(self) -> Any:
@@ -97,7 +99,9 @@ class Backends:
         if timeout:
             self.timeouts[name] = float(timeout)
         columns = con.execute(f"DESCRIBE {quoted}").fetchall()
-        return ibis.table(ibis.schema({column: DuckDBType.from_string(kind) for column, kind, *_ in columns}), name=name)
+        return ibis.table(
+            ibis.schema({column: DuckDBType.from_string(kind) for column, kind, *_ in columns}), name=name
+        )
 
     def fetch(self, expr: Any) -> list[dict[str, Any]]:
         """Run a query expression and return its rows as dicts.
@@ -134,11 +138,20 @@ class Backends:
         ordered = list(dict.fromkeys(name for names in sets for name in names))
         keys = {e.alias: e.this for e in tree.expressions if isinstance(e, sge.Alias) and e.alias in ordered}
         group = tree.args.get("group")
-        if not isinstance(tree, sge.Select) or group is None or len(keys) != len(ordered) or len(group.expressions) != len(keys):
+        if (
+            not isinstance(tree, sge.Select)
+            or group is None
+            or len(keys) != len(ordered)
+            or len(group.expressions) != len(keys)
+        ):
             raise ValueError("unexpected shape of the compiled aggregate")
-        grouping_sets = sge.GroupingSets(expressions=[sge.Tuple(expressions=[keys[name].copy() for name in names]) for names in sets])
+        grouping_sets = sge.GroupingSets(
+            expressions=[sge.Tuple(expressions=[keys[name].copy() for name in names]) for names in sets]
+        )
         tree.set("group", sge.Group(grouping_sets=[grouping_sets]))
-        tree.append("expressions", sge.alias_(sge.func("GROUPING", *[keys[name].copy() for name in ordered]), "_grouping"))
+        tree.append(
+            "expressions", sge.alias_(sge.func("GROUPING", *[keys[name].copy() for name in ordered]), "_grouping")
+        )
         return tree.sql("duckdb")
 
     def fetch_sql(self, sql: str) -> list[dict[str, Any]]:
@@ -189,4 +202,6 @@ class RunContext:
         :param engine: engine settings that override the config's ``engine:`` (the command line's).
         """
         settings = {**config.engine, **{k: v for k, v in (engine or {}).items() if v is not None}}
-        return cls(registry=registry, locator=config.document, redactor=Redactor(config.secrets), backends=Backends(settings))
+        return cls(
+            registry=registry, locator=config.document, redactor=Redactor(config.secrets), backends=Backends(settings)
+        )

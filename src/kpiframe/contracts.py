@@ -222,7 +222,9 @@ class Calculator:
         """The unit of the value for these params (a duration calculator lets the user pick)."""
         return self.unit
 
-    def parts(self, table: ir.Table, params: Mapping[str, Any], where: ir.BooleanValue | None, window: Period) -> dict[str, ir.Scalar]:
+    def parts(
+        self, table: ir.Table, params: Mapping[str, Any], where: ir.BooleanValue | None, window: Period
+    ) -> dict[str, ir.Scalar]:
         """Aggregate expressions over ``table``.
 
         :param table: the source, already filtered to the metric's window
@@ -279,7 +281,9 @@ def _takes_window(kind: type) -> bool:
     return "window" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
-def call_parts(calculator: Calculator, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
+def call_parts(
+    calculator: Calculator, table: Any, params: Mapping[str, Any], where: Any, window: Period
+) -> dict[str, Any]:
     """Call ``calculator.parts`` with the one calling convention: ``(table, params, where, window)``.
 
     A calculator written for plugin API 1.0 (``parts(table, params, where)``) is

@@ -36,7 +36,12 @@ def _rows(card: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     for m in card["metrics"]:
         rows[(m["id"], "")] = {**m, "label": m["title"]}
         for s in m.get("segments", []):
-            rows[(m["id"], s["label"])] = {**s, "unit": m["unit"], "direction": m["direction"], "label": f"{m['title']} [{s['label']}]"}
+            rows[(m["id"], s["label"])] = {
+                **s,
+                "unit": m["unit"],
+                "direction": m["direction"],
+                "label": f"{m['title']} [{s['label']}]",
+            }
     return rows
 
 
@@ -65,7 +70,20 @@ def compare(old: dict[str, Any], new: dict[str, Any], max_change: float | None =
             why.append("new")
         elif b is None:
             why.append("gone")
-        changes.append(Change(key[0], ref["label"], ref["unit"], ref["direction"], old_status, new_status, old_value, new_value, regression, "; ".join(why)))
+        changes.append(
+            Change(
+                key[0],
+                ref["label"],
+                ref["unit"],
+                ref["direction"],
+                old_status,
+                new_status,
+                old_value,
+                new_value,
+                regression,
+                "; ".join(why),
+            )
+        )
     return changes
 
 

@@ -53,7 +53,10 @@ def config_reference() -> str:
         "plugin's parameters; point your editor's YAML language server at it for completion.\n\n",
         "## Top level\n\n",
         _properties_table(schema),
-        "\n## Sources\n\nEach key under `sources:` is a source id. Besides these keys, a source takes its connector's own keys ",
+        (
+            "\n## Sources\n\nEach key under `sources:` is a source id. Besides these keys, a source takes its"
+            " connector's own keys "
+        ),
         "(see [Connectors](#connectors)).\n\n",
         _properties_table(SOURCE),
         "\n## Metrics\n\nEach key under `metrics:` is a metric id (letters, digits, `_`).\n\n",
@@ -65,20 +68,33 @@ def config_reference() -> str:
         if "const" in variant:
             parts.append(f"- `{variant['const']}`: {variant['description']}\n")
         else:
-            (key, prop), = variant["properties"].items()
-            parts.append(f"- `{key}`: {_type(prop) if key != 'between' else '[from, to]'}, {prop.get('description', '')}\n")
+            ((key, prop),) = variant["properties"].items()
+            parts.append(
+                f"- `{key}`: {_type(prop) if key != 'between' else '[from, to]'}, {prop.get('description', '')}\n"
+            )
     parts.append("\n## Connectors\n\n")
     registry = _registry()
     for name, reg in sorted(registry.connectors.items()):
         parts.append(f"### `{name}`\n\n{reg.obj.description}\n\n")
-        parts.append(_properties_table(reg.obj.params_schema) if reg.obj.params_schema.get("properties") else "No keys of its own.\n")
+        parts.append(
+            _properties_table(reg.obj.params_schema)
+            if reg.obj.params_schema.get("properties")
+            else "No keys of its own.\n"
+        )
         parts.append("\n")
     return "".join(parts)
 
 
 def calculators_reference() -> str:
     registry = _registry()
-    parts = [HEADER, "# Calculators\n\n", "Every built-in generic calculator, from its own metadata. A metric names one with `calc:` and passes its parameters under `params:`. The customer-service KPIs are in the [metric catalogue](../metrics.md).\n\n"]
+    parts = [
+        HEADER,
+        "# Calculators\n\n",
+        (
+            "Every built-in generic calculator, from its own metadata. A metric names one with `calc:` and passes its"
+            " parameters under `params:`. The customer-service KPIs are in the [metric catalogue](../metrics.md).\n\n"
+        ),
+    ]
     for name, reg in sorted(registry.calculators.items()):
         if name.startswith("support."):
             continue  # the support pack has its own page, docs/metrics.md
@@ -135,15 +151,21 @@ def metrics_catalogue() -> str:
 
     registry = _registry()
     groups = [
-        ("Volume and workload", volume), ("Speed and accessibility", speed), ("Resolution quality", resolution),
-        ("Customer experience", experience), ("Customers and revenue", customers), ("People", people),
+        ("Volume and workload", volume),
+        ("Speed and accessibility", speed),
+        ("Resolution quality", resolution),
+        ("Customer experience", experience),
+        ("Customers and revenue", customers),
+        ("People", people),
     ]
     parts = [
         HEADER,
         "# Metric catalogue: the support pack\n\n",
-        "Every customer-service KPI kpiframe ships, as `calc: support.<name>`. Each asks for **roles** "
-        "(columns with a meaning); map them on the source with `columns:` or a `preset:` "
-        "(see [the support pack guide](support-pack.md)). `kpiframe explain NAME` prints the same page for one KPI.\n\n",
+        (
+            "Every customer-service KPI kpiframe ships, as `calc: support.<name>`. Each asks for **roles** (columns"
+            " with a meaning); map them on the source with `columns:` or a `preset:` (see [the support pack"
+            " guide](support-pack.md)). `kpiframe explain NAME` prints the same page for one KPI.\n\n"
+        ),
     ]
     for title, module in groups:
         parts.append(f"## {title}\n\n")

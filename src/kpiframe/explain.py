@@ -9,8 +9,16 @@ import yaml
 
 from kpiframe.plugins import Registration
 
-_SOURCE_FOR = {"tickets": "tickets", "calls": "calls", "surveys": "surveys", "customers": "customers", "agents": "agents",
-               "kb_views": "kb_views", "quality_reviews": "reviews", "servqual": "servqual"}
+_SOURCE_FOR = {
+    "tickets": "tickets",
+    "calls": "calls",
+    "surveys": "surveys",
+    "customers": "customers",
+    "agents": "agents",
+    "kb_views": "kb_views",
+    "quality_reviews": "reviews",
+    "servqual": "servqual",
+}
 
 
 def example_block(reg: Registration) -> str:
@@ -30,7 +38,11 @@ def _params(schema: dict[str, Any]) -> list[tuple[str, str, str]]:
     required = set(schema.get("required", []))
     rows = []
     for key, prop in schema.get("properties", {}).items():
-        kind = " | ".join(str(v) for v in prop["enum"]) if "enum" in prop else prop.get("x-kpiframe-expected") or prop.get("type", "")
+        kind = (
+            " | ".join(str(v) for v in prop["enum"])
+            if "enum" in prop
+            else prop.get("x-kpiframe-expected") or prop.get("type", "")
+        )
         if isinstance(kind, list):
             kind = " or ".join(kind)
         rows.append((key + (" (required)" if key in required else ""), str(kind), prop.get("description", "")))
@@ -75,7 +87,9 @@ def _param_lines(schema: dict[str, Any]) -> list[str]:
     if not params:
         return []
     width = max(len(p[0]) for p in params)
-    return ["", "params:"] + [f"  {name.ljust(width)}  {kind}{': ' + desc if desc else ''}" for name, kind, desc in params]
+    return ["", "params:"] + [
+        f"  {name.ljust(width)}  {kind}{': ' + desc if desc else ''}" for name, kind, desc in params
+    ]
 
 
 def explain_connector(reg: Registration) -> str:

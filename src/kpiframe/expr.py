@@ -241,7 +241,10 @@ class _Parser:
         if tok.kind == "number":
             self.take()
             number = float(tok.text)
-            return Node("literal", int(number) if number.is_integer() and "." not in tok.text and "e" not in tok.text.lower() else number)
+            return Node(
+                "literal",
+                int(number) if number.is_integer() and "." not in tok.text and "e" not in tok.text.lower() else number,
+            )
         if tok.kind == "string":
             self.take()
             return Node("literal", _unquote(tok.text))
@@ -274,10 +277,16 @@ def parse(text: str) -> Node:
     if not isinstance(text, str):
         raise ExpressionError(f"expected an expression as text, got {text!r}")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}", "split it: derive a column on the source, or use a role")
+        raise ExpressionError(
+            f"the expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}",
+            "split it: derive a column on the source, or use a role",
+        )
     node = _Parser(text).parse()
     if _depth(node) > MAX_DEPTH * 2:
-        raise ExpressionError(f"the expression has more than {MAX_DEPTH * 2} operators in a chain", "split it: derive a column on the source, or use a role")
+        raise ExpressionError(
+            f"the expression has more than {MAX_DEPTH * 2} operators in a chain",
+            "split it: derive a column on the source, or use a role",
+        )
     return node
 
 
@@ -350,14 +359,30 @@ FUNCTION_DOCS: dict[str, tuple[str, str, str]] = {
     "abs": ("abs(x)", "the absolute value", "abs(balance_change) > 100"),
     "coalesce": ("coalesce(a, b, ...)", "the first argument that is not null", "coalesce(resolved_at, closed_at)"),
     "date": ("date(ts)", "the calendar date of a timestamp", "date(created_at) == '2026-03-02'"),
-    "from_unix": ("from_unix(seconds)", "a timestamp from seconds since 1970 (Intercom and many APIs)", "from_unix(created_at_epoch)"),
+    "from_unix": (
+        "from_unix(seconds)",
+        "a timestamp from seconds since 1970 (Intercom and many APIs)",
+        "from_unix(created_at_epoch)",
+    ),
     "hour": ("hour(ts)", "the hour of the day, 0 to 23", "hour(created_at) >= 9 and hour(created_at) < 17"),
-    "if": ("if(condition, a, b)", "a where the condition holds, else b (null when b is left out)", "if(channel == 'phone', talk_s, 0)"),
+    "if": (
+        "if(condition, a, b)",
+        "a where the condition holds, else b (null when b is left out)",
+        "if(channel == 'phone', talk_s, 0)",
+    ),
     "length": ("length(text)", "the number of characters", "length(comment) > 0"),
     "lower": ("lower(text)", "the text in lower case", "lower(status) == 'solved'"),
     "month": ("month(ts)", "the first day of the timestamp's month", "month(created_at)"),
-    "round": ("round(x[, digits])", "x rounded half to even, to whole numbers or to `digits` places", "round(score / 2)"),
-    "seconds": ("seconds(x)", "seconds since 1970 for a timestamp; the seconds an `hh:mm:ss` time or text spans", "seconds(talk_time) + seconds(hold_time)"),
+    "round": (
+        "round(x[, digits])",
+        "x rounded half to even, to whole numbers or to `digits` places",
+        "round(score / 2)",
+    ),
+    "seconds": (
+        "seconds(x)",
+        "seconds since 1970 for a timestamp; the seconds an `hh:mm:ss` time or text spans",
+        "seconds(talk_time) + seconds(hold_time)",
+    ),
     "upper": ("upper(text)", "the text in upper case", "upper(answered) == 'Y'"),
     "week": ("week(ts)", "the Monday the timestamp's ISO week starts on", "week(created_at)"),
     "weekday": ("weekday(ts)", "the day of the week, Monday = 0 to Sunday = 6", "weekday(created_at) < 5"),
@@ -379,7 +404,10 @@ def to_condition(text: str, table: Any) -> Any:
     """Compile ``text`` as a condition (``where:``, ``match:``): an error unless it is true or false."""
     predicate = _as_expr(to_ibis(parse(text), table))  # a literal (`0`, `true`) becomes an expression too
     if not predicate.type().is_boolean():
-        raise ExpressionError(f"{text!r} is not a condition (it gives {predicate.type()}, not true or false)", "compare it: for example `score >= 4` or `flag == 'Y'`")
+        raise ExpressionError(
+            f"{text!r} is not a condition (it gives {predicate.type()}, not true or false)",
+            "compare it: for example `score >= 4` or `flag == 'Y'`",
+        )
     return predicate
 
 
@@ -430,7 +458,13 @@ def to_ibis(node: Node, table: Any) -> Any:
             if not isinstance(left, ibis.Expr) and not isinstance(right, ibis.Expr):
                 return _apply_python(n.value, left, right)
             left, right = _as_expr(left), right
-            ops = {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right, "/": lambda: left / right, "%": lambda: left % right}
+            ops = {
+                "+": lambda: left + right,
+                "-": lambda: left - right,
+                "*": lambda: left * right,
+                "/": lambda: left / right,
+                "%": lambda: left % right,
+            }
             return ops[n.value]()
         if kind == "compare":
             left, right = go(n.args[0]), go(n.args[1])
@@ -508,7 +542,11 @@ def _apply_python(op: str, left: Any, right: Any) -> Any:
         return None
     if op in ("/", "%") and right == 0:
         return None  # x / 0 has no value; the metric reports no data, as SQL's NULLIF idiom would
-    return {"+": left + right, "-": left - right, "*": left * right, "%": left % right if op == "%" else None}.get(op) if op != "/" else left / right
+    return (
+        {"+": left + right, "-": left - right, "*": left * right, "%": left % right if op == "%" else None}.get(op)
+        if op != "/"
+        else left / right
+    )
 
 
 def evaluate(node: Node, values: Mapping[str, float | None]) -> Any:

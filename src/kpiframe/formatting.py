@@ -70,7 +70,9 @@ def sparkline(values: list[float | None]) -> str:
         return ""
     low, high = min(present), max(present)
     span = high - low
-    return "".join(" " if v is None else _BARS[0 if span == 0 else min(7, int((v - low) / span * 7 + 0.5))] for v in values)
+    return "".join(
+        " " if v is None else _BARS[0 if span == 0 else min(7, int((v - low) / span * 7 + 0.5))] for v in values
+    )
 
 
 def delta_text(delta: float | None, delta_pct: float | None, unit: str, direction: str, color: bool = False) -> str:

@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +113,9 @@ class HistoryStore:
         """Whether the store is a kpiframe history (False: empty). Refuses a foreign one; migrates version 1."""
         tables = self._tables(con)
         if "kpiframe_history_meta" in tables:
-            version = con.execute(self._sql("select value from kpiframe_history_meta where key = ?"), ("schema_version",)).fetchone()
+            version = con.execute(
+                self._sql("select value from kpiframe_history_meta where key = ?"), ("schema_version",)
+            ).fetchone()
             if version and version[0] == "1":
                 if in_transaction:
                     self._migrate_1_to_2(con)
@@ -127,7 +129,10 @@ class HistoryStore:
                     self.commit(con)
                 return True
             if not version or version[0] != SCHEMA_VERSION:
-                raise HistoryError(f"{self.location} is a kpiframe history of another format version ({version[0] if version else 'unknown'}); use a new path")
+                raise HistoryError(
+                    f"{self.location} is a kpiframe history of another format version"
+                    f" ({version[0] if version else 'unknown'}); use a new path"
+                )
             return True
         others = sorted(t for t in tables if t != "kpiframe_runs")
         if others:
@@ -147,7 +152,10 @@ class HistoryStore:
             "title varchar, config_hash varchar, git_commit varchar, status varchar, scorecard text, "
             "window_start varchar, window_end varchar)"
         )
-        con.execute(self._sql("insert into kpiframe_history_meta values (?, ?) on conflict do nothing"), ("schema_version", SCHEMA_VERSION))
+        con.execute(
+            self._sql("insert into kpiframe_history_meta values (?, ?) on conflict do nothing"),
+            ("schema_version", SCHEMA_VERSION),
+        )
 
     def _migrate_1_to_2(self, con: Any) -> None:
         """Version 1 had no window columns: add them, fill them from each stored scorecard."""
@@ -159,8 +167,13 @@ class HistoryStore:
                 start, end = window.get("start"), window.get("end")
             except (ValueError, TypeError, KeyError, AttributeError):
                 continue  # an unreadable row stays unreadable; reading skips it with a warning
-            con.execute(self._sql("update kpiframe_runs set window_start = ?, window_end = ? where run_id = ?"), (start, end, run_id))
-        con.execute(self._sql("update kpiframe_history_meta set value = ? where key = ?"), (SCHEMA_VERSION, "schema_version"))
+            con.execute(
+                self._sql("update kpiframe_runs set window_start = ?, window_end = ? where run_id = ?"),
+                (start, end, run_id),
+            )
+        con.execute(
+            self._sql("update kpiframe_history_meta set value = ? where key = ?"), (SCHEMA_VERSION, "schema_version")
+        )
 
     def append(self, scorecard: dict[str, Any], git: str | None, mode: str = "replace") -> Run:
         """Record a run. ``replace`` (the default) first removes runs of the same title and window,
@@ -168,7 +181,7 @@ class HistoryStore:
         window = scorecard["run"].get("window") or {}
         run = Run(
             run_id=uuid.uuid4().hex[:12],
-            recorded_at=datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            recorded_at=datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
             as_of=scorecard["run"]["as_of"],
             title=scorecard["title"],
             config_hash=scorecard["run"]["config_hash"],
@@ -190,7 +203,18 @@ class HistoryStore:
                 )
             con.execute(
                 self._sql(f"insert into kpiframe_runs ({_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                (run.run_id, run.recorded_at, run.as_of, run.title, run.config_hash, run.git_commit, run.status, json.dumps(scorecard), run.window_start, run.window_end),
+                (
+                    run.run_id,
+                    run.recorded_at,
+                    run.as_of,
+                    run.title,
+                    run.config_hash,
+                    run.git_commit,
+                    run.status,
+                    json.dumps(scorecard),
+                    run.window_start,
+                    run.window_end,
+                ),
             )
         return run
 
@@ -212,7 +236,7 @@ class HistoryStore:
     def rollback(self, con: Any) -> None:
         try:
             con.execute("rollback")
-        except Exception:  # noqa: BLE001 (the connection may be gone with the error that brought us here)
+        except Exception:
             pass
 
     def commit(self, con: Any) -> None:
@@ -249,7 +273,11 @@ class HistoryStore:
         """A stored row as a Run, or None (and a warning in :attr:`skipped`) when it is unreadable."""
         try:
             scorecard = json.loads(row[7])
-            if not isinstance(scorecard, dict) or not isinstance(scorecard.get("metrics"), list) or not isinstance(scorecard.get("run"), dict):
+            if (
+                not isinstance(scorecard, dict)
+                or not isinstance(scorecard.get("metrics"), list)
+                or not isinstance(scorecard.get("run"), dict)
+            ):
                 raise ValueError("not a scorecard")
             fields = [str(v) if v is not None else None for v in row[:7]]
             return Run(*fields[:6], status=fields[6] or "", scorecard=scorecard, window_start=row[8], window_end=row[9])  # type: ignore[arg-type]
@@ -299,7 +327,7 @@ def _head(path: Path) -> bytes:
 def _instant(text: str) -> datetime:
     """A stored ISO timestamp as an aware datetime (recorded times are UTC with a Z)."""
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_before(text: str, now: datetime | None = None) -> datetime:
@@ -307,7 +335,7 @@ def parse_before(text: str, now: datetime | None = None) -> datetime:
 
     :raises HistoryError: anything else; "yesterday" or a typo must never prune everything.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     value = text.strip()
     duration = re.fullmatch(r"(\d{1,6})\s*(d|w|h)", value)
     if duration:
@@ -318,9 +346,10 @@ def parse_before(text: str, now: datetime | None = None) -> datetime:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise HistoryError(
-            f"--before: expected a date (2026-01-31), a timestamp or a duration back from now (30d, 12w, 6h), got {text!r}"
+            "--before: expected a date (2026-01-31), a timestamp or a duration back from now (30d, 12w, 6h), got"
+            f" {text!r}"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class DuckDBHistory(HistoryStore):
@@ -335,9 +364,14 @@ class DuckDBHistory(HistoryStore):
         if self.path.exists():
             head = _head(self.path)
             if head.startswith(_SQLITE_MAGIC):
-                raise HistoryError(f"{self.path} is an SQLite file; name it .sqlite or .db to use it as an SQLite history")
+                raise HistoryError(
+                    f"{self.path} is an SQLite file; name it .sqlite or .db to use it as an SQLite history"
+                )
             if self.path.stat().st_size and head[8:12] != _DUCKDB_MAGIC_AT_8:
-                raise HistoryError(f"{self.path} is not a DuckDB database (corrupt, or another kind of file); kpiframe leaves it as it is")
+                raise HistoryError(
+                    f"{self.path} is not a DuckDB database (corrupt, or another kind of file); kpiframe leaves it as"
+                    " it is"
+                )
         deadline = time.monotonic() + 60
         delay = 0.05
         while True:
@@ -363,7 +397,9 @@ class SQLiteHistory(HistoryStore):
         import sqlite3
 
         if self.path.exists() and self.path.stat().st_size and not _head(self.path).startswith(_SQLITE_MAGIC):
-            raise HistoryError(f"{self.path} is not an SQLite database (corrupt, or another kind of file); kpiframe leaves it as it is")
+            raise HistoryError(
+                f"{self.path} is not an SQLite database (corrupt, or another kind of file); kpiframe leaves it as it is"
+            )
         try:
             # Autocommit mode: `writing()` issues BEGIN and COMMIT itself, one transaction per change.
             return sqlite3.connect(self.path, timeout=60, isolation_level=None)
@@ -395,16 +431,22 @@ class PostgresHistory(HistoryStore):
             from psycopg.conninfo import conninfo_to_dict
 
             # Keep the URL's own options (a search_path, say) and add the statement timeout.
-            options = " ".join(filter(None, [str(conninfo_to_dict(self.url).get("options") or ""), "-c statement_timeout=30000"]))
+            options = " ".join(
+                filter(None, [str(conninfo_to_dict(self.url).get("options") or ""), "-c statement_timeout=30000"])
+            )
             return _Guarded(psycopg.connect(self.url, connect_timeout=10, autocommit=True, options=options), self)
         except psycopg.Error as exc:
-            raise HistoryError(f"cannot connect to the history database {self.location}: {self.clean(first_line(exc))}") from None
+            raise HistoryError(
+                f"cannot connect to the history database {self.location}: {self.clean(first_line(exc))}"
+            ) from None
 
     def clean(self, message: str) -> str:
         return mask_url_passwords(message.replace(self.url, self.location))
 
     def _tables(self, con: Any) -> set[str]:
-        rows = con.execute("select table_name from information_schema.tables where table_schema = current_schema()").fetchall()
+        rows = con.execute(
+            "select table_name from information_schema.tables where table_schema = current_schema()"
+        ).fetchall()
         return {r[0].lower() for r in rows}
 
     def _prepare(self, con: Any) -> None:
@@ -425,13 +467,22 @@ class _Guarded:
         try:
             return self._con.execute(*args)
         except psycopg.errors.ReadOnlySqlTransaction:
-            raise HistoryError(f"the history database {self._store.location} is read-only; give --history a store kpiframe may write to") from None
+            raise HistoryError(
+                f"the history database {self._store.location} is read-only; give --history a store kpiframe may"
+                " write to"
+            ) from None
         except psycopg.errors.QueryCanceled:
-            raise HistoryError(f"the history database {self._store.location} did not answer within 30 s (statement timeout)") from None
+            raise HistoryError(
+                f"the history database {self._store.location} did not answer within 30 s (statement timeout)"
+            ) from None
         except psycopg.errors.InsufficientPrivilege as exc:
-            raise HistoryError(f"no permission on the history database {self._store.location}: {self._store.clean(first_line(exc))}") from None
+            raise HistoryError(
+                f"no permission on the history database {self._store.location}: {self._store.clean(first_line(exc))}"
+            ) from None
         except psycopg.Error as exc:
-            raise HistoryError(f"the history database {self._store.location} failed: {self._store.clean(first_line(exc))}") from None
+            raise HistoryError(
+                f"the history database {self._store.location} failed: {self._store.clean(first_line(exc))}"
+            ) from None
 
     def close(self) -> None:
         self._con.close()

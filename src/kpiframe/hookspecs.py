@@ -115,4 +115,3 @@ def kpiframe_scorecard_ready(scorecard: Scorecard, config: Config) -> None:
     :param scorecard: the finished :class:`kpiframe.Scorecard`.
     :param config: the loaded config the scorecard was computed from.
     """
-

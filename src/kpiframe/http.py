@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -123,7 +123,9 @@ class UrlPolicy:
         addresses = self.addresses(origin)
         special = [a for a in addresses if _special(a)]
         if special and not self.private_ok:
-            raise SourceError(f"refused to connect to {origin.host} ({special[0]}): a loopback, private or link-local address")
+            raise SourceError(
+                f"refused to connect to {origin.host} ({special[0]}): a loopback, private or link-local address"
+            )
         return origin, addresses[0], at_home
 
 
@@ -161,7 +163,9 @@ class _Status(Exception):
         self.status, self.reason, self.headers = status, reason, headers
 
 
-def _fetch(url: str, headers: Mapping[str, str], policy: UrlPolicy, timeout: float, max_bytes: int) -> tuple[bytes, dict[str, str]]:
+def _fetch(
+    url: str, headers: Mapping[str, str], policy: UrlPolicy, timeout: float, max_bytes: int
+) -> tuple[bytes, dict[str, str]]:
     """One GET, following redirects under the policy, within ``timeout`` seconds in all."""
     deadline = time.monotonic() + timeout
     for _ in range(MAX_REDIRECTS + 1):
@@ -218,12 +222,17 @@ def _abort(connection: http.client.HTTPConnection) -> None:
 def _read(response: http.client.HTTPResponse, max_bytes: int, url: str) -> bytes:
     length = response.getheader("Content-Length")
     if length and length.isdigit() and int(length) > max_bytes:
-        raise SourceError(f"GET {_safe(url)}: the response is {int(length):,} bytes, over max_bytes ({max_bytes:,}); raise `max_bytes:` to read it")
+        raise SourceError(
+            f"GET {_safe(url)}: the response is {int(length):,} bytes, over max_bytes ({max_bytes:,}); raise"
+            " `max_bytes:` to read it"
+        )
     chunks, size = [], 0
     while chunk := response.read(65536):
         size += len(chunk)
         if size > max_bytes:
-            raise SourceError(f"GET {_safe(url)}: the response is over max_bytes ({max_bytes:,} bytes); raise `max_bytes:` to read it")
+            raise SourceError(
+                f"GET {_safe(url)}: the response is over max_bytes ({max_bytes:,} bytes); raise `max_bytes:` to read it"
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -240,7 +249,7 @@ def _retry_after(value: str | None, cap: float) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return min(max((when - datetime.now(timezone.utc)).total_seconds(), 0.0), cap)
+    return min(max((when - datetime.now(UTC)).total_seconds(), 0.0), cap)
 
 
 def get_json(
@@ -287,7 +296,9 @@ def get_json(
             try:
                 return json.loads(raw), response_headers
             except ValueError as exc:
-                raise SourceError(f"GET {_safe(url)} did not return JSON ({exc}); it starts with {raw[:40]!r}") from None
+                raise SourceError(
+                    f"GET {_safe(url)} did not return JSON ({exc}); it starts with {raw[:40]!r}"
+                ) from None
         if attempt < retries:
             wait = min(wait, MAX_TOTAL_WAIT - waited)
             if wait <= 0 and waited >= MAX_TOTAL_WAIT:

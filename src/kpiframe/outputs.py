@@ -58,7 +58,9 @@ def parse_outputs(specs: Iterable[str], reporters: Mapping[str, Any], explicit: 
         if eq and name and "/" not in name and "." not in name and os.sep not in name:
             fmt = FORMAT_ALIASES.get(name, name)
             if not rest:
-                raise ConfigError(f"--output {spec}: no path after '='; write {name}=report.{_extension_of(fmt, extensions)}")
+                raise ConfigError(
+                    f"--output {spec}: no path after '='; write {name}=report.{_extension_of(fmt, extensions)}"
+                )
             path = Path(rest)
         else:
             path = Path(spec)

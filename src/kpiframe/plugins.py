@@ -180,7 +180,9 @@ def make_plugin_manager(
         try:
             plugin = ep.load()
         except Exception as exc:  # a broken third-party package must not look like our bug
-            raise PluginError(f"plugin {ep.name!r} from {origin} failed to import: {type(exc).__name__}: {exc}") from None
+            raise PluginError(
+                f"plugin {ep.name!r} from {origin} failed to import: {type(exc).__name__}: {exc}"
+            ) from None
         register(plugin, f"entrypoint:{ep.name}", origin)
 
     for spec in config_plugins:
@@ -200,11 +202,17 @@ def make_plugin_manager(
         except PluginError:
             raise
         except Exception as exc:
-            raise PluginError(f"plugin {spec!r} named in the config failed to import: {type(exc).__name__}: {exc}") from None
+            raise PluginError(
+                f"plugin {spec!r} named in the config failed to import: {type(exc).__name__}: {exc}"
+            ) from None
         register(module, f"config:{spec}", origin)
 
     for i, plugin in enumerate(extra):
-        register(plugin, f"extra:{i}:{getattr(plugin, '__name__', type(plugin).__name__)}", Origin(f"extra:{i}", getattr(plugin, "__name__", "extra"), ""))
+        register(
+            plugin,
+            f"extra:{i}:{getattr(plugin, '__name__', type(plugin).__name__)}",
+            Origin(f"extra:{i}", getattr(plugin, "__name__", "extra"), ""),
+        )
 
     try:
         pm.check_pending()
@@ -229,7 +237,9 @@ def _index(registry: Registry) -> None:
         try:
             provided = impl.function() or {}
         except Exception as exc:
-            raise PluginError(f"kpiframe_register_abbreviations of plugin {impl.plugin_name} raised {type(exc).__name__}: {exc}") from None
+            raise PluginError(
+                f"kpiframe_register_abbreviations of plugin {impl.plugin_name} raised {type(exc).__name__}: {exc}"
+            ) from None
         for short, name in dict(provided).items():
             registry.abbreviations.setdefault(str(short).lower(), str(name))
     for kind, hook_name, base, attr in _KINDS:
@@ -244,7 +254,10 @@ def _index(registry: Registry) -> None:
                 raise PluginError(f"{hook_name} of plugin {origin} raised {type(exc).__name__}: {exc}") from None
             for obj in provided:
                 if not isinstance(obj, base):
-                    raise PluginError(f"plugin {origin} returned {obj!r} from {hook_name}; expected a kpiframe.{base.__name__} instance")
+                    raise PluginError(
+                        f"plugin {origin} returned {obj!r} from {hook_name}; expected a kpiframe.{base.__name__}"
+                        " instance"
+                    )
                 name = getattr(obj, "name", None)
                 if not isinstance(name, str) or not name:
                     raise PluginError(f"plugin {origin} registered a {kind} without a name")
@@ -252,6 +265,6 @@ def _index(registry: Registry) -> None:
                     first = table[name].origin
                     raise PluginError(
                         f"two plugins register the {kind} {name!r}: {first} and {origin}; "
-                        f"uninstall one, or restrict which load with KPIFRAME_PLUGINS"
+                        "uninstall one, or restrict which load with KPIFRAME_PLUGINS"
                     )
                 table[name] = Registration(kind, name, obj, origin)

@@ -21,7 +21,9 @@ MASK = "***"
 # user:password@ in any scheme://; the user name stays, it helps to debug a login.
 _URL_USERINFO = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^:/@\s]{0,256}):(?P<secret>[^@/\s]{1,512})@")
 # password=... in a query string or a libpq/ODBC connection string.
-_KEY_VALUE = re.compile(r"(?P<head>\b(?:password|passwd|pwd|secret|token|api_key|apikey)=)(?P<secret>[^&;\s'\"]{1,512})", re.IGNORECASE)
+_KEY_VALUE = re.compile(
+    r"(?P<head>\b(?:password|passwd|pwd|secret|token|api_key|apikey)=)(?P<secret>[^&;\s'\"]{1,512})", re.IGNORECASE
+)
 
 
 def mask_url_passwords(text: str) -> str:

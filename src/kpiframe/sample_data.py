@@ -32,7 +32,32 @@ PRIORITIES = [("low", 0.25), ("normal", 0.50), ("high", 0.16), ("urgent", 0.06),
 QUEUES = [("general", 0.5), ("billing", 0.25), ("technical", 0.25)]
 # Median first-response minutes by channel (email and web wait for a human; chat does not).
 FIRST_RESPONSE_MEDIAN_MIN = {"email": 150.0, "chat": 2.0, "phone": 1.0, "web": 200.0, "social": 45.0}
-HOUR_WEIGHTS = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4.5, 6.0, 6.5, 6.2, 5.2, 5.8, 6.1, 5.7, 5.0, 4.0, 3.0, 2.4, 2.0, 1.8, 1.5, 1.2]
+HOUR_WEIGHTS = [
+    1,
+    0.6,
+    0.4,
+    0.3,
+    0.3,
+    0.5,
+    1.2,
+    2.5,
+    4.5,
+    6.0,
+    6.5,
+    6.2,
+    5.2,
+    5.8,
+    6.1,
+    5.7,
+    5.0,
+    4.0,
+    3.0,
+    2.4,
+    2.0,
+    1.8,
+    1.5,
+    1.2,
+]
 WEEKDAY_WEIGHTS = [1.15, 1.1, 1.05, 1.0, 0.95, 0.4, 0.33]  # Monday first
 
 
@@ -101,7 +126,13 @@ def make_tickets(rng: random.Random, count: int, agents: list[tuple[str, str]]) 
             resolved = created - timedelta(minutes=rng.randrange(5, 600))  # a real export's clock error
         agent, team = agents[rng.randrange(len(agents))] if first_response and rng.random() > 0.02 else (None, None)
         contacts = _pick(rng, [(1, 0.68), (2, 0.19), (3, 0.08), (4, 0.03), (5, 0.02)]) if resolved else None
-        status = "closed" if resolved and rng.random() < 0.7 else "solved" if resolved else ("pending" if first_response else "open")
+        status = (
+            "closed"
+            if resolved and rng.random() < 0.7
+            else "solved"
+            if resolved
+            else ("pending" if first_response else "open")
+        )
         rows.append(
             {
                 "ticket_id": i,
@@ -130,14 +161,46 @@ def make_calls(rng: random.Random, count: int, agents: list[tuple[str, str]]) ->
         queued = clock.arrival()
         queue = _pick(rng, QUEUES)
         if rng.random() < 0.012:  # no trunk or no agent logged in: never offered to the queue
-            rows.append({"call_id": i, "queued_at": queued, "answered_at": None, "ended_at": None, "wait_seconds": None, "talk_seconds": None, "hold_seconds": None, "wrap_seconds": None, "abandoned": False, "blocked": True, "agent": None, "queue": queue, "resolved_first_contact": None})
+            rows.append(
+                {
+                    "call_id": i,
+                    "queued_at": queued,
+                    "answered_at": None,
+                    "ended_at": None,
+                    "wait_seconds": None,
+                    "talk_seconds": None,
+                    "hold_seconds": None,
+                    "wrap_seconds": None,
+                    "abandoned": False,
+                    "blocked": True,
+                    "agent": None,
+                    "queue": queue,
+                    "resolved_first_contact": None,
+                }
+            )
             continue
         load = HOUR_WEIGHTS[queued.hour] / 6.5
         mean_wait = (3 + 11 * load) * (2.6 if _short_staffed(queued) else 1.0)
         wait = rng.expovariate(1 / mean_wait)
         patience = rng.expovariate(1 / 400)
         if patience < wait:
-            rows.append({"call_id": i, "queued_at": queued, "answered_at": None, "ended_at": queued + timedelta(seconds=patience), "wait_seconds": round(patience, 1), "talk_seconds": None, "hold_seconds": None, "wrap_seconds": None, "abandoned": True, "blocked": False, "agent": None, "queue": queue, "resolved_first_contact": None})
+            rows.append(
+                {
+                    "call_id": i,
+                    "queued_at": queued,
+                    "answered_at": None,
+                    "ended_at": queued + timedelta(seconds=patience),
+                    "wait_seconds": round(patience, 1),
+                    "talk_seconds": None,
+                    "hold_seconds": None,
+                    "wrap_seconds": None,
+                    "abandoned": True,
+                    "blocked": False,
+                    "agent": None,
+                    "queue": queue,
+                    "resolved_first_contact": None,
+                }
+            )
             continue
         talk = rng.lognormvariate(math.log(290), 0.6)
         hold = 0.0 if rng.random() < 0.6 else rng.expovariate(1 / 70)
@@ -177,9 +240,31 @@ def make_surveys(rng: random.Random, tickets: list[dict[str, Any]]) -> list[dict
             if answered >= END:
                 continue
             if kind == "csat":
-                score = _pick(rng, [(5, 0.50), (4, 0.28), (3, 0.09), (2, 0.06), (1, 0.07)] if not slow else [(5, 0.35), (4, 0.25), (3, 0.15), (2, 0.1), (1, 0.15)])
+                score = _pick(
+                    rng,
+                    (
+                        [(5, 0.50), (4, 0.28), (3, 0.09), (2, 0.06), (1, 0.07)]
+                        if not slow
+                        else [(5, 0.35), (4, 0.25), (3, 0.15), (2, 0.1), (1, 0.15)]
+                    ),
+                )
             elif kind == "nps":
-                score = _pick(rng, [(10, 0.28), (9, 0.22), (8, 0.17), (7, 0.11), (6, 0.06), (5, 0.05), (4, 0.03), (3, 0.03), (2, 0.02), (1, 0.01), (0, 0.02)])
+                score = _pick(
+                    rng,
+                    [
+                        (10, 0.28),
+                        (9, 0.22),
+                        (8, 0.17),
+                        (7, 0.11),
+                        (6, 0.06),
+                        (5, 0.05),
+                        (4, 0.03),
+                        (3, 0.03),
+                        (2, 0.02),
+                        (1, 0.01),
+                        (0, 0.02),
+                    ],
+                )
             else:
                 score = _pick(rng, [(7, 0.3), (6, 0.3), (5, 0.17), (4, 0.1), (3, 0.06), (2, 0.04), (1, 0.03)])
             survey_id += 1
@@ -209,7 +294,9 @@ def make_agent_surveys(rng: random.Random, agents: list[tuple[str, str]], first_
                         "survey_id": first_id + len(rows),
                         "answered_at": month_start + timedelta(days=rng.randrange(0, 25), hours=rng.randrange(8, 18)),
                         "kind": "agent",
-                        "score": _pick(rng, [(10, 0.15), (9, 0.2), (8, 0.25), (7, 0.15), (6, 0.1), (5, 0.07), (4, 0.04), (2, 0.04)]),
+                        "score": _pick(
+                            rng, [(10, 0.15), (9, 0.2), (8, 0.25), (7, 0.15), (6, 0.1), (5, 0.07), (4, 0.04), (2, 0.04)]
+                        ),
                         "scale_max": 10,
                         "ticket_id": None,
                         "agent": agent,
@@ -298,7 +385,15 @@ def make_servqual(rng: random.Random, respondents: int = 400) -> list[dict[str, 
         for dimension, gap in gaps.items():
             expectation = min(7, max(1, round(rng.gauss(6.0, 0.8))))
             perception = min(7, max(1, round(expectation + gap + rng.gauss(0, 1.0))))
-            rows.append({"respondent": respondent, "answered_at": answered, "dimension": dimension, "expectation": expectation, "perception": perception})
+            rows.append(
+                {
+                    "respondent": respondent,
+                    "answered_at": answered,
+                    "dimension": dimension,
+                    "expectation": expectation,
+                    "perception": perception,
+                }
+            )
     return rows
 
 
@@ -308,7 +403,11 @@ def _write(rows: list[dict[str, Any]], directory: Path, name: str) -> dict[Path,
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pylist(rows)
-    table = table.cast(pa.schema([pa.field(f.name, pa.timestamp("us") if pa.types.is_timestamp(f.type) else f.type) for f in table.schema]))
+    table = table.cast(
+        pa.schema(
+            [pa.field(f.name, pa.timestamp("us") if pa.types.is_timestamp(f.type) else f.type) for f in table.schema]
+        )
+    )
     # At least as many row groups as cores (and never fewer than 8), so DuckDB scans in parallel.
     groups = max(8, os.cpu_count() or 1)
     parquet = directory / f"{name}.parquet"

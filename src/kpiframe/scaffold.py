@@ -22,7 +22,7 @@ THIRD_PARTY_WARNINGS = (
     "ignore:The copy keyword is deprecated:DeprecationWarning",
 )
 
-PYPROJECT = '''\
+PYPROJECT = """\
 [build-system]
 requires = ["setuptools>=70.1"]
 build-backend = "setuptools.build_meta"
@@ -50,9 +50,9 @@ where = ["src"]
 filterwarnings = [
 {filters}
 ]
-'''
+"""
 
-README = '''\
+README = """\
 # {dist}
 
 A kpiframe {kind} plugin.
@@ -61,10 +61,11 @@ A kpiframe {kind} plugin.
 pip install -e '.[test]'   # install it; `kpiframe plugins` now lists it
 pytest                     # the contract tests of kpiframe.testing
 ```
-'''
+"""
 
 CODE = {
-    "connector": '''\
+    "connector": (
+        '''\
 """A kpiframe connector: reads a CSV file through the run's DuckDB."""
 
 import kpiframe
@@ -94,8 +95,10 @@ class {cls}(kpiframe.Connector):
 @kpiframe.hookimpl
 def kpiframe_register_connectors():
     return [{cls}()]
-''',
-    "calculator": '''\
+'''
+    ),
+    "calculator": (
+        '''\
 """A kpiframe calculator: the range (max − min) of a column."""
 
 import kpiframe
@@ -130,8 +133,10 @@ class {cls}(kpiframe.Calculator):
 @kpiframe.hookimpl
 def kpiframe_register_calculators():
     return [{cls}()]
-''',
-    "reporter": '''\
+'''
+    ),
+    "reporter": (
+        '''\
 """A kpiframe reporter: one line per metric, plain text."""
 
 import kpiframe
@@ -154,11 +159,13 @@ class {cls}(kpiframe.Reporter):
 @kpiframe.hookimpl
 def kpiframe_register_reporters():
     return [{cls}()]
-''',
+'''
+    ),
 }
 
 TESTS = {
-    "connector": '''\
+    "connector": (
+        """\
 from kpiframe.testing import ConnectorContract
 
 from {module} import {cls}
@@ -174,8 +181,10 @@ class Test{cls}(ConnectorContract):
 
     def bad_params(self, tmp_path):
         return {{"path": "missing.csv"}}
-''',
-    "calculator": '''\
+"""
+    ),
+    "calculator": (
+        """\
 from kpiframe.testing import CalculatorContract
 
 from {module} import {cls}
@@ -189,8 +198,10 @@ class Test{cls}(CalculatorContract):
     def reference(self, rows):
         values = [r["x"] for r in rows if r["x"] is not None]
         return max(values) - min(values) if values else None
-''',
-    "reporter": '''\
+"""
+    ),
+    "reporter": (
+        """\
 from kpiframe.testing import ReporterContract
 
 from {module} import {cls}
@@ -198,7 +209,8 @@ from {module} import {cls}
 
 class Test{cls}(ReporterContract):
     reporter = {cls}()
-''',
+"""
+    ),
 }
 
 
@@ -216,7 +228,9 @@ def new_plugin(name: str, kind: str, folder: Path) -> Path:
     from kpiframe.plugins import make_plugin_manager
 
     if not re.fullmatch(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*", name):
-        raise ConfigError(f"plugin name {name!r}: use lower-case letters and digits, words joined by - or _ (e.g. acme-metrics)")
+        raise ConfigError(
+            f"plugin name {name!r}: use lower-case letters and digits, words joined by - or _ (e.g. acme-metrics)"
+        )
     if kind not in KINDS:
         raise ConfigError(f"--kind: expected one of {', '.join(KINDS)}, got {kind!r}")
     ident = name.replace("-", "_")
@@ -224,7 +238,9 @@ def new_plugin(name: str, kind: str, folder: Path) -> Path:
     table = {"connector": registry.connectors, "calculator": registry.calculators, "reporter": registry.reporters}[kind]
     taken = registered_name(ident, kind)
     if taken in table:
-        raise ConfigError(f"a {kind} named {taken!r} is already installed (from {table[taken].origin}); choose another plugin name")
+        raise ConfigError(
+            f"a {kind} named {taken!r} is already installed (from {table[taken].origin}); choose another plugin name"
+        )
     dist = f"kpiframe-{ident.replace('_', '-')}"
     root = folder / dist
     if root.exists():

@@ -13,7 +13,18 @@ from typing import Any
 
 from kpiframe.status import SEVERITY, STATUSES, Status
 
-__all__ = ["SEVERITY", "STATUSES", "MetricResult", "RunInfo", "Scorecard", "SegmentResult", "SeriesPoint", "Status", "WindowInfo", "LevelInfo"]
+__all__ = [
+    "SEVERITY",
+    "STATUSES",
+    "MetricResult",
+    "RunInfo",
+    "Scorecard",
+    "SegmentResult",
+    "SeriesPoint",
+    "Status",
+    "WindowInfo",
+    "LevelInfo",
+]
 
 SCHEMA_VERSION = 1
 
@@ -25,6 +36,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     return str(value)
+
 
 def _strict(value: Any) -> Any:
     """Infinite and NaN numbers (a plugin's details, say) become null: strict JSON has no such numbers."""
@@ -211,11 +223,18 @@ class Scorecard:
                 item[key] = _level(item.get(key))
             item["segments"] = tuple(
                 SegmentResult(
-                    **{**seg, "status": Status(seg["status"]), "interval": tuple(seg["interval"]) if seg.get("interval") else None, "target_level": _level(seg.get("target_level"))}
+                    **{
+                        **seg,
+                        "status": Status(seg["status"]),
+                        "interval": tuple(seg["interval"]) if seg.get("interval") else None,
+                        "target_level": _level(seg.get("target_level")),
+                    }
                 )
                 for seg in item.get("segments", ())
             )
-            item["series"] = tuple(SeriesPoint(**point) for point in item["series"]) if item.get("series") is not None else None
+            item["series"] = (
+                tuple(SeriesPoint(**point) for point in item["series"]) if item.get("series") is not None else None
+            )
             metrics.append(MetricResult(**item))
         return cls(title=data["title"], run=RunInfo(**run), metrics=tuple(metrics))
 

@@ -41,10 +41,16 @@ def _chosen(config: Config, patterns: Iterable[str], option: str) -> set[str]:
 def _inputs(config: Config, registry: Registry, metric_id: str) -> set[str]:
     spec = config.metrics[metric_id]
     calculator = registry.calculator(spec.calc)
-    return set(calculator.inputs(spec.params)) & set(config.metrics) if isinstance(calculator, DerivedCalculator) else set()
+    return (
+        set(calculator.inputs(spec.params)) & set(config.metrics)
+        if isinstance(calculator, DerivedCalculator)
+        else set()
+    )
 
 
-def select_metrics(config: Config, registry: Registry, select: Iterable[str] = (), exclude: Iterable[str] = ()) -> Config:
+def select_metrics(
+    config: Config, registry: Registry, select: Iterable[str] = (), exclude: Iterable[str] = ()
+) -> Config:
     """The config with only the selected metrics (all when ``select`` is empty) and their inputs.
 
     :raises ConfigError: a pattern matches nothing, or an excluded metric is an input of a selected one.
@@ -60,7 +66,10 @@ def select_metrics(config: Config, registry: Registry, select: Iterable[str] = (
         for dependency in _inputs(config, registry, pending.pop()):
             if dependency in dropped:
                 needing = sorted(m for m in wanted if dependency in _inputs(config, registry, m))
-                raise ConfigError(f"--exclude removes {dependency!r}, which {', '.join(needing)} is computed from; exclude those too, or keep it")
+                raise ConfigError(
+                    f"--exclude removes {dependency!r}, which {', '.join(needing)} is computed from; exclude those too,"
+                    " or keep it"
+                )
             if dependency not in wanted:
                 wanted.add(dependency)
                 pending.append(dependency)

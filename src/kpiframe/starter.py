@@ -60,11 +60,18 @@ _CALL_METRICS = """\
 """
 
 SOURCES = {
-    None: "  tickets: {connector: parquet, path: sample-data/tickets.parquet, time: created_at}\n"
-    "  calls: {connector: parquet, path: sample-data/calls.parquet, time: queued_at}\n"
-    "  surveys: {connector: parquet, path: sample-data/surveys.parquet, time: answered_at}\n",
-    "zendesk": "  tickets: {connector: jsonl, path: zendesk-tickets.jsonl, preset: zendesk}   # the incremental export with metric_sets\n",
-    "freshdesk": "  tickets: {connector: csv, path: freshdesk-tickets.csv, preset: freshdesk}    # Tickets → Export as CSV\n",
+    None: (
+        "  tickets: {connector: parquet, path: sample-data/tickets.parquet, time: created_at}\n"
+        "  calls: {connector: parquet, path: sample-data/calls.parquet, time: queued_at}\n"
+        "  surveys: {connector: parquet, path: sample-data/surveys.parquet, time: answered_at}\n"
+    ),
+    "zendesk": (
+        "  tickets: {connector: jsonl, path: zendesk-tickets.jsonl, preset: zendesk}   # the incremental export with"
+        " metric_sets\n"
+    ),
+    "freshdesk": (
+        "  tickets: {connector: csv, path: freshdesk-tickets.csv, preset: freshdesk}    # Tickets → Export as CSV\n"
+    ),
     "intercom": "  tickets: {connector: jsonl, path: intercom-conversations.jsonl, preset: intercom}\n",
     "call_log": "  calls: {connector: csv, path: calls.csv, preset: call_log}\n",
 }
@@ -87,11 +94,10 @@ def starter_config(pack: str, preset: str | None) -> str:
         metrics += _CSAT.format(source="surveys").replace("{kind: any}", "{kind: csat}")
     described = f"a {preset} export" if preset else "kpiframe's sample data (kpiframe sample-data sample-data)"
     return (
-        f"# A starter support scorecard for {described}.\n"
-        "# Check it with `kpiframe validate`, run it with `kpiframe run`; `kpiframe explain NAME` says what a KPI computes.\n"
-        "version: 1\n"
-        "title: Support scorecard\n"
-        "window: {last: 30d}          # relative to --as-of (default: now, UTC)\n"
-        "\n"
-        "sources:\n" + SOURCES[preset] + "\nmetrics:\n" + metrics
+        f"# A starter support scorecard for {described}.\n# Check it with `kpiframe validate`, run it with `kpiframe"
+        " run`; `kpiframe explain NAME` says what a KPI computes.\nversion: 1\ntitle: Support scorecard\nwindow:"
+        " {last: 30d}          # relative to --as-of (default: now, UTC)\n\nsources:\n"
+        + SOURCES[preset]
+        + "\nmetrics:\n"
+        + metrics
     )

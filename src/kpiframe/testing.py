@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,7 +33,14 @@ from kpiframe.contracts import DIRECTIONS, Calculator, Connector, Period, Report
 from kpiframe.errors import SourceError
 from kpiframe.scorecard import STATUSES, MetricResult, RunInfo, Scorecard, SegmentResult, SeriesPoint, WindowInfo
 
-__all__ = ["CalculatorContract", "ConnectorContract", "FakeApi", "ReporterContract", "compute", "scorecard_with_every_status"]
+__all__ = [
+    "CalculatorContract",
+    "ConnectorContract",
+    "FakeApi",
+    "ReporterContract",
+    "compute",
+    "scorecard_with_every_status",
+]
 
 
 def _check_schema(schema: dict[str, Any]) -> None:
@@ -100,9 +107,12 @@ class CalculatorContract:
         import inspect
 
         parameters = inspect.signature(self.calculator.parts).parameters
-        assert list(parameters)[:4] == ["table", "params", "where", "window"], (
-            "plugin API 1.1: define parts(self, table, params, where, window); window is a kpiframe.Period"
-        )
+        assert list(parameters)[:4] == [
+            "table",
+            "params",
+            "where",
+            "window",
+        ], "plugin API 1.1: define parts(self, table, params, where, window); window is a kpiframe.Period"
 
     def test_agrees_with_the_reference(self) -> None:
         value = compute(self.calculator, self.rows, self.params, self.schema, self.window)
@@ -111,7 +121,9 @@ class CalculatorContract:
         if expected is None:
             assert value.value is None
         else:
-            assert value.value is not None and abs(value.value - expected) <= self.tolerance * max(1.0, abs(expected)), (value.value, expected)
+            assert value.value is not None and abs(value.value - expected) <= self.tolerance * max(
+                1.0, abs(expected)
+            ), (value.value, expected)
 
     def test_handles_nulls(self) -> None:
         nulled = [{k: None for k in row} for row in self.rows[:1]] + list(self.rows)
@@ -189,16 +201,37 @@ class ConnectorContract:
 def scorecard_with_every_status() -> Scorecard:
     """A small scorecard with every status, segments, a series and a baseline: for reporter tests."""
     window = WindowInfo("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", "previous month")
-    run = RunInfo("kpis.yaml", "0123456789abcdef", "2026-02-01T00:00:00Z", datetime.now(timezone.utc).isoformat(), 0.1, "test", {}, window, 1)
+    run = RunInfo(
+        "kpis.yaml",
+        "0123456789abcdef",
+        "2026-02-01T00:00:00Z",
+        datetime.now(UTC).isoformat(),
+        0.1,
+        "test",
+        {},
+        window,
+        1,
+    )
     metrics = []
     for i, status in enumerate(STATUSES):
         value = None if status in ("no_data", "error") else 10.0 + i
         metrics.append(
             MetricResult(
-                f"metric_{status}", f"Metric <{status}> & \"quoted\"", "count", "tickets", "count", "lower", status, value,
-                n=100, target="<= 12", reason="why" if status in ("no_data", "error") else None, window=window,
+                f"metric_{status}",
+                f'Metric <{status}> & "quoted"',
+                "count",
+                "tickets",
+                "count",
+                "lower",
+                status,
+                value,
+                n=100,
+                target="<= 12",
+                reason="why" if status in ("no_data", "error") else None,
+                window=window,
                 segments=(SegmentResult({"channel": "email"}, "channel=email", status, value, n=50),),
-                series=(SeriesPoint("2026-01-01", 9.0), SeriesPoint("2026-01-02", value)), baseline=9.5,
+                series=(SeriesPoint("2026-01-01", 9.0), SeriesPoint("2026-01-02", value)),
+                baseline=9.5,
                 delta=None if value is None else value - 9.5,
             )
         )
@@ -242,13 +275,19 @@ class FakeApi:
         fake = self
 
         class _Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = dict(parse_qsl(parts.query))
                 headers = dict(self.headers.items())
                 fake.requests.append((parts.path, query, headers))
                 status, extra, body = fake.handler(parts.path, query, headers)
-                data = body if isinstance(body, bytes) else body.encode() if isinstance(body, str) else json.dumps(body).encode()
+                data = (
+                    body
+                    if isinstance(body, bytes)
+                    else body.encode()
+                    if isinstance(body, str)
+                    else json.dumps(body).encode()
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

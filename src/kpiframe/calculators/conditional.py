@@ -46,7 +46,10 @@ class Share(Calculator):
 _AGGREGATE: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "agg": {"enum": ["count", "sum", "mean", "min", "max", "distinct_count"], "description": "how to aggregate (default count)"},
+        "agg": {
+            "enum": ["count", "sum", "mean", "min", "max", "distinct_count"],
+            "description": "how to aggregate (default count)",
+        },
         "column": COLUMN,
         "where": CONDITION,
     },
@@ -101,7 +104,11 @@ class Ratio(Calculator):
         rows = int(parts["rows"] or 0)
         if numerator is None or denominator in (None, 0):
             return Value(None, n=rows, reason="the denominator is zero or has no data")
-        return Value(float(numerator) / float(denominator) * float(params.get("scale", 1)), n=rows, details={"numerator": numerator, "denominator": denominator})
+        return Value(
+            float(numerator) / float(denominator) * float(params.get("scale", 1)),
+            n=rows,
+            details={"numerator": numerator, "denominator": denominator},
+        )
 
 
 @hookimpl

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from kpiframe.api import column
+from kpiframe.business_hours import business_seconds, parse_schedule
 from kpiframe.calculators.stats import STAT_SCHEMA, both, reduce
 from kpiframe.config.literals import DURATION_UNITS
-from kpiframe.business_hours import business_seconds, parse_schedule
 from kpiframe.config.schema import BUSINESS_HOURS_PARAM
 from kpiframe.contracts import Calculator, Period, Value
 from kpiframe.errors import ExpressionError
@@ -40,10 +40,9 @@ class Duration(Calculator):
     unit = "min"
     direction = "lower"
     doc = (
-        "end − start over rows where both are set, as `stat` (mean by default; median or a "
-        "percentile such as p90), in `unit`; with `business_hours`, only working time counts. Rows with end before start are data errors: "
-        "counted in `negative` and left out, never averaged in. Rows with a start but no end "
-        "yet are counted in `censored`."
+        "end − start over rows where both are set, as `stat` (mean by default; median or a percentile such as p90), in"
+        " `unit`; with `business_hours`, only working time counts. Rows with end before start are data errors: counted"
+        " in `negative` and left out, never averaged in. Rows with a start but no end yet are counted in `censored`."
     )
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",

@@ -94,7 +94,9 @@ def parse_comparison(text: str | int | float) -> Comparison:
     raise ValueError(f'expected a comparison such as "<= 60", ">= 85%" or "between 10 and 20", got {text!r}')
 
 
-_CHANGE = re.compile(r"\s*(<=|>=|<|>)\s*([-+]?\s*(?:\d+(?:\.\d*)?|\.\d+))\s*(%|points?|pts|ms|sec|min|s|m|h|d|w)?\s*(worse)?\s*$")
+_CHANGE = re.compile(
+    r"\s*(<=|>=|<|>)\s*([-+]?\s*(?:\d+(?:\.\d*)?|\.\d+))\s*(%|points?|pts|ms|sec|min|s|m|h|d|w)?\s*(worse)?\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,11 @@ class ChangeComparison:
         direction: up for a lower-is-better KPI, down for a higher-is-better one,
         either way for a neutral one.
         """
-        change = (None if baseline == 0 else 100.0 * (value - baseline) / abs(baseline)) if self.relative else value - baseline
+        change = (
+            (None if baseline == 0 else 100.0 * (value - baseline) / abs(baseline))
+            if self.relative
+            else value - baseline
+        )
         if change is None or not self.worse:
             return change
         return change if direction == "lower" else -change if direction == "higher" else abs(change)
@@ -175,7 +181,10 @@ def never_fires(target: Comparison, warn: Comparison, unit: str) -> str | None:
     """
     if not target.span(unit).within(warn.span(unit)):
         return None
-    return f"warn {warn.text.strip()!r} can never fire: every value that passes the target {target.text.strip()!r} passes it too"
+    return (
+        f"warn {warn.text.strip()!r} can never fire: every value that passes the target {target.text.strip()!r} passes"
+        " it too"
+    )
 
 
 def stricter_hint(target: Comparison, warn: Comparison, unit: str) -> str:
@@ -197,4 +206,7 @@ def change_never_fires(target: ChangeComparison, warn: ChangeComparison, unit: s
     """Like :func:`never_fires`, for the change parts of two levels judged the same way."""
     if not target.comparable(warn) or not target.span(unit).within(warn.span(unit)):
         return None
-    return f"warn change {warn.text.strip()!r} can never fire: every change that passes the target's {target.text.strip()!r} passes it too"
+    return (
+        f"warn change {warn.text.strip()!r} can never fire: every change that passes the target's"
+        f" {target.text.strip()!r} passes it too"
+    )

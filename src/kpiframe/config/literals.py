@@ -90,7 +90,10 @@ def _check_magnitude(number: float, text: object, underflowed: bool = False) -> 
     if underflowed or not math.isfinite(number) or abs(number) > MAGNITUDE:
         shown = str(text).strip()
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        raise ValueError(f"{shown!r} is out of range: numbers run from -1e300 to 1e300, and a non-zero one is at least 1e-300 in size")
+        raise ValueError(
+            f"{shown!r} is out of range: numbers run from -1e300 to 1e300, and a non-zero one is at least 1e-300 in"
+            " size"
+        )
 
 
 def parse_quantity(text: str | int | float) -> Quantity:
@@ -110,7 +113,9 @@ def parse_quantity(text: str | int | float) -> Quantity:
     number, suffix = float(match.group(1)), match.group(2)
     if suffix == "m":
         raise UnitError(text.strip())
-    _check_magnitude(number, text, underflowed=number == 0 and bool(re.search(r"[1-9]", match.group(1).lower().split("e")[0])))
+    _check_magnitude(
+        number, text, underflowed=number == 0 and bool(re.search(r"[1-9]", match.group(1).lower().split("e")[0]))
+    )
     if suffix is None:
         return Quantity(number, "number", text.strip())
     if suffix == "%":

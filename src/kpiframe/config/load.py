@@ -5,13 +5,20 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from kpiframe.business_hours import parse_schedule
-from kpiframe.config.comparisons import Comparison, change_never_fires, never_fires, parse_change, parse_comparison, stricter_hint
+from kpiframe.config.comparisons import (
+    Comparison,
+    change_never_fires,
+    never_fires,
+    parse_change,
+    parse_comparison,
+    stricter_hint,
+)
 from kpiframe.config.interpolate import interpolate
 from kpiframe.config.literals import UnitError, check_date, parse_duration
 from kpiframe.config.model import Config, Level, MetricSpec, SourceSpec, WindowSpec
@@ -88,7 +95,11 @@ class _Checker:
         if name is None:
             return "UTC"
         if not _zone_ok(name):
-            self.add(path, f"unknown time zone {name!r}", suggest(name, sorted(available_timezones())) or "use an IANA name such as Europe/Berlin")
+            self.add(
+                path,
+                f"unknown time zone {name!r}",
+                suggest(name, sorted(available_timezones())) or "use an IANA name such as Europe/Berlin",
+            )
             return "UTC"
         return str(name)
 
@@ -104,7 +115,9 @@ class _Checker:
                 self.value_error(path + ("last",), exc)
                 return None
             if last < timedelta(seconds=1):  # timedelta keeps microseconds: 0.0000001s is an empty window
-                self.add(path + ("last",), f"{raw['last']!r} is out of range: a window runs from 1s to 100 years (36525d)")
+                self.add(
+                    path + ("last",), f"{raw['last']!r} is out of range: a window runs from 1s to 100 years (36525d)"
+                )
                 return None
             return WindowSpec("last", last=last)
         if "calendar" in raw:
@@ -115,7 +128,9 @@ class _Checker:
             self.add(path + ("between",), f"not a valid date: {exc}")
             return None
         if start >= end:
-            self.add(path + ("between",), "the window's start must be before its end", "write [from, to] with from < to")
+            self.add(
+                path + ("between",), "the window's start must be before its end", "write [from, to] with from < to"
+            )
             return None
         return WindowSpec("between", between=(start, end))
 
@@ -150,7 +165,11 @@ class _Checker:
         params = {k: v for k, v in raw.items() if k not in SOURCE_CORE_KEYS}
         if name not in self.registry.connectors:
             known = sorted(self.registry.connectors)
-            self.add(path + ("connector",), f"unknown connector {name!r}", suggest(name, known) or f"installed connectors: {', '.join(known)}")
+            self.add(
+                path + ("connector",),
+                f"unknown connector {name!r}",
+                suggest(name, known) or f"installed connectors: {', '.join(known)}",
+            )
         else:
             self.params(self.registry.connector(name).params_schema, params, path)
         self.expression(raw.get("where"), path + ("where",))
@@ -158,7 +177,11 @@ class _Checker:
         if isinstance(preset_name, str):
             if preset_name not in self.registry.presets:
                 known = sorted(self.registry.presets)
-                self.add(path + ("preset",), f"unknown preset {preset_name!r}", suggest(preset_name, known) or f"installed presets: {', '.join(known)}")
+                self.add(
+                    path + ("preset",),
+                    f"unknown preset {preset_name!r}",
+                    suggest(preset_name, known) or f"installed presets: {', '.join(known)}",
+                )
             else:
                 preset = self.registry.presets[preset_name].obj
                 preset_columns = dict(preset.columns)
@@ -173,10 +196,16 @@ class _Checker:
             timezone=self.zone(raw.get("timezone"), path + ("timezone",)),
             columns=dict(raw["columns"]) if isinstance(raw.get("columns"), dict) else {},
             where=raw.get("where"),
-            min_rows=raw["min_rows"] if isinstance(raw.get("min_rows"), int) and not isinstance(raw.get("min_rows"), bool) else None,
+            min_rows=(
+                raw["min_rows"]
+                if isinstance(raw.get("min_rows"), int) and not isinstance(raw.get("min_rows"), bool)
+                else None
+            ),
         )
 
-    def business_hours(self, params: dict[str, Any], path: tuple[Any, ...], schedules: Mapping[str, Any]) -> dict[str, Any]:
+    def business_hours(
+        self, params: dict[str, Any], path: tuple[Any, ...], schedules: Mapping[str, Any]
+    ) -> dict[str, Any]:
         """Replace a schedule name in ``params['business_hours']`` by the schedule, checking it parses."""
         value = params.get("business_hours")
         if value is None or self.bad(path + ("business_hours",)):
@@ -184,7 +213,16 @@ class _Checker:
         if isinstance(value, str):
             if value not in schedules:
                 known = sorted(schedules)
-                self.add(path + ("business_hours",), f"unknown schedule {value!r}", suggest(value, known) or (f"defined schedules: {', '.join(known)}" if known else "define it under a top-level `business_hours:`"))
+                self.add(
+                    path + ("business_hours",),
+                    f"unknown schedule {value!r}",
+                    suggest(value, known)
+                    or (
+                        f"defined schedules: {', '.join(known)}"
+                        if known
+                        else "define it under a top-level `business_hours:`"
+                    ),
+                )
                 return params
             value = schedules[value]
         try:
@@ -205,11 +243,19 @@ class _Checker:
             return None
         if comparison.empty():
             low, high = comparison.bounds[1].text, comparison.bounds[0].text
-            self.add(path, f"{text!r} is an empty range: no value is at least {high} and at most {low}", f"write the smaller bound first: between {low} and {high}")
+            self.add(
+                path,
+                f"{text!r} is an empty range: no value is at least {high} and at most {low}",
+                f"write the smaller bound first: between {low} and {high}",
+            )
             return None
         if unit == "%" and all(b.kind == "number" and 0 < abs(b.value) < 1 for b in comparison.bounds):
             percent = comparison.bounds[0].value * 100
-            self.add(path, f"{text!r} on a percentage metric means {comparison.bounds[0].value}%", f"write {percent:g}% if that is what you mean")
+            self.add(
+                path,
+                f"{text!r} on a percentage metric means {comparison.bounds[0].value}%",
+                f"write {percent:g}% if that is what you mean",
+            )
             return None
         return comparison
 
@@ -234,7 +280,9 @@ class _Checker:
             self.add(path + ("noise",), "`noise` guards a change target", "add `change:` beside it")
         return Level(value=value, change=change, noise_runs=noise) if value or change else None
 
-    def dead_warn(self, target: Level | None, warn: Level | None, path: tuple[Any, ...], unit: str, segment: str | None = None) -> None:
+    def dead_warn(
+        self, target: Level | None, warn: Level | None, path: tuple[Any, ...], unit: str, segment: str | None = None
+    ) -> None:
         """Refuse a warn level that can never fire: every value passing ``target`` passes it too.
 
         A warn level fires when any of its parts (value, change) is missed while the
@@ -251,7 +299,11 @@ class _Checker:
             dead.append(("value", why, stricter_hint(target.value, warn.value, unit)))  # type: ignore[arg-type]
         if warn.change is not None:
             same_noise = target.noise_runs == warn.noise_runs
-            why = change_never_fires(target.change, warn.change, unit) if target.change is not None and same_noise else None
+            why = (
+                change_never_fires(target.change, warn.change, unit)
+                if target.change is not None and same_noise
+                else None
+            )
             if why is None:
                 return
             dead.append(("change", why, "a warn level must be stricter than the target: a smaller change"))
@@ -261,7 +313,11 @@ class _Checker:
         if segment is not None:
             why = f"for segment {segment}, {why.replace('the target', 'its target')}"
             hint = "loosen this segment's target, or make the metric's `warn` stricter"
-        self.add(path + ((key,) if len(dead) == 1 and isinstance(self.doc_value(path), dict) else ()), "; ".join([why, *(d[1] for d in dead[1:])]), hint)
+        self.add(
+            path + ((key,) if len(dead) == 1 and isinstance(self.doc_value(path), dict) else ()),
+            "; ".join([why, *(d[1] for d in dead[1:])]),
+            hint,
+        )
 
     def doc_value(self, path: tuple[Any, ...]) -> Any:
         """The raw value at ``path`` in the document (``None`` when absent)."""
@@ -270,7 +326,9 @@ class _Checker:
             node = node.get(part) if isinstance(node, dict) else None
         return node
 
-    def segment_targets(self, raw: Any, by: tuple[str, ...], path: tuple[Any, ...], unit: str, warn: Level | None = None) -> dict[tuple[tuple[str, str], ...], Level]:
+    def segment_targets(
+        self, raw: Any, by: tuple[str, ...], path: tuple[Any, ...], unit: str, warn: Level | None = None
+    ) -> dict[tuple[tuple[str, str], ...], Level]:
         """``{"channel=phone": "<= 30s"}`` → {(("channel", "phone"),): Level}; keys must name `by` keys."""
         if not isinstance(raw, dict) or self.bad(path):
             return {}
@@ -283,7 +341,12 @@ class _Checker:
             for part in str(key).split(","):
                 name, eq, value = part.partition("=")
                 if not eq or name.strip() not in by:
-                    self.add(path + (key,), f"segment {key!r} must be written key=value with a key of `by` ({', '.join(by)})", suggest(name.strip(), list(by)), key=True)
+                    self.add(
+                        path + (key,),
+                        f"segment {key!r} must be written key=value with a key of `by` ({', '.join(by)})",
+                        suggest(name.strip(), list(by)),
+                        key=True,
+                    )
                     pairs = []
                     break
                 pairs.append((name.strip(), value.strip()))
@@ -325,13 +388,29 @@ class _Checker:
         source = raw.get("source")
         if derived:
             if source is not None:
-                self.add(path + ("source",), f"{name} metrics are computed from other metrics and take no source", "remove `source:`")
+                self.add(
+                    path + ("source",),
+                    f"{name} metrics are computed from other metrics and take no source",
+                    "remove `source:`",
+                )
         elif source is None:
-            self.add(path, "missing required key 'source'", f"name one of the sources: {', '.join(sources) or '(none defined)'}")
+            self.add(
+                path,
+                "missing required key 'source'",
+                f"name one of the sources: {', '.join(sources) or '(none defined)'}",
+            )
         elif not isinstance(source, str):
-            self.add(path + ("source",), f"expected the name of a source, got {source!r}", f"defined sources: {', '.join(map(str, sources)) or '(none)'}")
+            self.add(
+                path + ("source",),
+                f"expected the name of a source, got {source!r}",
+                f"defined sources: {', '.join(map(str, sources)) or '(none)'}",
+            )
         elif source not in sources:
-            self.add(path + ("source",), f"unknown source {source!r}", suggest(source, list(sources)) or f"defined sources: {', '.join(sources)}")
+            self.add(
+                path + ("source",),
+                f"unknown source {source!r}",
+                suggest(source, list(sources)) or f"defined sources: {', '.join(sources)}",
+            )
         self.expression(raw.get("where"), path + ("where",))
         try:
             unit = calculator.unit_for(params)
@@ -394,8 +473,12 @@ class _Checker:
             if state.get(node) == 2:
                 return
             if state.get(node) == 1:
-                cycle = trail[trail.index(node):] + [node]
-                self.add(("metrics", node, "params", "expr"), f"derived metrics form a cycle: {' -> '.join(cycle)}", "break the cycle")
+                cycle = trail[trail.index(node) :] + [node]
+                self.add(
+                    ("metrics", node, "params", "expr"),
+                    f"derived metrics form a cycle: {' -> '.join(cycle)}",
+                    "break the cycle",
+                )
                 return
             state[node] = 1
             for dep in sorted(edges.get(node, ())):
@@ -449,7 +532,13 @@ def load_with_registry(
 
     doc = parse_yaml(text, display)
     if not isinstance(doc.data, dict):
-        raise ConfigError([doc.problem((), "the config must be a mapping with version, sources and metrics", "see docs/getting-started.md")])
+        raise ConfigError(
+            [
+                doc.problem(
+                    (), "the config must be a mapping with version, sources and metrics", "see docs/getting-started.md"
+                )
+            ]
+        )
     data, secrets, problems = interpolate(doc, environ)
     problems = doc.problems + problems
     problems += validate(data, core_schema(), doc)
@@ -457,7 +546,11 @@ def load_with_registry(
     plugins = data.get("plugins", ())
     plugins = [p for p in plugins if isinstance(p, str)] if isinstance(plugins, list) else []
     if plugins and not config_plugins:
-        refused = doc.problem(("plugins",), f"the config names plugins ({', '.join(plugins)}), whose code would run", "--no-config-plugins is set: remove `plugins:`, or install the plugin as a package")
+        refused = doc.problem(
+            ("plugins",),
+            f"the config names plugins ({', '.join(plugins)}), whose code would run",
+            "--no-config-plugins is set: remove `plugins:`, or install the plugin as a package",
+        )
         raise _redacted([*problems, refused], secrets)
     if registry is None:
         try:
@@ -477,14 +570,20 @@ def load_with_registry(
                 parse_schedule(schedule)
             except ValueError as exc:
                 check.add(("business_hours", name, "hours"), str(exc))
-    zone = check.zone(data.get("timezone"), ("timezone",)) if isinstance(data.get("timezone"), (str, type(None))) else "UTC"
+    zone = (
+        check.zone(data.get("timezone"), ("timezone",))
+        if isinstance(data.get("timezone"), (str, type(None)))
+        else "UTC"
+    )
     raw_sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
     raw_metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
     sources = {sid: s for sid, raw in raw_sources.items() if (s := check.guarded(check.source, sid, raw))}
     for raw in raw_metrics.values():
         if isinstance(raw, dict) and isinstance(raw.get("calc"), str):
             check.calc_uses[raw["calc"]] = check.calc_uses.get(raw["calc"], 0) + 1
-    metrics = {mid: m for mid, raw in raw_metrics.items() if (m := check.guarded(check.metric, mid, raw, raw_sources, zone))}
+    metrics = {
+        mid: m for mid, raw in raw_metrics.items() if (m := check.guarded(check.metric, mid, raw, raw_sources, zone))
+    }
     check.guarded(check.derived_graph, metrics)
     window = check.window(data.get("window"), ("window",), zone) or WindowSpec("all")
     as_of = None
@@ -505,7 +604,7 @@ def load_with_registry(
         metrics=metrics,
         window=window,
         timezone=zone,
-        as_of=as_of.astimezone(timezone.utc) if as_of else None,
+        as_of=as_of.astimezone(UTC) if as_of else None,
         hash=hashlib.sha256(text.encode()).hexdigest()[:16],
         secrets=frozenset(secrets),
         baseline=data.get("baseline", "previous"),
@@ -518,4 +617,9 @@ def load_with_registry(
 
 def _redacted(problems: list[ConfigProblem], secrets: set[str]) -> ConfigError:
     redact = Redactor(secrets)
-    return ConfigError([ConfigProblem(p.file, p.line, p.column, p.path, redact(p.message), p.hint and redact(p.hint)) for p in problems])
+    return ConfigError(
+        [
+            ConfigProblem(p.file, p.line, p.column, p.path, redact(p.message), p.hint and redact(p.hint))
+            for p in problems
+        ]
+    )

@@ -51,7 +51,9 @@ TIMESTAMP: dict[str, Any] = {
     "x-kpiframe-expected": "a date or timestamp such as 2026-01-31 or 2026-01-31T12:00:00Z",
 }
 
-CALENDAR_WINDOWS = [f"{which}_{period}" for period in ("week", "month", "quarter", "year") for which in ("current", "previous")]
+CALENDAR_WINDOWS = [
+    f"{which}_{period}" for period in ("week", "month", "quarter", "year") for which in ("current", "previous")
+]
 
 WINDOW: dict[str, Any] = {
     "description": "The time range metrics are computed over, relative to --as-of.",
@@ -100,20 +102,31 @@ SOURCE: dict[str, Any] = {
     "type": "object",
     "description": "Where a metric's rows come from. Besides these keys, the connector's own keys (path, table...).",
     "properties": {
-        "connector": {"type": "string", "description": "the connector plugin: csv, parquet, jsonl, json, duckdb, sqlite..."},
+        "connector": {
+            "type": "string",
+            "description": "the connector plugin: csv, parquet, jsonl, json, duckdb, sqlite...",
+        },
         "time": {"type": "string", "description": "the timestamp column windows filter on"},
         "timezone": {"type": "string", "description": "IANA zone of naive timestamps in this source (default UTC)"},
         "columns": {
             "type": "object",
             "additionalProperties": {"type": "string", "format": "kpiframe-expression"},
-            "description": "role → column name or expression in this source (`abandoned: \"answered == 'N'\"`); overrides the preset",
+            "description": (
+                "role → column name or expression in this source (`abandoned: \"answered == 'N'\"`); overrides the"
+                " preset"
+            ),
         },
-        "preset": {"type": "string", "description": "fill `columns` for a known export: zendesk, freshdesk, intercom, call_log..."},
+        "preset": {
+            "type": "string",
+            "description": "fill `columns` for a known export: zendesk, freshdesk, intercom, call_log...",
+        },
         "where": {"type": "string", "description": "a filter applied to every metric on this source"},
         "min_rows": {
             "type": "integer",
             "minimum": 1,
-            "description": "fewer rows than this in a metric's window: that metric fails (catches a stale or truncated export)",
+            "description": (
+                "fewer rows than this in a metric's window: that metric fails (catches a stale or truncated export)"
+            ),
         },
         "description": {"type": "string"},
     },
@@ -123,11 +136,15 @@ SOURCE: dict[str, Any] = {
 CHANGE: dict[str, Any] = {
     "type": "string",
     "pattern": r"^\s*(<=|>=|<|>)\s*[-+]?\s*(\d+(\.\d*)?|\.\d+)\s*(%|points?|pts|ms|sec|min|s|m|h|d|w)?\s*(worse)?\s*$",
-    "x-kpiframe-expected": 'a change such as "<= +10%" (relative), ">= -2 points", "<= +30s" (absolute) or "<= 10% worse"',
+    "x-kpiframe-expected": (
+        'a change such as "<= +10%" (relative), ">= -2 points", "<= +30s" (absolute) or "<= 10% worse"'
+    ),
 }
 
 LEVEL: dict[str, Any] = {
-    "description": 'a comparison ("<= 60"), or {value: "<= 60", change: "<= +10%"} to judge the change from a baseline too',
+    "description": (
+        'a comparison ("<= 60"), or {value: "<= 60", change: "<= +10%"} to judge the change from a baseline too'
+    ),
     "oneOf": [
         COMPARISON,
         {
@@ -140,7 +157,9 @@ LEVEL: dict[str, Any] = {
                     "properties": {"last": {"type": "integer", "minimum": 2}},
                     "required": ["last"],
                     "additionalProperties": False,
-                    "description": "fail a change only when the value is also outside the range of the last N runs in the history",
+                    "description": (
+                        "fail a change only when the value is also outside the range of the last N runs in the history"
+                    ),
                 },
             },
             "minProperties": 1,
@@ -154,7 +173,11 @@ LEVEL: dict[str, Any] = {
 #: (a ticket id): an error with a hint to use `top:`, not a million-row table.
 DEFAULT_MAX_SEGMENTS = 1000
 
-KEY_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string", "format": "kpiframe-expression"}, "minItems": 1}
+KEY_LIST: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "string", "format": "kpiframe-expression"},
+    "minItems": 1,
+}
 
 BASELINE: dict[str, Any] = {
     "description": (
@@ -163,9 +186,24 @@ BASELINE: dict[str, Any] = {
     ),
     "oneOf": [
         {"const": "previous"},
-        {"type": "object", "properties": {"last_passing": {"const": True}}, "required": ["last_passing"], "additionalProperties": False},
-        {"type": "object", "properties": {"median_of_last": {"type": "integer", "minimum": 1}}, "required": ["median_of_last"], "additionalProperties": False},
-        {"type": "object", "properties": {"pinned": {"type": "string"}}, "required": ["pinned"], "additionalProperties": False},
+        {
+            "type": "object",
+            "properties": {"last_passing": {"const": True}},
+            "required": ["last_passing"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {"median_of_last": {"type": "integer", "minimum": 1}},
+            "required": ["median_of_last"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {"pinned": {"type": "string"}},
+            "required": ["pinned"],
+            "additionalProperties": False,
+        },
     ],
     "x-kpiframe-expected": "previous, {last_passing: true}, {median_of_last: 5} or {pinned: <run id or date>}",
 }
@@ -182,37 +220,73 @@ METRIC: dict[str, Any] = {
         "window": WINDOW,
         "target": {**LEVEL, "description": "the fail level: " + LEVEL["description"]},
         "warn": {**LEVEL, "description": "the warn level: a passing metric warns when this is false"},
-        "by": {**KEY_LIST, "description": "segment keys: columns or weekday(ts), hour(ts), date(ts), week(ts), month(ts); every segment gets a row and a verdict"},
+        "by": {
+            **KEY_LIST,
+            "description": (
+                "segment keys: columns or weekday(ts), hour(ts), date(ts), week(ts), month(ts); every segment gets a"
+                " row and a verdict"
+            ),
+        },
         "targets": {
             "type": "object",
             "additionalProperties": LEVEL,
             "description": 'per-segment targets overriding `target`: {"channel=phone": "<= 30s"}',
         },
-        "top": {"type": "integer", "minimum": 1, "description": "keep the N largest segments (by n); the report says how many were hidden"},
-        "worst": {"type": "integer", "minimum": 1, "description": "keep the N worst segments (by status, then value); the report says how many were hidden"},
+        "top": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "keep the N largest segments (by n); the report says how many were hidden",
+        },
+        "worst": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "keep the N worst segments (by status, then value); the report says how many were hidden",
+        },
         "max_segments": {
             "type": "integer",
             "minimum": 1,
             "maximum": 1_000_000,
-            "description": f"more segments than this is an error that suggests `top:` (default {DEFAULT_MAX_SEGMENTS:,})",
+            "description": (
+                f"more segments than this is an error that suggests `top:` (default {DEFAULT_MAX_SEGMENTS:,})"
+            ),
         },
-        "grain": {"enum": ["day", "week", "month"], "description": "the metric's series over the window, one value per day, week or month"},
-        "compare": {"enum": ["previous_period", "same_period_last_year"], "description": "compute the metric on that window too, report the delta, allow change targets"},
-        "per": {**KEY_LIST, "description": "two-level aggregation: compute the metric per group of these keys, then `per_stat` over the groups"},
+        "grain": {
+            "enum": ["day", "week", "month"],
+            "description": "the metric's series over the window, one value per day, week or month",
+        },
+        "compare": {
+            "enum": ["previous_period", "same_period_last_year"],
+            "description": "compute the metric on that window too, report the delta, allow change targets",
+        },
+        "per": {
+            **KEY_LIST,
+            "description": (
+                "two-level aggregation: compute the metric per group of these keys, then `per_stat` over the groups"
+            ),
+        },
         "per_stat": {
             "type": "string",
             "pattern": r"^(mean|median|min|max|sum|p(\d{1,2}(\.\d+)?|100))$",
             "x-kpiframe-expected": "mean, median, min, max, sum or a percentile such as p90",
             "description": "the statistic over `per` groups (default mean)",
         },
-        "heatmap": {"type": "boolean", "description": "also compute the weekday × hour matrix on the window's time column"},
+        "heatmap": {
+            "type": "boolean",
+            "description": "also compute the weekday × hour matrix on the window's time column",
+        },
         "baseline": BASELINE,
         "min_sample": {"type": "integer", "minimum": 0, "description": "fewer rows than this: status no_data"},
         "confidence": {
             "enum": ["point", "significant"],
-            "description": "point (default): judge the value; significant: fail or warn only when the whole 95% interval misses the level",
+            "description": (
+                "point (default): judge the value; significant: fail or warn only when the whole 95% interval misses"
+                " the level"
+            ),
         },
-        "direction": {"enum": ["higher", "lower", "neutral"], "description": "override the calculator's better direction"},
+        "direction": {
+            "enum": ["higher", "lower", "neutral"],
+            "description": "override the calculator's better direction",
+        },
         "tags": {"type": "array", "items": {"type": "string"}},
     },
     "required": ["calc"],
@@ -230,7 +304,12 @@ ENGINE: dict[str, Any] = {
             "x-kpiframe-expected": "a size such as 4GB or 512MB, or a share of RAM such as 50%",
             "description": "the most memory DuckDB may use before it spills to disk (default: DuckDB's, 80% of RAM)",
         },
-        "threads": {"type": "integer", "minimum": 1, "maximum": 1024, "description": "worker threads (default: one per core)"},
+        "threads": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1024,
+            "description": "worker threads (default: one per core)",
+        },
     },
     "additionalProperties": False,
 }
@@ -247,16 +326,25 @@ def core_schema() -> dict[str, Any]:
             "version": {"const": 1, "description": "config format version; 1"},
             "title": {"type": "string", "description": "the scorecard's title"},
             "description": {"type": "string"},
-            "as_of": {**TIMESTAMP, "description": "the instant windows end at; --as-of overrides it; default now (UTC)"},
+            "as_of": {
+                **TIMESTAMP,
+                "description": "the instant windows end at; --as-of overrides it; default now (UTC)",
+            },
             "timezone": {"type": "string", "description": "IANA zone for calendar windows (default UTC)"},
             "window": WINDOW,
-            "baseline": {**BASELINE, "description": "the default baseline of change targets (with --history): " + BASELINE["description"]},
+            "baseline": {
+                **BASELINE,
+                "description": "the default baseline of change targets (with --history): " + BASELINE["description"],
+            },
             "engine": ENGINE,
             "business_hours": {
                 "type": "object",
                 "propertyNames": {"pattern": IDENTIFIER},
                 "additionalProperties": SCHEDULE_SCHEMA,
-                "description": "named opening-hours schedules; duration KPIs take `business_hours: NAME` to count only working time",
+                "description": (
+                    "named opening-hours schedules; duration KPIs take `business_hours: NAME` to count only working"
+                    " time"
+                ),
             },
             "plugins": {
                 "type": "array",
@@ -292,7 +380,11 @@ def full_schema(registry: Registry) -> dict[str, Any]:
         source_variants.append(
             {
                 "if": {"properties": {"connector": {"const": name}}, "required": ["connector"]},
-                "then": {"properties": merged, "required": ["connector", *params.get("required", [])], "additionalProperties": False},
+                "then": {
+                    "properties": merged,
+                    "required": ["connector", *params.get("required", [])],
+                    "additionalProperties": False,
+                },
             }
         )
     connectors = sorted(registry.connectors)
@@ -311,7 +403,10 @@ def full_schema(registry: Registry) -> dict[str, Any]:
         )
     props["metrics"]["additionalProperties"] = {
         **METRIC,
-        "properties": {**METRIC["properties"], "calc": {**METRIC["properties"]["calc"], "enum": sorted(registry.calculators)}},
+        "properties": {
+            **METRIC["properties"],
+            "calc": {**METRIC["properties"]["calc"], "enum": sorted(registry.calculators)},
+        },
         "allOf": metric_variants,
     }
     return schema

@@ -24,6 +24,7 @@ def _is_expression(value: object) -> bool:
         parse_expression(value)
     return True
 
+
 _TYPE_NAMES = {
     "object": "a mapping (key: value)",
     "array": "a list",
@@ -83,7 +84,12 @@ def describe(error: ValidationError, doc: Document, base: Path = ()) -> ConfigPr
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return doc.problem(path, f"missing required key {missing!r}", f"add `{missing}:` here")
     if kind == "propertyNames":
-        return doc.problem(path + (str(value),), f"invalid name {value!r}", "use letters, digits and _ only, not starting with a digit", key=True)
+        return doc.problem(
+            path + (str(value),),
+            f"invalid name {value!r}",
+            "use letters, digits and _ only, not starting with a digit",
+            key=True,
+        )
     if kind in ("oneOf", "anyOf", "pattern") and schema.get("x-kpiframe-expected"):
         return doc.problem(path, f"expected {schema['x-kpiframe-expected']}, got {_got(value)}")
     if kind == "format" and isinstance(error.cause, ExpressionError):

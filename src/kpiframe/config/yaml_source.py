@@ -101,14 +101,23 @@ class _Builder:
         self.building: set[int] = set()  # collections being built: meeting one again is a recursive alias
 
     def problem(self, node: yaml.Node, path: Path, message: str, hint: str | None = None) -> None:
-        self.problems.append(ConfigProblem(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1, dotted(path), message, hint))
+        self.problems.append(
+            ConfigProblem(
+                self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1, dotted(path), message, hint
+            )
+        )
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooLarge(node)
         if id(node) in self.building:
-            self.problem(node, path, "this alias refers to the collection it is inside (a recursive alias)", "a config must be a tree: copy the values instead")
+            self.problem(
+                node,
+                path,
+                "this alias refers to the collection it is inside (a recursive alias)",
+                "a config must be a tree: copy the values instead",
+            )
             return None
         self.doc.values[path] = _mark(node)
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
@@ -167,7 +176,16 @@ def _check_depth(text: str, file: str) -> None:
             if depth > MAX_DEPTH:
                 mark = event.start_mark
                 raise ConfigError(
-                    [ConfigProblem(file, mark.line + 1, mark.column + 1, "", f"the config nests deeper than {MAX_DEPTH} levels", "a config needs a few levels; check for a runaway [[[...]]] or {{{...}}}")]
+                    [
+                        ConfigProblem(
+                            file,
+                            mark.line + 1,
+                            mark.column + 1,
+                            "",
+                            f"the config nests deeper than {MAX_DEPTH} levels",
+                            "a config needs a few levels; check for a runaway [[[...]]] or {{{...}}}",
+                        )
+                    ]
                 )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
@@ -204,14 +222,38 @@ def parse_yaml(text: str, file: str) -> Document:
     except _TooLarge as exc:
         mark = exc.node.start_mark
         raise ConfigError(
-            [ConfigProblem(file, mark.line + 1, mark.column + 1, "", f"the config expands to more than {MAX_NODES:,} values", "aliases (*name) repeat what they point to; a config this large is an alias bomb or a mistake")]
+            [
+                ConfigProblem(
+                    file,
+                    mark.line + 1,
+                    mark.column + 1,
+                    "",
+                    f"the config expands to more than {MAX_NODES:,} values",
+                    "aliases (*name) repeat what they point to; a config this large is an alias bomb or a mistake",
+                )
+            ]
         ) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         raise ConfigError(
-            [ConfigProblem(file, mark.line + 1 if mark else None, mark.column + 1 if mark else None, "", str(exc.problem))]
+            [
+                ConfigProblem(
+                    file, mark.line + 1 if mark else None, mark.column + 1 if mark else None, "", str(exc.problem)
+                )
+            ]
         ) from None
     except RecursionError:  # a merge key (<<: *a) that merges the mapping into itself
-        raise ConfigError([ConfigProblem(file, None, None, "", "a merge key (<<: *name) refers to the mapping it is in", "a config must be a tree")]) from None
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    file,
+                    None,
+                    None,
+                    "",
+                    "a merge key (<<: *name) refers to the mapping it is in",
+                    "a config must be a tree",
+                )
+            ]
+        ) from None
     doc.problems = builder.problems
     return doc

@@ -10,9 +10,9 @@ calculator then works the same on them.
 from __future__ import annotations
 
 import sqlite3
-from urllib.parse import quote
 from collections.abc import Mapping
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from kpiframe.contracts import Connector, SourceContext
 from kpiframe.errors import SourceError, first_line
@@ -70,7 +70,12 @@ def _lock_down(con: Any) -> None:
 
 
 #: What a SQLite source's statement may do: read tables, call (pure) functions, recurse.
-_ALLOWED = {sqlite3.SQLITE_READ, sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION, getattr(sqlite3, "SQLITE_RECURSIVE", 33)}
+_ALLOWED = {
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_FUNCTION,
+    getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+}
 
 
 def _reads_only(action: int, *_: object) -> int:

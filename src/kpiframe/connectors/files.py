@@ -20,7 +20,12 @@ from kpiframe.plugins import hookimpl
 from kpiframe.sql_literals import sql_literal
 
 _PATH = {"type": "string", "description": "file path or glob, relative to the config file"}
-_TIMEOUT = {"type": "number", "exclusiveMinimum": 0, "maximum": 86400, "description": "seconds a query over the files may run before it is stopped (default: no limit)"}
+_TIMEOUT = {
+    "type": "number",
+    "exclusiveMinimum": 0,
+    "maximum": 86400,
+    "description": "seconds a query over the files may run before it is stopped (default: no limit)",
+}
 
 
 def existing_files(params: Mapping[str, Any], context: SourceContext) -> list[Path]:
@@ -100,9 +105,18 @@ class CsvConnector(_DuckDBFileConnector):
         "properties": {
             "path": _PATH,
             "timeout": _TIMEOUT,
-            "delimiter": {"type": "string", "minLength": 1, "maxLength": 1, "description": "field separator (detected when absent)"},
+            "delimiter": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 1,
+                "description": "field separator (detected when absent)",
+            },
             "header": {"type": "boolean", "description": "the first line holds column names (default: detected)"},
-            "null_values": {"type": "array", "items": {"type": "string"}, "description": "texts read as null, e.g. ['', 'N/A']"},
+            "null_values": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "texts read as null, e.g. ['', 'N/A']",
+            },
         },
         "required": ["path"],
         "additionalProperties": False,
@@ -143,7 +157,10 @@ class JsonLinesConnector(_DuckDBFileConnector):
         for file in files:
             where = json_too_deep(file)
             if where is not None:
-                raise SourceError(f"{file} nests deeper than {MAX_JSON_DEPTH} levels (at byte {where:,}); kpiframe refuses it before reading")
+                raise SourceError(
+                    f"{file} nests deeper than {MAX_JSON_DEPTH} levels (at byte {where:,}); kpiframe refuses it before"
+                    " reading"
+                )
         return _call("read_json_auto", files, {"format": self.json_format})
 
 
@@ -155,7 +172,9 @@ class JsonConnector(JsonLinesConnector):
 
 def _call(function: str, files: list[Path], options: Mapping[str, Any]) -> str:
     """``read_csv(['a.csv'], delim = ';')``: every value written as a quoted SQL literal."""
-    arguments = [sql_literal([str(f) for f in files])] + [f"{name} = {sql_literal(value)}" for name, value in options.items()]
+    arguments = [sql_literal([str(f) for f in files])] + [
+        f"{name} = {sql_literal(value)}" for name, value in options.items()
+    ]
     return f"{function}({', '.join(arguments)})"
 
 

@@ -95,32 +95,71 @@ class HttpJsonConnector(Connector):
         "type": "object",
         "properties": {
             "url": {"type": "string", "pattern": "^https?://", "description": "the first page's URL"},
-            "headers": {"type": "object", "additionalProperties": {"type": "string"}, "description": 'request headers, e.g. {Authorization: "Bearer ${API_TOKEN}"}'},
-            "query": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}, "description": "query parameters of the first request"},
+            "headers": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": 'request headers, e.g. {Authorization: "Bearer ${API_TOKEN}"}',
+            },
+            "query": {
+                "type": "object",
+                "additionalProperties": {"type": ["string", "number", "boolean"]},
+                "description": "query parameters of the first request",
+            },
             "records": {**PATH, "description": "where the list of records is in each page (default: the body itself)"},
             "pagination": {
                 "type": "object",
                 "properties": {
                     "type": {"enum": ["none", "next_link", "cursor", "page"]},
-                    "next": {**PATH, "description": "next_link: the next page's URL in the body (default: the Link header)"},
+                    "next": {
+                        **PATH,
+                        "description": "next_link: the next page's URL in the body (default: the Link header)",
+                    },
                     "cursor": {**PATH, "description": "cursor: where the next cursor is in the body"},
                     "param": {"type": "string", "description": "cursor or page: the query parameter to send it in"},
                     "start": {"type": "integer", "description": "page: the first page number (default 1)"},
-                    "done": {**PATH, "description": "a boolean in the body that is true on the last page (e.g. end_of_stream)"},
+                    "done": {
+                        **PATH,
+                        "description": "a boolean in the body that is true on the last page (e.g. end_of_stream)",
+                    },
                 },
                 "required": ["type"],
                 "additionalProperties": False,
             },
-            "max_pages": {"type": "integer", "minimum": 1, "maximum": 100_000, "description": "stop with an error after this many pages (default 1000)"},
-            "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600, "description": "seconds a request may take in all, however slowly the answer arrives (default 30)"},
-            "retries": {"type": "integer", "minimum": 0, "maximum": MAX_RETRIES, "description": f"retries on timeouts, 429 and 5xx (default 5, at most {MAX_RETRIES})"},
-            "max_bytes": {"type": "integer", "minimum": 1, "description": f"the largest response read, in bytes (default {MAX_BYTES:,})"},
+            "max_pages": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 100_000,
+                "description": "stop with an error after this many pages (default 1000)",
+            },
+            "timeout": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": 3600,
+                "description": "seconds a request may take in all, however slowly the answer arrives (default 30)",
+            },
+            "retries": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": MAX_RETRIES,
+                "description": f"retries on timeouts, 429 and 5xx (default 5, at most {MAX_RETRIES})",
+            },
+            "max_bytes": {
+                "type": "integer",
+                "minimum": 1,
+                "description": f"the largest response read, in bytes (default {MAX_BYTES:,})",
+            },
             "allow_hosts": {
                 "type": "array",
                 "items": {"type": "string"},
-                "description": "other hosts (or origins) that redirects and next links may lead to; they never get the credentials",
+                "description": (
+                    "other hosts (or origins) that redirects and next links may lead to; they never get the credentials"
+                ),
             },
-            "backoff": {"type": "number", "minimum": 0, "description": "first retry wait in seconds, doubled each time (default 0.5)"},
+            "backoff": {
+                "type": "number",
+                "minimum": 0,
+                "description": "first retry wait in seconds, doubled each time (default 0.5)",
+            },
         },
         "required": ["url"],
         "additionalProperties": False,
@@ -145,9 +184,14 @@ class HttpJsonConnector(Connector):
             body, response_headers = get_json(url, headers=headers, **options)
             found = dig(body, params.get("records"))
             if found is None:
-                raise SourceError(f"page {page} has nothing at records path {params.get('records')!r}; its keys: {', '.join(body) if isinstance(body, dict) else type(body).__name__}")
+                raise SourceError(
+                    f"page {page} has nothing at records path {params.get('records')!r}; its keys:"
+                    f" {', '.join(body) if isinstance(body, dict) else type(body).__name__}"
+                )
             if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
-                raise SourceError(f"page {page}: the records at {params.get('records') or 'the top'} are not a list of objects")
+                raise SourceError(
+                    f"page {page}: the records at {params.get('records') or 'the top'} are not a list of objects"
+                )
             records.extend(found)
             if kind == "none" or not found or (paging.get("done") and dig(body, paging["done"]) is True):
                 return records
@@ -166,7 +210,9 @@ class HttpJsonConnector(Connector):
             else:
                 page_number += 1
                 url = with_query(url, **{paging.get("param", "page"): page_number})
-        raise SourceError(f"stopped after max_pages={max_pages} pages with more to come; raise max_pages to read everything")
+        raise SourceError(
+            f"stopped after max_pages={max_pages} pages with more to come; raise max_pages to read everything"
+        )
 
 
 @hookimpl

@@ -43,11 +43,23 @@ class SparkConnector(Connector):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "path": {"type": "string", "description": "a file, folder or glob, relative to the config (or any URI Spark reads: s3a://, hdfs://)"},
-            "format": {"enum": ["parquet", "csv", "json"], "description": "the files' format (default: from the extension, else parquet)"},
+            "path": {
+                "type": "string",
+                "description": (
+                    "a file, folder or glob, relative to the config (or any URI Spark reads: s3a://, hdfs://)"
+                ),
+            },
+            "format": {
+                "enum": ["parquet", "csv", "json"],
+                "description": "the files' format (default: from the extension, else parquet)",
+            },
             "table": {"type": "string", "description": "a table in Spark's catalog instead of files"},
             "master": {"type": "string", "description": "the Spark master (default local[*])"},
-            "config": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Spark settings, e.g. {spark.executor.memory: 4g}"},
+            "config": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Spark settings, e.g. {spark.executor.memory: 4g}",
+            },
         },
         "oneOf": [{"required": ["path"]}, {"required": ["table"]}],
         "additionalProperties": False,
@@ -59,7 +71,9 @@ class SparkConnector(Connector):
             import ibis
             import pyspark  # noqa: F401
         except ImportError:
-            raise SourceError("the spark connector needs PySpark: pip install 'kpiframe[spark]' (and Java 17)") from None
+            raise SourceError(
+                "the spark connector needs PySpark: pip install 'kpiframe[spark]' (and Java 17)"
+            ) from None
         try:
             con = ibis.pyspark.connect(session(params.get("master", "local[*]"), params.get("config", {})))
         except Exception as exc:
@@ -77,7 +91,9 @@ class SparkConnector(Connector):
 
             if not glob.glob(location):
                 raise SourceError(f"no file matches {path!r} (looked for {location})")
-        kind = params.get("format") or next((f for f in ("csv", "json") if location.endswith(f".{f}") or location.endswith(f".{f}l")), "parquet")
+        kind = params.get("format") or next(
+            (f for f in ("csv", "json") if location.endswith(f".{f}") or location.endswith(f".{f}l")), "parquet"
+        )
         reader = {"parquet": con.read_parquet, "csv": con.read_csv, "json": con.read_json}[kind]
         try:
             return reader(location, table_name=f"kpiframe_{context.source_id}")

@@ -24,11 +24,19 @@ from kpiframe.plugins import hookimpl
 _PARAMS: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "dsn": {"type": "string", "description": "the connection URL, e.g. \"${SUPPORT_PG_DSN}\" (postgresql://user:password@host:5432/db)"},
+        "dsn": {
+            "type": "string",
+            "description": 'the connection URL, e.g. "${SUPPORT_PG_DSN}" (postgresql://user:password@host:5432/db)',
+        },
         "table": {"type": "string", "description": "a table or view to read"},
         "schema": {"type": "string", "description": "the table's schema (default: the connection's)"},
         "query": {"type": "string", "description": "a read-only SELECT to read instead of a table"},
-        "timeout": {"type": "integer", "minimum": 1, "maximum": 86400, "description": "seconds a statement may run before the server stops it (default 300)"},
+        "timeout": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 86400,
+            "description": "seconds a statement may run before the server stops it (default 300)",
+        },
     },
     "required": ["dsn"],
     "oneOf": [{"required": ["table"]}, {"required": ["query"]}],
@@ -37,11 +45,16 @@ _PARAMS: dict[str, Any] = {
 }
 _READ_ONLY = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
 # A WITH can hide a data-changing statement in PostgreSQL (WITH d AS (DELETE ...) SELECT ...).
-_WRITES = re.compile(r"\b(insert|update|delete|merge|truncate|drop|alter|create|grant|revoke|copy|call|do)\b", re.IGNORECASE)
+_WRITES = re.compile(
+    r"\b(insert|update|delete|merge|truncate|drop|alter|create|grant|revoke|copy|call|do)\b", re.IGNORECASE
+)
 # Functions that act despite a read-only session: PostgreSQL creates large objects in
 # read-only transactions (lo_from_bytea, measured on 15), dblink writes elsewhere,
 # set_config could lift the session's read-only default for later queries.
-_SIDE_EFFECTS = re.compile(r"\b(lo_\w+|lowrite|loread|dblink\w*|set_config|pg_file_write|pg_terminate_backend|pg_cancel_backend|pg_advisory\w*)\s*\(", re.IGNORECASE)
+_SIDE_EFFECTS = re.compile(
+    r"\b(lo_\w+|lowrite|loread|dblink\w*|set_config|pg_file_write|pg_terminate_backend|pg_cancel_backend|pg_advisory\w*)\s*\(",
+    re.IGNORECASE,
+)
 
 
 def hide_password(text: str, dsn: str) -> str:
@@ -69,7 +82,12 @@ DEFAULT_TIMEOUT = 300
 
 def _read_only_violation(exc: BaseException) -> bool:
     text = str(exc).lower()
-    return "read-only transaction" in text or "read only transaction" in text or "read-only" in text and "cannot execute" in text
+    return (
+        "read-only transaction" in text
+        or "read only transaction" in text
+        or "read-only" in text
+        and "cannot execute" in text
+    )
 
 
 class SqlConnector(Connector):
@@ -92,19 +110,27 @@ class SqlConnector(Connector):
         if ("table" in params) == ("query" in params):
             raise SourceError("give exactly one of `table:` or `query:`")
         if urlsplit(dsn).scheme not in self.schemes:
-            raise SourceError(f"the {self.name} connector takes a {self.schemes[0]}:// URL, got a {urlsplit(dsn).scheme or 'bare'} one")
+            raise SourceError(
+                f"the {self.name} connector takes a {self.schemes[0]}:// URL, got a"
+                f" {urlsplit(dsn).scheme or 'bare'} one"
+            )
         if "query" in params:
             query = re.sub(r"'(?:[^']|'')*'", "''", params["query"])  # keywords inside strings are data
             if not _READ_ONLY.match(query) or ";" in query.strip().rstrip(";") or _WRITES.search(query):
                 raise SourceError("`query:` must be one read-only SELECT (or WITH ... SELECT) statement")
             side_effect = _SIDE_EFFECTS.search(query)
             if side_effect:
-                raise SourceError(f"`query:` calls {side_effect.group(1)}(), which can change the server even in a read-only session; sources are read-only")
+                raise SourceError(
+                    f"`query:` calls {side_effect.group(1)}(), which can change the server even in a read-only session;"
+                    " sources are read-only"
+                )
         timeout = int(params.get("timeout", DEFAULT_TIMEOUT))
         try:
             con = self.connect(dsn, timeout)
         except ImportError as exc:
-            raise SourceError(f"the {self.name} connector needs its driver: pip install 'kpiframe[{self.extra}]' ({exc})") from None
+            raise SourceError(
+                f"the {self.name} connector needs its driver: pip install 'kpiframe[{self.extra}]' ({exc})"
+            ) from None
         except Exception as exc:
             raise SourceError(hide_password(f"cannot connect: {first_line(exc)}", dsn)) from None
         try:
@@ -113,13 +139,16 @@ class SqlConnector(Connector):
             return con.sql(params["query"], schema=self.query_schema(con, params["query"]))
         except Exception as exc:
             if _read_only_violation(exc):
-                raise SourceError(f"the {self.name} source is read-only: its query tried to change the database ({first_line(exc)})") from None
+                raise SourceError(
+                    f"the {self.name} source is read-only: its query tried to change the database ({first_line(exc)})"
+                ) from None
             if type(exc).__name__ == "TableNotFound":
                 # PostgreSQL hides tables a role may not read, so "missing" and "forbidden" look alike.
-                raise SourceError(f"cannot read table {params['table']!r}: it does not exist, or this user may not read it") from None
+                raise SourceError(
+                    f"cannot read table {params['table']!r}: it does not exist, or this user may not read it"
+                ) from None
             what = f"table {params['table']!r}" if "table" in params else "the query"
             raise SourceError(hide_password(f"cannot read {what}: {first_line(exc)}", dsn)) from None
-
 
 
 class PostgresConnector(SqlConnector):
@@ -145,7 +174,7 @@ class PostgresConnector(SqlConnector):
         from ibis.backends.sql.datatypes import PostgresType
 
         with con.con.cursor() as cursor:
-            cursor.execute(f"SELECT * FROM ({query}) AS kpiframe_query LIMIT 0")  # noqa: S608 (checked to be one SELECT)
+            cursor.execute(f"SELECT * FROM ({query}) AS kpiframe_query LIMIT 0")
             names = [(d.name, con.con.adapters.types.get(d.type_code)) for d in cursor.description]
         con.con.rollback()
         return ibis.schema({name: PostgresType.from_string(info.name if info else "text") for name, info in names})
@@ -155,7 +184,9 @@ class MySQLConnector(SqlConnector):
     name = "mysql"
     schemes = ("mysql", "mariadb")
     extra = "mysql"
-    description = "A table or read-only query on MySQL or MariaDB; the work runs on the server (no percentiles: MySQL has none)."
+    description = (
+        "A table or read-only query on MySQL or MariaDB; the work runs on the server (no percentiles: MySQL has none)."
+    )
 
     def connect(self, dsn: str, timeout: int) -> Any:
         import ibis
@@ -169,10 +200,13 @@ class MySQLConnector(SqlConnector):
         # Read-only transactions for the whole session, and a bound on each statement
         # (MariaDB: max_statement_time in seconds; MySQL: max_execution_time in ms).
         con.raw_sql("SET SESSION TRANSACTION READ ONLY")
-        for statement in (f"SET SESSION max_statement_time = {int(timeout)}", f"SET SESSION max_execution_time = {int(timeout) * 1000}"):
+        for statement in (
+            f"SET SESSION max_statement_time = {int(timeout)}",
+            f"SET SESSION max_execution_time = {int(timeout) * 1000}",
+        ):
             try:
                 con.raw_sql(statement)
-            except Exception:  # noqa: BLE001 (the other server's variable)
+            except Exception:
                 pass
         return con
 

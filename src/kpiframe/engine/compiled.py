@@ -7,8 +7,8 @@ exactly as ``kpiframe run`` does, but executes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 from kpiframe.config.model import Config
 from kpiframe.context import RunContext
@@ -86,11 +86,15 @@ def compile_queries(config: Config, context: RunContext, as_of: datetime) -> lis
             except ValueError:
                 sql = None
         if sql is not None:
-            compiled.append(_compiled(bundle, "duckdb", sql, "grouping sets: " + "; ".join(_grouping_text(g) for g in bundle)))
+            compiled.append(
+                _compiled(bundle, "duckdb", sql, "grouping sets: " + "; ".join(_grouping_text(g) for g in bundle))
+            )
             continue
         for group in bundle:
             query, _ = group.query()
             backends, _ = query._find_backends()
             dialect = backends[0].name if backends else "duckdb"  # unbound: the embedded DuckDB
-            compiled.append(_compiled([group], dialect, str(ibis.to_sql(query, dialect=dialect)), _grouping_text(group)))
+            compiled.append(
+                _compiled([group], dialect, str(ibis.to_sql(query, dialect=dialect)), _grouping_text(group))
+            )
     return compiled

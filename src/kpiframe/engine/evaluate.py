@@ -39,7 +39,9 @@ def gate_reasons(scorecard: Scorecard, fail_on: str) -> list[str]:
     return lines
 
 
-def _misses(level: Level, spec: MetricSpec, value: Value, baseline: float | None, noise: tuple[float, float] | None = None) -> tuple[bool, bool]:
+def _misses(
+    level: Level, spec: MetricSpec, value: Value, baseline: float | None, noise: tuple[float, float] | None = None
+) -> tuple[bool, bool]:
     """(the level is missed, a change part could not be judged for lack of a baseline)."""
     missed, unjudged = False, False
     if level.value is not None:
@@ -99,7 +101,13 @@ def status_of(
             return Status.WARN, reason
     if unjudged:
         return Status.PASS, "no baseline to compare with yet, so the change target was not checked"
-    if spec.confidence == "significant" and value.interval is not None and target is not None and target.value is not None and not target.value.holds(value.value, spec.unit):
+    if (
+        spec.confidence == "significant"
+        and value.interval is not None
+        and target is not None
+        and target.value is not None
+        and not target.value.holds(value.value, spec.unit)
+    ):
         return Status.PASS, "below the target, but within the noise of the sample (confidence: significant)"
     return Status.PASS, None
 

@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from kpiframe.contracts import Value
-from kpiframe.errors import first_line
 from kpiframe.engine.plan import ROWS, WINDOW_ROWS, MetricPlan, Plan, QueryGroup, Request, part_name
 from kpiframe.engine.windows import local_naive, time_column, window_predicate
+from kpiframe.errors import first_line
 
 Key = tuple[Any, ...]
 
@@ -40,7 +40,9 @@ class Execution:
     scans: int = 0  # queries that read a source to compute metrics (the no-data probe is not one)
     notes: list[str] = field(default_factory=list)  # once per source: no rows in the window, below min_rows
     #: Runs a query expression, returns its rows as dicts (the run's Backends.fetch).
-    fetch: Callable[[Any], list[dict[str, Any]]] = field(default=lambda query: query.to_pyarrow().to_pylist(), repr=False)
+    fetch: Callable[[Any], list[dict[str, Any]]] = field(
+        default=lambda query: query.to_pyarrow().to_pylist(), repr=False
+    )
     #: The run's Backends, when its engine can fuse groupings into GROUPING SETS.
     backends: Any = field(default=None, repr=False)
 
@@ -88,7 +90,7 @@ def _results(request: Request, rows: list[dict[str, Any]], columns: dict[str, st
     grouping = request.group.grouping
     outer = grouping.outer()
     prefix = part_name(request.key, "")
-    mine = {name[len(prefix):]: column for name, column in columns.items() if name.startswith(prefix)}
+    mine = {name[len(prefix) :]: column for name, column in columns.items() if name.startswith(prefix)}
     if not rows and not outer and not grouping.per:
         rows = [{}]  # an aggregate over no rows still has one row of empty totals
 
@@ -115,11 +117,17 @@ def _results(request: Request, rows: list[dict[str, Any]], columns: dict[str, st
         if not values:
             result[key] = Value(None, n=0, reason="no groups with data in the window")
         else:
-            result[key] = Value(over_groups(values, stat), n=len(values), details={"groups": len(values), "per": list(request.metric.spec.per), "stat": stat})
+            result[key] = Value(
+                over_groups(values, stat),
+                n=len(values),
+                details={"groups": len(values), "per": list(request.metric.spec.per), "stat": stat},
+            )
     return result
 
 
-def _run(group: QueryGroup, only: list[Request] | None, state: Execution) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def _run(
+    group: QueryGroup, only: list[Request] | None, state: Execution
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     state.queries += 1
     state.scans += 1
     query, columns = group.query(only)
@@ -128,7 +136,10 @@ def _run(group: QueryGroup, only: list[Request] | None, state: Execution) -> tup
         query = query.limit(MAX_GROUPS + 1)
     rows = state.fetch(query)
     if len(rows) > MAX_GROUPS:
-        raise TooManyGroups(f"the query by {', '.join(group.grouping.keys or group.grouping.per or ('time',))} has more than {MAX_GROUPS:,} groups")
+        raise TooManyGroups(
+            f"the query by {', '.join(group.grouping.keys or group.grouping.per or ('time',))} has more than"
+            f" {MAX_GROUPS:,} groups"
+        )
     return rows, columns
 
 
@@ -142,15 +153,25 @@ class TooManyGroups(Exception):
 
 def _too_many_segments(request: Request, values: dict[Key, Value]) -> str | None:
     spec = request.metric.spec
-    if request.kind not in ("segments", "previous_segments") or spec.top or spec.worst or len(values) <= spec.max_segments:
+    if (
+        request.kind not in ("segments", "previous_segments")
+        or spec.top
+        or spec.worst
+        or len(values) <= spec.max_segments
+    ):
         return None
     return (
         f"{len(values):,} segments by {', '.join(spec.by)}, more than max_segments ({spec.max_segments:,}); "
-        f"keep some with `top: 20` (the largest) or `worst: 20`, or raise `max_segments`"
+        "keep some with `top: 20` (the largest) or `worst: 20`, or raise `max_segments`"
     )
 
 
-def execute(plan: Plan, redact: Callable[[str], str] = lambda text: text, fetch: Callable[[Any], list[dict[str, Any]]] | None = None, backends: Any = None) -> Execution:
+def execute(
+    plan: Plan,
+    redact: Callable[[str], str] = lambda text: text,
+    fetch: Callable[[Any], list[dict[str, Any]]] | None = None,
+    backends: Any = None,
+) -> Execution:
     """Execute the groups of each source in as few queries as the engine allows; if a
     fused query fails, isolate the failing metrics.
 
@@ -225,7 +246,11 @@ class FusedGroups:
         batches: list[Batch] = []
         for group, own_set, names, columns in zip(self.groups, self.group_sets, self.names, self.columns):
             mask = sum(1 << (len(self.order) - 1 - j) for j, column in enumerate(self.order) if column not in own_set)
-            own = [{**row, **{name: row[column] for name, column in names.items()}} for row in rows if row["_grouping"] == mask]
+            own = [
+                {**row, **{name: row[column] for name, column in names.items()}}
+                for row in rows
+                if row["_grouping"] == mask
+            ]
             batches.append((group.requests, own, columns))
         return batches
 
@@ -274,7 +299,11 @@ def _fetch_sets(bundle: list[QueryGroup], state: Execution) -> list[Batch] | Non
     except TimeoutError as exc:
         state.queries += 1
         state.scans += 1
-        _fail_all([r for group in bundle for r in group.requests], state, f"query on source {bundle[0].source_id!r} stopped: {exc}")
+        _fail_all(
+            [r for group in bundle for r in group.requests],
+            state,
+            f"query on source {bundle[0].source_id!r} stopped: {exc}",
+        )
         return []
     except Exception:
         return None
@@ -366,7 +395,9 @@ def _coverage(plan: Plan, request: Request, state: Execution, redact: Callable[[
         return redact(f"{sid} has no rows{where}; none in {bounds}")
     if row["first"] is None:
         return redact(f"{sid} has {row['rows']:,} rows{where} but no {column}; none in {bounds}")
-    return redact(f"{sid} has {row['rows']:,} rows{where} from {_day(row['first'])} to {_day(row['last'])}; none in {bounds}")
+    return redact(
+        f"{sid} has {row['rows']:,} rows{where} from {_day(row['first'])} to {_day(row['last'])}; none in {bounds}"
+    )
 
 
 def _day(moment: Any) -> str:
@@ -398,7 +429,9 @@ def _derive(plan: Plan, state: Execution) -> None:
         progressed = False
         for metric in list(pending):
             needs = metric.calculator.inputs(metric.spec.params)  # type: ignore[attr-defined]
-            if not all(dep in state.outcomes and (state.outcomes[dep].value or state.outcomes[dep].error) for dep in needs):
+            if not all(
+                dep in state.outcomes and (state.outcomes[dep].value or state.outcomes[dep].error) for dep in needs
+            ):
                 continue
             pending.remove(metric)
             progressed = True
@@ -416,4 +449,3 @@ def _derive(plan: Plan, state: Execution) -> None:
             for metric in pending:
                 state.outcomes[metric.spec.id].error = "depends on metrics that could not be computed"
             return
-

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import functools
 import operator
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kpiframe.config.literals import DateRangeError, check_date
 from kpiframe.config.model import Config, MetricSpec
-from kpiframe.contracts import Calculator, DerivedCalculator, Period, call_parts
 from kpiframe.context import RunContext
+from kpiframe.contracts import Calculator, DerivedCalculator, Period, call_parts
 from kpiframe.engine.sources import OpenedSource
 from kpiframe.engine.windows import Window, comparison_window, local_naive, resolve, time_column, window_predicate
-from kpiframe.config.literals import DateRangeError, check_date
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError
 from kpiframe.expr import parse, suggest, to_condition, to_ibis
 
@@ -175,7 +174,9 @@ class _Planner:
         source = self.sources[groups[0].source_id]
         spans = list(dict.fromkeys(span for group in groups for span in group.spans))
         table = source.table
-        predicates = [window_predicate(table, source.spec, window, column) if column else None for window, column in spans]
+        predicates = [
+            window_predicate(table, source.spec, window, column) if column else None for window, column in spans
+        ]
         if all(p is not None for p in predicates):
             # Every request is windowed: the scan keeps the rows of any of their windows.
             table = table.filter(functools.reduce(operator.or_, predicates))  # type: ignore[arg-type]
@@ -201,12 +202,19 @@ class _Planner:
             try:
                 self.parts(request, table, source, shared)
             except Exception as exc:  # a calculator bug: only this metric fails
-                self.fail(request.metric, f"calculator {request.metric.spec.calc} could not be planned: {type(exc).__name__}: {exc}")
+                self.fail(
+                    request.metric,
+                    f"calculator {request.metric.spec.calc} could not be planned: {type(exc).__name__}: {exc}",
+                )
 
     def parts(self, request: Request, table: Any, source: OpenedSource, shared: bool) -> None:
         plan, kind, window = request.metric, request.kind, request.window
         spec = plan.spec
-        in_window = window_predicate(table, source.spec, window, request.time_column) if (shared and request.time_column) else None
+        in_window = (
+            window_predicate(table, source.spec, window, request.time_column)
+            if (shared and request.time_column)
+            else None
+        )
         where = to_condition(spec.where, table) if spec.where else None
         if in_window is not None:
             where = in_window if where is None else (in_window & where)
@@ -253,7 +261,8 @@ class _Planner:
         if (windowed or spec.grain or spec.heatmap) and not (time_role or source.spec.time):
             self.problem(
                 ("sources", spec.source),
-                f"metric {spec.id!r} needs a time column (for its window, grain or heatmap) but source {spec.source!r} has none",
+                f"metric {spec.id!r} needs a time column (for its window, grain or heatmap) but source {spec.source!r}"
+                " has none",
                 "add `time: <timestamp column>` to the source, or give the metric `window: all`",
             )
             return
@@ -262,13 +271,19 @@ class _Planner:
             self.check_expressions(spec, source.table)
             self.request(plan, "overall", self.group(source, time_role, Grouping(per=per)), window, windowed)
             if spec.by:
-                self.request(plan, "segments", self.group(source, time_role, Grouping(keys=spec.by, per=per)), window, windowed)
+                self.request(
+                    plan, "segments", self.group(source, time_role, Grouping(keys=spec.by, per=per)), window, windowed
+                )
             if spec.grain:
-                self.request(plan, "series", self.group(source, time_role, Grouping(grain=spec.grain, per=per)), window, windowed)
+                self.request(
+                    plan, "series", self.group(source, time_role, Grouping(grain=spec.grain, per=per)), window, windowed
+                )
             if spec.heatmap:
                 self.request(plan, "heatmap", self.group(source, time_role, Grouping(heatmap=True)), window, windowed)
             if spec.compare:
-                previous = comparison_window(spec.window or self.config.window, window, self.as_of, self.config.timezone, spec.compare)
+                previous = comparison_window(
+                    spec.window or self.config.window, window, self.as_of, self.config.timezone, spec.compare
+                )
                 if previous is None:
                     self.problem(("metrics", spec.id, "compare"), "`compare` needs a bounded window, not `all`")
                     return
@@ -276,9 +291,17 @@ class _Planner:
                 prev_windowed = calculator.windowing == "rows"
                 if prev_windowed and plan.time_column is None:
                     plan.time_column = time_role or source.spec.time
-                self.request(plan, "previous", self.group(source, time_role, Grouping(per=per)), previous, prev_windowed)
+                self.request(
+                    plan, "previous", self.group(source, time_role, Grouping(per=per)), previous, prev_windowed
+                )
                 if spec.by:
-                    self.request(plan, "previous_segments", self.group(source, time_role, Grouping(keys=spec.by, per=per)), previous, prev_windowed)
+                    self.request(
+                        plan,
+                        "previous_segments",
+                        self.group(source, time_role, Grouping(keys=spec.by, per=per)),
+                        previous,
+                        prev_windowed,
+                    )
         except ExpressionError as exc:
             self.problem(_location(spec, exc), exc.message, exc.hint)
 
@@ -339,7 +362,9 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
     return Plan(groups, failed + planner.failed, derived, metrics, planner.problems, sources)
 
 
-def _missing_roles(run: RunContext, spec: MetricSpec, calculator: Calculator, source: OpenedSource) -> ConfigProblem | None:
+def _missing_roles(
+    run: RunContext, spec: MetricSpec, calculator: Calculator, source: OpenedSource
+) -> ConfigProblem | None:
     """A problem naming the roles this KPI needs that the source does not provide."""
     columns = list(source.table.columns)
     needed = list(calculator.roles_for(spec.params))
@@ -355,5 +380,9 @@ def _missing_roles(run: RunContext, spec: MetricSpec, calculator: Calculator, so
     message = f"{spec.calc} needs the role {role!r}{others}, which source {spec.source!r} does not provide"
     message += f": {reason}" if reason else f"; its columns: {', '.join(columns)}"
     close = suggest(role, columns)
-    hint = f"{close} Map it with `columns: {{{role}: <column>}}` on the source" if close else f"map it with `columns: {{{role}: <column or expression>}}` on the source, or use a `preset:`"
+    hint = (
+        f"{close} Map it with `columns: {{{role}: <column>}}` on the source"
+        if close
+        else f"map it with `columns: {{{role}: <column or expression>}}` on the source, or use a `preset:`"
+    )
     return run.locator.problem(("metrics", spec.id, "calc"), message, hint)

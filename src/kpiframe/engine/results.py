@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
-from typing import Any
-
 from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
 
 from kpiframe.config.model import Level, MetricSpec
 from kpiframe.contracts import Value
@@ -19,7 +18,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
 def window_info(window: Window | None) -> WindowInfo | None:
@@ -49,7 +48,13 @@ def level_info(level: Level | None, unit: str) -> LevelInfo | None:
         info = replace(info, op=level.value.op, bounds=bounds, written_unit=_written_unit(level.value.bounds[0], unit))
     if level.change is not None:
         change = level.change
-        info = replace(info, change_op=change.op, change_limit=change.limit(unit), change_relative=change.relative, change_worse=change.worse)
+        info = replace(
+            info,
+            change_op=change.op,
+            change_limit=change.limit(unit),
+            change_relative=change.relative,
+            change_worse=change.worse,
+        )
     return info
 
 
@@ -94,7 +99,9 @@ def _segments(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any) -
         baseline = base.value if base else None
         if baseline is None and baselines is not None and not spec.compare:
             baseline, _ = baselines.value(spec, label)
-        status, reason = status_of(spec, value, None, baseline=baseline, target=target, noise=_noise(spec, baselines, label))
+        status, reason = status_of(
+            spec, value, None, baseline=baseline, target=target, noise=_noise(spec, baselines, label)
+        )
         delta, delta_pct = _delta(value.value, baseline)
         results.append(
             SegmentResult(

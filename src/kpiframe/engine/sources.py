@@ -22,7 +22,9 @@ class OpenedSource:
     unmapped: dict[str, str] = field(default_factory=dict)  # preset role → why the export cannot give it
 
 
-def open_sources(config: Config, needed: set[str], run: RunContext) -> tuple[dict[str, OpenedSource], list[ConfigProblem]]:
+def open_sources(
+    config: Config, needed: set[str], run: RunContext
+) -> tuple[dict[str, OpenedSource], list[ConfigProblem]]:
     """Open every needed source. A source that fails gets ``error``; config mistakes become problems."""
     opened: dict[str, OpenedSource] = {}
     problems: list[ConfigProblem] = []
@@ -37,7 +39,9 @@ def open_sources(config: Config, needed: set[str], run: RunContext) -> tuple[dic
             opened[sid] = OpenedSource(spec, error=run.redactor(str(exc)))
             continue
         except Exception as exc:  # a connector bug or driver error: still only this source fails
-            opened[sid] = OpenedSource(spec, error=run.redactor(f"{spec.connector} connector failed: {type(exc).__name__}: {exc}"))
+            opened[sid] = OpenedSource(
+                spec, error=run.redactor(f"{spec.connector} connector failed: {type(exc).__name__}: {exc}")
+            )
             continue
         # Decimal columns (PostgreSQL's numeric, MySQL's DECIMAL) become doubles, in the SQL:
         # KPIs need no 38-digit precision, and engines disagree on the types of their aggregates.
@@ -54,7 +58,13 @@ def open_sources(config: Config, needed: set[str], run: RunContext) -> tuple[dic
             except ExpressionError as exc:
                 unmapped[role] = f"preset {spec.preset!r} maps it to `{text}`, but {exc.message.split(';')[0]}"
         if preset_roles:
-            table = table.mutate(**{role: expr for role, expr in preset_roles.items() if not (spec.preset_columns[role] == role and role in table.columns)})
+            table = table.mutate(
+                **{
+                    role: expr
+                    for role, expr in preset_roles.items()
+                    if not (spec.preset_columns[role] == role and role in table.columns)
+                }
+            )
         if spec.columns:
             roles, failed = {}, False
             for role, text in spec.columns.items():
@@ -67,7 +77,13 @@ def open_sources(config: Config, needed: set[str], run: RunContext) -> tuple[dic
             if failed:
                 continue
             # Roles become extra columns; the export's own names stay usable too.
-            table = table.mutate(**{role: expr for role, expr in roles.items() if not (role == spec.columns[role] and role in table.columns)})
+            table = table.mutate(
+                **{
+                    role: expr
+                    for role, expr in roles.items()
+                    if not (role == spec.columns[role] and role in table.columns)
+                }
+            )
         if spec.where:
             try:
                 table = table.filter(to_condition(spec.where, table))

@@ -8,7 +8,7 @@ the result is always in UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,12 +45,12 @@ def _previous_start(start: date, period: str) -> date:
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
 
 def resolve(spec: WindowSpec, as_of: datetime, zone: str = "UTC") -> Window:
     """The concrete window for ``spec`` at ``as_of`` (aware)."""
-    as_of = as_of.astimezone(timezone.utc)
+    as_of = as_of.astimezone(UTC)
     if spec.kind == "all":
         return Window(None, None, "all time")
     if spec.kind == "last":
@@ -58,7 +58,7 @@ def resolve(spec: WindowSpec, as_of: datetime, zone: str = "UTC") -> Window:
         return Window(as_of - spec.last, as_of, f"last {_human(spec.last)}")
     if spec.kind == "between":
         assert spec.between is not None
-        start, end = (t.astimezone(timezone.utc) for t in spec.between)
+        start, end = (t.astimezone(UTC) for t in spec.between)
         return Window(start, end, f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC")
     assert spec.calendar is not None
     which, period = spec.calendar.split("_", 1)
@@ -68,7 +68,11 @@ def resolve(spec: WindowSpec, as_of: datetime, zone: str = "UTC") -> Window:
     if which == "current":
         return Window(_midnight(current, tz), as_of, f"{period} to date ({current:%Y-%m-%d})")
     previous = _previous_start(current, period)
-    return Window(_midnight(previous, tz), _midnight(current, tz), f"previous {period} ({previous:%Y-%m-%d} to {current:%Y-%m-%d})")
+    return Window(
+        _midnight(previous, tz),
+        _midnight(current, tz),
+        f"previous {period} ({previous:%Y-%m-%d} to {current:%Y-%m-%d})",
+    )
 
 
 def _human(delta: timedelta) -> str:
@@ -137,7 +141,9 @@ def window_predicate(table: Any, spec: SourceSpec, window: Window, column: str |
         return None
     column = column or spec.time
     if not column:
-        raise SourceError(f"source {spec.id!r} has no `time:` column, so it cannot be filtered to the window {window.label!r}")
+        raise SourceError(
+            f"source {spec.id!r} has no `time:` column, so it cannot be filtered to the window {window.label!r}"
+        )
     col = time_column(table, column)
     aware = col.type().timezone is not None
     predicate = None

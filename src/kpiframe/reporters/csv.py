@@ -12,13 +12,32 @@ from kpiframe.formatting import csv_safe
 from kpiframe.plugins import hookimpl
 from kpiframe.scorecard import Scorecard
 
-COLUMNS = ["metric", "segment", "title", "status", "value", "unit", "n", "ci_low", "ci_high", "target", "warn", "baseline", "delta", "delta_pct", "reason"]
+COLUMNS = [
+    "metric",
+    "segment",
+    "title",
+    "status",
+    "value",
+    "unit",
+    "n",
+    "ci_low",
+    "ci_high",
+    "target",
+    "warn",
+    "baseline",
+    "delta",
+    "delta_pct",
+    "reason",
+]
 
 
 class CsvReporter(Reporter):
     name = "csv"
     extension = "csv"
-    description = "One CSV row per metric and segment (values unrounded; text that a spreadsheet would run as a formula starts with ')."
+    description = (
+        "One CSV row per metric and segment (values unrounded; text that a spreadsheet would run as a formula starts"
+        " with ')."
+    )
 
     def render(self, scorecard: Scorecard, options: Mapping[str, Any]) -> str:
         out = io.StringIO()
@@ -28,7 +47,26 @@ class CsvReporter(Reporter):
             for label, r in [("", m), *((s.label, s) for s in m.segments)]:
                 low, high = r.interval or (None, None)
                 writer.writerow(
-                    ["" if v is None else csv_safe(v) for v in (m.id, label, m.title, r.status, r.value, m.unit, r.n, low, high, r.target, r.warn, r.baseline, r.delta, r.delta_pct, r.reason)]
+                    [
+                        "" if v is None else csv_safe(v)
+                        for v in (
+                            m.id,
+                            label,
+                            m.title,
+                            r.status,
+                            r.value,
+                            m.unit,
+                            r.n,
+                            low,
+                            high,
+                            r.target,
+                            r.warn,
+                            r.baseline,
+                            r.delta,
+                            r.delta_pct,
+                            r.reason,
+                        )
+                    ]
                 )
         return out.getvalue()
 

@@ -47,7 +47,11 @@ def _card(metric: MetricResult, run_window: str) -> dict[str, Any]:
     series = [(p.period, p.value) for p in metric.series] if metric.series else []
     better = metric.direction
     delta = delta_text(metric.delta, metric.delta_pct, metric.unit, metric.direction)
-    moved = "" if not metric.delta or better == "neutral" else ("better" if (metric.delta > 0) == (better == "higher") else "worse")
+    moved = (
+        ""
+        if not metric.delta or better == "neutral"
+        else ("better" if (metric.delta > 0) == (better == "higher") else "worse")
+    )
     segments = [
         {
             "status": s.status,
@@ -77,9 +81,26 @@ def _card(metric: MetricResult, run_window: str) -> dict[str, Any]:
         "ci": interval_text(metric.interval, metric.unit),
         "baseline": value_text(metric.baseline, metric.unit) if metric.baseline is not None else "",
         # A metric without a target has nothing to be measured against: no bullet (its series, if any, shows).
-        "bullet": svg.bullet(metric.value, metric.status, limits, metric.interval, metric.direction, label, axis) if limits else "",
-        "series": svg.line(series, target_line[0] if len(target_line) == 1 else None, f"{metric.title} per period", svg.COLORS.get(metric.status, "#0969da")) if series else "",
-        "heatmap": svg.heatmap(metric.matrix, metric.direction, metric.unit, f"{metric.title} by weekday and hour") if metric.matrix else "",
+        "bullet": (
+            svg.bullet(metric.value, metric.status, limits, metric.interval, metric.direction, label, axis)
+            if limits
+            else ""
+        ),
+        "series": (
+            svg.line(
+                series,
+                target_line[0] if len(target_line) == 1 else None,
+                f"{metric.title} per period",
+                svg.COLORS.get(metric.status, "#0969da"),
+            )
+            if series
+            else ""
+        ),
+        "heatmap": (
+            svg.heatmap(metric.matrix, metric.direction, metric.unit, f"{metric.title} by weekday and hour")
+            if metric.matrix
+            else ""
+        ),
         "segments": segments,
         "hidden": metric.hidden_segments,
         # The page's header shows the run's window once; a card says its own only when it differs.
@@ -99,11 +120,16 @@ class HtmlReporter(Reporter):
         folder = files("kpiframe.reporters").joinpath("templates")
         css = folder.joinpath("scorecard.css").read_text(encoding="utf-8")
         script = folder.joinpath("scorecard.js").read_text(encoding="utf-8")
-        env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        env = jinja2.Environment(
+            autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined
+        )
         template = env.from_string(folder.joinpath("scorecard.html.j2").read_text(encoding="utf-8"))
         summary = scorecard.summary
         segments = scorecard.segment_summary
-        csp = f"default-src 'none'; style-src '{_sha256(css)}'; script-src '{_sha256(script)}'; img-src data:; base-uri 'none'; form-action 'none'"
+        csp = (
+            f"default-src 'none'; style-src '{_sha256(css)}'; script-src '{_sha256(script)}'; img-src data:; base-uri"
+            " 'none'; form-action 'none'"
+        )
         return template.render(
             card=scorecard,
             run=scorecard.run,
@@ -111,8 +137,16 @@ class HtmlReporter(Reporter):
             overall_label=STATUS_LABELS[scorecard.status],
             icons=ICONS,
             labels=STATUS_LABELS,
-            counts=[(s, STATUS_LABELS[s], summary[s]) for s in ("fail", "error", "warn", "no_data", "pass", "info") if summary[s]],
-            segment_counts=[(s, STATUS_LABELS[s], segments[s]) for s in ("fail", "error", "warn", "no_data", "pass", "info") if segments[s]],
+            counts=[
+                (s, STATUS_LABELS[s], summary[s])
+                for s in ("fail", "error", "warn", "no_data", "pass", "info")
+                if summary[s]
+            ],
+            segment_counts=[
+                (s, STATUS_LABELS[s], segments[s])
+                for s in ("fail", "error", "warn", "no_data", "pass", "info")
+                if segments[s]
+            ],
             cards=[_card(m, scorecard.run.window.label) for m in scorecard.metrics],
             css=Markup(css),
             script=Markup(script),

@@ -44,7 +44,9 @@ class JUnitReporter(Reporter):
     extension = "xml"
     description = "JUnit XML: each metric and segment a test case (fail and error as failures, warn by --fail-on)."
 
-    def case(self, suite: ET.Element, metric: MetricResult, label: str | None, values: dict[str, Any], fail_on: str) -> str:
+    def case(
+        self, suite: ET.Element, metric: MetricResult, label: str | None, values: dict[str, Any], fail_on: str
+    ) -> str:
         name = metric.title + (f" [{label}]" if label else "")
         case = ET.SubElement(suite, "testcase", name=name, classname=f"kpiframe.{metric.id}", time="0")
         status = values["status"]
@@ -68,7 +70,9 @@ class JUnitReporter(Reporter):
     def render(self, scorecard: Scorecard, options: Mapping[str, Any]) -> str:
         fail_on = str(options.get("fail_on", "fail"))
         suites = ET.Element("testsuites", name="kpiframe")
-        suite = ET.SubElement(suites, "testsuite", name=scorecard.title, timestamp=scorecard.run.started_at[:19], hostname="kpiframe")
+        suite = ET.SubElement(
+            suites, "testsuite", name=scorecard.title, timestamp=scorecard.run.started_at[:19], hostname="kpiframe"
+        )
         props = ET.SubElement(suite, "properties")
         for key in ("as_of", "config_path", "config_hash", "kpiframe_version"):
             ET.SubElement(props, "property", name=key, value=str(getattr(scorecard.run, key)))

@@ -69,7 +69,10 @@ class MarkdownReporter(Reporter):
         lines = [
             f"## {ICONS[scorecard.status]} {scorecard.title}",
             "",
-            f"**{STATUS_LABELS[scorecard.status]}**: {summary}. As of {scorecard.run.as_of}, window {scorecard.run.window.label}.",
+            (
+                f"**{STATUS_LABELS[scorecard.status]}**: {summary}. As of {scorecard.run.as_of}, window"
+                f" {scorecard.run.window.label}."
+            ),
             "",
             _row(["Status", "Metric", "Value", "Δ", "Target", "n", "95% CI", "Trend"]),
             "|---|---|--:|--:|---|--:|--:|---|",
@@ -82,7 +85,14 @@ class MarkdownReporter(Reporter):
         notes = [*scorecard.run.notes, *gate_reasons(scorecard, str(options.get("fail_on", "fail")))]
         if notes:
             lines += ["", *(f"- **Note:** {_cell(note)}" for note in notes)]
-        lines += ["", f"<sub>kpiframe {scorecard.run.kpiframe_version} · config {scorecard.run.config_hash} · {scorecard.run.queries} queries</sub>", ""]
+        lines += [
+            "",
+            (
+                f"<sub>kpiframe {scorecard.run.kpiframe_version} · config {scorecard.run.config_hash} ·"
+                f" {scorecard.run.queries} queries</sub>"
+            ),
+            "",
+        ]
         return "\n".join(lines)
 
 

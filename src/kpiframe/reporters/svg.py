@@ -12,7 +12,14 @@ from __future__ import annotations
 from markupsafe import escape
 
 # Status colours, readable on white; every status is also shown as a word.
-COLORS = {"pass": "#1a7f37", "info": "#0969da", "no_data": "#6e7781", "warn": "#9a6700", "fail": "#cf222e", "error": "#8250df"}
+COLORS = {
+    "pass": "#1a7f37",
+    "info": "#0969da",
+    "no_data": "#6e7781",
+    "warn": "#9a6700",
+    "fail": "#cf222e",
+    "error": "#8250df",
+}
 BAND_BAD, BAND_WARN, BAND_GOOD = "#f6d5d8", "#f5e6b8", "#d2ecd9"
 
 
@@ -33,7 +40,15 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}" if magnitude >= 1 else f"{value:.3f}"
 
 
-def bullet(value: float | None, status: str, limits: dict[str, tuple[str, list[float]]], interval: tuple[float, float] | None, direction: str, label: str, axis: Axis | None = None) -> str:
+def bullet(
+    value: float | None,
+    status: str,
+    limits: dict[str, tuple[str, list[float]]],
+    interval: tuple[float, float] | None,
+    direction: str,
+    label: str,
+    axis: Axis | None = None,
+) -> str:
     """A bullet chart: the value as a bar over bands of bad, warn and good, with target and warn lines.
 
     ``limits`` maps ``target``/``warn`` to (operator, bounds in the metric's unit).
@@ -61,32 +76,53 @@ def bullet(value: float | None, status: str, limits: dict[str, tuple[str, list[f
         t = x(target[1][0])
         w = x(warn[1][0]) if warn and len(warn[1]) == 1 else None
         if target[0].startswith(">"):  # higher is better: bad below the target
-            parts.append(f'<rect class="band-bad" x="{pad}" y="6" width="{max(0, t - pad)}" height="18" fill="{BAND_BAD}"/>')
+            parts.append(
+                f'<rect class="band-bad" x="{pad}" y="6" width="{max(0, t - pad)}" height="18" fill="{BAND_BAD}"/>'
+            )
             if w is not None and w > t:
                 parts.append(f'<rect class="band-warn" x="{t}" y="6" width="{w - t}" height="18" fill="{BAND_WARN}"/>')
             start = w if w is not None and w > t else t
-            parts.append(f'<rect class="band-good" x="{start}" y="6" width="{max(0, width - pad - start)}" height="18" fill="{BAND_GOOD}"/>')
+            parts.append(
+                f'<rect class="band-good" x="{start}" y="6" width="{max(0, width - pad - start)}" height="18"'
+                f' fill="{BAND_GOOD}"/>'
+            )
         else:  # lower is better: bad above the target
-            parts.append(f'<rect class="band-bad" x="{t}" y="6" width="{max(0, width - pad - t)}" height="18" fill="{BAND_BAD}"/>')
+            parts.append(
+                f'<rect class="band-bad" x="{t}" y="6" width="{max(0, width - pad - t)}" height="18"'
+                f' fill="{BAND_BAD}"/>'
+            )
             if w is not None and w < t:
                 parts.append(f'<rect class="band-warn" x="{w}" y="6" width="{t - w}" height="18" fill="{BAND_WARN}"/>')
             end = w if w is not None and w < t else t
-            parts.append(f'<rect class="band-good" x="{pad}" y="6" width="{max(0, end - pad)}" height="18" fill="{BAND_GOOD}"/>')
+            parts.append(
+                f'<rect class="band-good" x="{pad}" y="6" width="{max(0, end - pad)}" height="18" fill="{BAND_GOOD}"/>'
+            )
     elif target and len(target[1]) == 2:
         a, b = sorted(x(v) for v in target[1])
         parts.append(f'<rect class="band-good" x="{a}" y="6" width="{b - a}" height="18" fill="{BAND_GOOD}"/>')
-    parts.append(f'<rect class="bar" x="{x(min(0, value))}" y="11" width="{max(1, abs(x(value) - x(0)))}" height="8" fill="{COLORS.get(status, "#57606a")}"/>')
+    parts.append(
+        f'<rect class="bar" x="{x(min(0, value))}" y="11" width="{max(1, abs(x(value) - x(0)))}" height="8"'
+        f' fill="{COLORS.get(status, "#57606a")}"/>'
+    )
     if interval:
         a, b = x(interval[0]), x(interval[1])
-        parts.append(f'<path class="mark" d="M{a} 15H{b}M{a} 11V19M{b} 11V19" stroke="#24292f" stroke-width="1.2" fill="none"/>')
+        parts.append(
+            f'<path class="mark" d="M{a} 15H{b}M{a} 11V19M{b} 11V19" stroke="#24292f" stroke-width="1.2" fill="none"/>'
+        )
     for name, (_, bounds) in limits.items():
         for bound in bounds:
             dash = ' stroke-dasharray="3 2"' if name == "warn" else ""
-            parts.append(f'<line class="mark" x1="{x(bound)}" x2="{x(bound)}" y1="3" y2="27" stroke="#24292f" stroke-width="2"{dash}/>')
+            parts.append(
+                f'<line class="mark" x1="{x(bound)}" x2="{x(bound)}" y1="3" y2="27" stroke="#24292f"'
+                f' stroke-width="2"{dash}/>'
+            )
     for tick in axis.ticks(low, high):
         anchor = "start" if tick == low else "end" if tick == high else "middle"
         parts.append(f'<line class="tick" x1="{x(tick)}" x2="{x(tick)}" y1="24" y2="28" stroke="#8c959f"/>')
-        parts.append(f'<text class="axis" x="{x(tick)}" y="37" font-size="8" fill="#57606a" text-anchor="{anchor}">{escape(axis.label(tick))}</text>')
+        parts.append(
+            f'<text class="axis" x="{x(tick)}" y="37" font-size="8" fill="#57606a"'
+            f' text-anchor="{anchor}">{escape(axis.label(tick))}</text>'
+        )
     return _svg("bullet", width, height, label, parts)
 
 
@@ -122,7 +158,10 @@ def line(points: list[tuple[str, float | None]], limit: float | None, label: str
     values = [v for _, v in points if v is not None]
     if len(values) < 1:
         return ""
-    low, high = min(values + ([limit] if limit is not None else [])), max(values + ([limit] if limit is not None else []))
+    low, high = (
+        min(values + ([limit] if limit is not None else [])),
+        max(values + ([limit] if limit is not None else [])),
+    )
     span = (high - low) or abs(high) or 1.0
     # Pad the axis, but not below zero for a quantity that never goes there (a duration, a count).
     low, high = (max(0.0, low - 0.1 * span) if low >= 0 else low - 0.1 * span), high + 0.1 * span
@@ -147,15 +186,31 @@ def line(points: list[tuple[str, float | None]], limit: float | None, label: str
         segments.append(current)
     parts = [f'<path d="M{left} {top}V{height - bottom}H{width - right}" stroke="#d0d7de" fill="none"/>']
     if limit is not None:
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(limit)}" y2="{y(limit)}" stroke="#cf222e" stroke-dasharray="4 3"/>')
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(limit)}" y2="{y(limit)}" stroke="#cf222e"'
+            ' stroke-dasharray="4 3"/>'
+        )
     for seg in segments:
         parts.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="{color}" stroke-width="1.6"/>')
     if n <= 60:
-        parts += [f'<circle cx="{x(i)}" cy="{y(v)}" r="1.8" fill="{color}"><title>{escape(p)}: {escape(_fmt(v))}</title></circle>' for i, (p, v) in enumerate(points) if v is not None]
-    parts.append(f'<text x="{left - 3}" y="{top + 6}" font-size="8" text-anchor="end" fill="#57606a">{escape(_fmt(high))}</text>')
-    parts.append(f'<text x="{left - 3}" y="{height - bottom}" font-size="8" text-anchor="end" fill="#57606a">{escape(_fmt(low))}</text>')
+        parts += [
+            f'<circle cx="{x(i)}" cy="{y(v)}" r="1.8" fill="{color}"><title>{escape(p)}:'
+            f" {escape(_fmt(v))}</title></circle>"
+            for i, (p, v) in enumerate(points)
+            if v is not None
+        ]
+    parts.append(
+        f'<text x="{left - 3}" y="{top + 6}" font-size="8" text-anchor="end" fill="#57606a">{escape(_fmt(high))}</text>'
+    )
+    parts.append(
+        f'<text x="{left - 3}" y="{height - bottom}" font-size="8" text-anchor="end"'
+        f' fill="#57606a">{escape(_fmt(low))}</text>'
+    )
     parts.append(f'<text x="{left}" y="{height - 4}" font-size="8" fill="#57606a">{escape(points[0][0])}</text>')
-    parts.append(f'<text x="{width - right}" y="{height - 4}" font-size="8" text-anchor="end" fill="#57606a">{escape(points[-1][0])}</text>')
+    parts.append(
+        f'<text x="{width - right}" y="{height - 4}" font-size="8" text-anchor="end"'
+        f' fill="#57606a">{escape(points[-1][0])}</text>'
+    )
     return _svg("series", width, height, label, parts)
 
 
@@ -171,9 +226,15 @@ def heatmap(matrix: dict, direction: str, unit: str, label: str) -> str:
     width, height = left + 24 * cell + 2, top + 7 * cell + 14
     parts = []
     for h in range(0, 24, 3):
-        parts.append(f'<text x="{left + h * cell + cell / 2}" y="{top - 3}" font-size="7" text-anchor="middle" fill="#57606a">{h}</text>')
+        parts.append(
+            f'<text x="{left + h * cell + cell / 2}" y="{top - 3}" font-size="7" text-anchor="middle"'
+            f' fill="#57606a">{h}</text>'
+        )
     for d, day in enumerate(matrix["rows"]):
-        parts.append(f'<text x="{left - 4}" y="{top + d * cell + 9}" font-size="8" text-anchor="end" fill="#57606a">{escape(day)}</text>')
+        parts.append(
+            f'<text x="{left - 4}" y="{top + d * cell + 9}" font-size="8" text-anchor="end"'
+            f' fill="#57606a">{escape(day)}</text>'
+        )
         for h in range(24):
             v = matrix["values"][d][h]
             n = matrix["n"][d][h]
@@ -186,8 +247,15 @@ def heatmap(matrix: dict, direction: str, unit: str, label: str) -> str:
                 lightness = round(92 - 62 * badness)
                 fill = f"hsl(212, 70%, {lightness}%)" if direction == "neutral" else f"hsl(8, 72%, {lightness}%)"
                 tip = f"{day} {h:02d}:00: {_fmt(v)} {unit} (n={n})"
-            parts.append(f'<rect x="{left + h * cell}" y="{top + d * cell}" width="{cell - 1}" height="{cell - 1}" fill="{fill}"><title>{escape(tip)}</title></rect>')
+            parts.append(
+                f'<rect x="{left + h * cell}" y="{top + d * cell}" width="{cell - 1}" height="{cell - 1}"'
+                f' fill="{fill}"><title>{escape(tip)}</title></rect>'
+            )
     best, worst = (low, high) if direction != "higher" else (high, low)
-    legend = f"lightest ≤ {_fmt(best)}, darkest ≥ {_fmt(worst)} {unit} (5th–95th percentile of the cells)" if direction != "higher" else f"lightest ≥ {_fmt(best)}, darkest ≤ {_fmt(worst)} {unit} (5th–95th percentile of the cells)"
+    legend = (
+        f"lightest ≤ {_fmt(best)}, darkest ≥ {_fmt(worst)} {unit} (5th–95th percentile of the cells)"
+        if direction != "higher"
+        else f"lightest ≥ {_fmt(best)}, darkest ≤ {_fmt(worst)} {unit} (5th–95th percentile of the cells)"
+    )
     parts.append(f'<text x="{left}" y="{height - 2}" font-size="8" fill="#57606a">{escape(legend)}</text>')
     return _svg("heatmap", width, height, label, parts)

@@ -9,7 +9,16 @@ from tabulate import tabulate
 
 from kpiframe.contracts import Reporter
 from kpiframe.engine.evaluate import gate_reasons
-from kpiframe.formatting import STATUS_LABELS, delta_text, interval_text, number, printable, sparkline, status_text, value_text
+from kpiframe.formatting import (
+    STATUS_LABELS,
+    delta_text,
+    interval_text,
+    number,
+    printable,
+    sparkline,
+    status_text,
+    value_text,
+)
 from kpiframe.plugins import hookimpl
 from kpiframe.scorecard import MetricResult, Scorecard
 
@@ -77,7 +86,10 @@ class TableReporter(Reporter):
         run = scorecard.run
         lines = [
             printable(scorecard.title),
-            f"as of {run.as_of} · window {run.window.label} · {len(scorecard.metrics)} metrics in {run.queries} queries, {run.duration_s:.2f}s",
+            (
+                f"as of {run.as_of} · window {run.window.label} · {len(scorecard.metrics)} metrics in {run.queries}"
+                f" queries, {run.duration_s:.2f}s"
+            ),
             "",
             table,
             "",
@@ -85,7 +97,9 @@ class TableReporter(Reporter):
         reasons = [m for m in scorecard.metrics if m.reason]
         for m in reasons:
             lines.append(printable(f"{STATUS_LABELS[m.status]} {m.id}: {m.reason}"))
-        notes = [f"Note: {note}" for note in scorecard.run.notes] + gate_reasons(scorecard, str(options.get("fail_on", "fail")))
+        notes = [f"Note: {note}" for note in scorecard.run.notes] + gate_reasons(
+            scorecard, str(options.get("fail_on", "fail"))
+        )
         lines.extend(printable(note) for note in notes)
         if reasons or notes:
             lines.append("")
@@ -93,7 +107,11 @@ class TableReporter(Reporter):
         line = "  ".join(f"{count} {STATUS_LABELS[status].lower()}" for status, count in summary.items() if count)
         segments = {k: v for k, v in scorecard.segment_summary.items() if v}
         if segments:
-            line += "  (segments: " + ", ".join(f"{count} {STATUS_LABELS[status].lower()}" for status, count in segments.items()) + ")"
+            line += (
+                "  (segments: "
+                + ", ".join(f"{count} {STATUS_LABELS[status].lower()}" for status, count in segments.items())
+                + ")"
+            )
         lines.append(line)
         return "\n".join(lines) + "\n"
 

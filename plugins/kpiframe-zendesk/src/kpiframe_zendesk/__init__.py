@@ -7,7 +7,6 @@ third-party plugin should.
 from __future__ import annotations
 
 import kpiframe
-
 from kpiframe_zendesk.connector import ZendeskConnector
 
 KPIFRAME_PLUGIN_API = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +19,7 @@ def unix_time(value: Any) -> int:
         return int(value)
     moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp())
 
 
@@ -29,12 +29,30 @@ class ZendeskConnector(kpiframe.Connector):
     params_schema = {
         "type": "object",
         "properties": {
-            "subdomain": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$", "description": "acme for acme.zendesk.com"},
-            "url": {"type": "string", "pattern": "^https?://", "description": "the account's base URL instead of subdomain (a proxy, a test server)"},
-            "email": {"type": "string", "description": "the agent's email, e.g. \"${ZENDESK_EMAIL}\""},
-            "api_token": {"type": "string", "description": "an API token, from the environment: \"${ZENDESK_API_TOKEN}\""},
-            "start_time": {"type": ["string", "integer"], "description": "export tickets updated since this date or Unix time"},
-            "max_pages": {"type": "integer", "minimum": 1, "description": "stop with an error after this many pages (default 1000)"},
+            "subdomain": {
+                "type": "string",
+                "pattern": "^[a-z0-9][a-z0-9-]*$",
+                "description": "acme for acme.zendesk.com",
+            },
+            "url": {
+                "type": "string",
+                "pattern": "^https?://",
+                "description": "the account's base URL instead of subdomain (a proxy, a test server)",
+            },
+            "email": {"type": "string", "description": 'the agent\'s email, e.g. "${ZENDESK_EMAIL}"'},
+            "api_token": {
+                "type": "string",
+                "description": 'an API token, from the environment: "${ZENDESK_API_TOKEN}"',
+            },
+            "start_time": {
+                "type": ["string", "integer"],
+                "description": "export tickets updated since this date or Unix time",
+            },
+            "max_pages": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "stop with an error after this many pages (default 1000)",
+            },
             "timeout": {"type": "number", "exclusiveMinimum": 0, "description": "seconds per request (default 30)"},
         },
         "required": ["email", "api_token", "start_time"],
@@ -56,7 +74,9 @@ class ZendeskConnector(kpiframe.Connector):
         for _ in range(max_pages):
             body, _headers = kpiframe.get_json(url, headers=headers, timeout=params.get("timeout", 30))  # type: ignore[arg-type]
             if not isinstance(body, dict) or "tickets" not in body:
-                raise kpiframe.SourceError("Zendesk answered without a `tickets` list; is the URL an account's base URL?")
+                raise kpiframe.SourceError(
+                    "Zendesk answered without a `tickets` list; is the URL an account's base URL?"
+                )
             for ticket in body["tickets"]:
                 # A ticket updated during the export comes again: keep its latest version.
                 known = tickets.get(ticket["id"])

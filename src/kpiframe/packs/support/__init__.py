@@ -25,10 +25,19 @@ def kpiframe_register_presets() -> list[Preset]:
 
 #: What support teams call the KPIs: `kpiframe explain frt`, and titles such as "FRT p90".
 ABBREVIATIONS = {
-    "frt": "support.first_response_time", "asa": "support.average_speed_of_answer", "aht": "support.average_handle_time",
-    "fcr": "support.first_contact_resolution", "ttr": "support.time_to_resolution", "sl": "support.service_level",
-    "csat": "support.csat", "nps": "support.nps", "ces": "support.ces", "iqs": "support.iqs",
-    "enps": "support.agent_satisfaction", "esat": "support.agent_satisfaction", "clv": "support.clv",
+    "frt": "support.first_response_time",
+    "asa": "support.average_speed_of_answer",
+    "aht": "support.average_handle_time",
+    "fcr": "support.first_contact_resolution",
+    "ttr": "support.time_to_resolution",
+    "sl": "support.service_level",
+    "csat": "support.csat",
+    "nps": "support.nps",
+    "ces": "support.ces",
+    "iqs": "support.iqs",
+    "enps": "support.agent_satisfaction",
+    "esat": "support.agent_satisfaction",
+    "clv": "support.clv",
 }
 
 

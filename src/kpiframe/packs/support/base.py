@@ -69,7 +69,10 @@ class RateKpi(SupportKpi):
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         scope = both(where, self.population(table, params, window))
-        return {"matching": table.count(where=both(scope, self.success(table, params, window))), "rows": table.count(where=scope)}
+        return {
+            "matching": table.count(where=both(scope, self.success(table, params, window))),
+            "rows": table.count(where=scope),
+        }
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         matching = int(parts["matching"] or 0)
@@ -107,10 +110,15 @@ class DurationKpi(SupportKpi):
         has_end = self.end_role in table.columns
         if params.get("business_hours") or (has_end and not (self.seconds_role and self.seconds_role in table.columns)):
             if not has_end:
-                raise ExpressionError(f"{self.name} with business_hours needs the role {self.end_role!r}; the source has: {', '.join(table.columns)}")
+                raise ExpressionError(
+                    f"{self.name} with business_hours needs the role {self.end_role!r}; the source has:"
+                    f" {', '.join(table.columns)}"
+                )
             end = table[self.end_role]
             if params.get("business_hours"):
-                seconds = business_seconds(start, end, window.timezone if window else "UTC", parse_schedule(params["business_hours"]))
+                seconds = business_seconds(
+                    start, end, window.timezone if window else "UTC", parse_schedule(params["business_hours"])
+                )
             else:
                 seconds = epoch(end) - epoch(start)
             return seconds, end >= start, start.notnull() & end.isnull()
@@ -118,7 +126,8 @@ class DurationKpi(SupportKpi):
             seconds = table[self.seconds_role].cast("float64")
             return seconds, seconds >= 0, start.notnull() & seconds.isnull()
         raise ExpressionError(
-            f"{self.name} needs the role {self.end_role!r} (or {self.seconds_role!r}); the source has: {', '.join(table.columns)}",
+            f"{self.name} needs the role {self.end_role!r} (or {self.seconds_role!r}); the source has:"
+            f" {', '.join(table.columns)}",
             f"map it with `columns: {{{self.end_role}: <column>}}`",
         )
 
@@ -142,7 +151,12 @@ class DurationKpi(SupportKpi):
         scale = DURATION_UNITS[self.unit_for(params)]
         sd = sample_sd(parts["value"], parts.get("mean_square"), n)
         interval = mean_interval(float(parts["value"]), sd, n) if sd is not None else None
-        return Value(float(parts["value"]) / scale, n=n, details=details, interval=(interval[0] / scale, interval[1] / scale) if interval else None)
+        return Value(
+            float(parts["value"]) / scale,
+            n=n,
+            details=details,
+            interval=(interval[0] / scale, interval[1] / scale) if interval else None,
+        )
 
 
 class ColumnStatKpi(SupportKpi):
@@ -208,4 +222,9 @@ def net_score(promoters: int, detractors: int, n: int) -> Value:
     p, d = promoters / n, detractors / n
     value = 100 * (p - d)
     half = 100 * Z95 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
-    return Value(value, n=n, interval=(max(-100.0, value - half), min(100.0, value + half)), details={"promoters": promoters, "detractors": detractors})
+    return Value(
+        value,
+        n=n,
+        interval=(max(-100.0, value - half), min(100.0, value + half)),
+        details={"promoters": promoters, "detractors": detractors},
+    )

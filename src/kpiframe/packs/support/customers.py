@@ -10,6 +10,7 @@ from kpiframe.calculators.stats import both
 from kpiframe.contracts import Period, Value
 from kpiframe.packs.support.base import SupportKpi, flag
 
+
 def active_at(table: Any, moment: Any) -> Any:
     """Customers (or agents) whose spell covers ``moment``: started before it, not ended by it."""
     return (table.started_at < moment) & (table.ended_at.isnull() | (table.ended_at >= moment))
@@ -56,7 +57,10 @@ class RetentionRate(SupportKpi):
     roles = ("started_at", "ended_at")
     windowing = "none"
     table_kind = "customers"
-    doc = "(Customers active at the window's end − customers started in the window) ÷ customers active at the window's start."
+    doc = (
+        "(Customers active at the window's end − customers started in the window) ÷ customers active at the window's"
+        " start."
+    )
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         w = _needs_bounds(window)
@@ -71,7 +75,11 @@ class RetentionRate(SupportKpi):
         if not at_start:
             return Value(None, n=0, reason="no customers active at the window's start")
         kept = int(parts["at_end"] or 0) - int(parts["new"] or 0)
-        return Value(100 * kept / at_start, n=at_start, details={"at_end": int(parts["at_end"] or 0), "new": int(parts["new"] or 0)})
+        return Value(
+            100 * kept / at_start,
+            n=at_start,
+            details={"at_end": int(parts["at_end"] or 0), "new": int(parts["new"] or 0)},
+        )
 
 
 class ReferralRate(SupportKpi):
@@ -82,7 +90,9 @@ class ReferralRate(SupportKpi):
     roles = ("started_at", "referred")
     time_role = "started_at"
     table_kind = "customers"
-    doc = "Customers started in the window who came by referral ÷ customers started in the window (window on started_at)."
+    doc = (
+        "Customers started in the window who came by referral ÷ customers started in the window (window on started_at)."
+    )
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         scope = both(where, table.referred.notnull())
@@ -108,7 +118,14 @@ class Clv(SupportKpi):
     )
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
-        "properties": {"gross_margin": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "description": "the margin on revenue, 0–1"}},
+        "properties": {
+            "gross_margin": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": 1,
+                "description": "the margin on revenue, 0–1",
+            }
+        },
         "required": ["gross_margin"],
         "additionalProperties": False,
     }
@@ -130,7 +147,11 @@ class Clv(SupportKpi):
         if not left:
             return Value(None, n=cohort, reason="no churn in the window, so the lifetime is unbounded")
         churn = left / cohort
-        return Value(float(parts["revenue"]) * float(params["gross_margin"]) / churn, n=cohort, details={"churn_rate": 100 * churn})
+        return Value(
+            float(parts["revenue"]) * float(params["gross_margin"]) / churn,
+            n=cohort,
+            details={"churn_rate": 100 * churn},
+        )
 
 
 KPIS = [ChurnRate(), RetentionRate(), ReferralRate(), Clv()]

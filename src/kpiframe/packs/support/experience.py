@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from kpiframe.calculators.intervals import share_value
 from kpiframe.calculators.stats import STAT_SCHEMA, both
 from kpiframe.contracts import Period, Value
-from kpiframe.packs.support.base import ColumnStatKpi, DURATION_UNIT, RateKpi, SupportKpi, flag, net_score
-from kpiframe.calculators.intervals import share_value
+from kpiframe.packs.support.base import DURATION_UNIT, ColumnStatKpi, RateKpi, SupportKpi, flag, net_score
 
-KIND = {"type": "string", "description": "keep survey rows whose `kind` role equals this (when the source maps `kind`); `any` keeps all"}
+KIND = {
+    "type": "string",
+    "description": "keep survey rows whose `kind` role equals this (when the source maps `kind`); `any` keeps all",
+}
 
 
 def survey_scope(table: Any, params: Mapping[str, Any], default_kind: str, where: Any) -> Any:
@@ -42,7 +45,11 @@ class Csat(SupportKpi):
             "formula": {"enum": ["top_box", "mean"]},
             "scale": {"type": "integer", "minimum": 2, "description": "highest score (default 5)"},
             "positive_from": {"type": "number", "description": "lowest positive score (default 4)"},
-            "positive_labels": {"type": "array", "items": {"type": "string"}, "description": "text answers counted positive (default great, good, satisfied)"},
+            "positive_labels": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "text answers counted positive (default great, good, satisfied)",
+            },
             "kind": KIND,
         },
         "additionalProperties": False,
@@ -88,7 +95,11 @@ class Nps(SupportKpi):
         "Net Promoter Score: % promoters (9–10) − % detractors (0–6), from −100 to 100, with n "
         "and a 95% interval from the variance of the promoter/detractor difference."
     )
-    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {"kind": KIND}, "additionalProperties": False}
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {"kind": KIND},
+        "additionalProperties": False,
+    }
     default_kind: ClassVar[str] = "nps"
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
@@ -157,7 +168,11 @@ class Iqs(SupportKpi):
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         scope = both(where, table.score.notnull() & table.max_score.notnull())
-        return {"score": table.score.sum(where=scope), "max": table.max_score.sum(where=scope), "n": table.count(where=scope)}
+        return {
+            "score": table.score.sum(where=scope),
+            "max": table.max_score.sum(where=scope),
+            "n": table.count(where=scope),
+        }
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         if not parts["max"]:
@@ -179,7 +194,9 @@ class Servqual(SupportKpi):
     )
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
-        "properties": {"dimension": {"type": "string", "description": "one SERVQUAL dimension (needs the dimension role)"}},
+        "properties": {
+            "dimension": {"type": "string", "description": "one SERVQUAL dimension (needs the dimension role)"}
+        },
         "additionalProperties": False,
     }
 
@@ -205,7 +222,10 @@ class KbArticleReads(SupportKpi):
     title = "Knowledge-base article reads"
     unit = "count"
     table_kind = "kb_views"
-    doc = "Knowledge-base article views in the window; one article with `article_id`, or per article with `by: [article_id]`."
+    doc = (
+        "Knowledge-base article views in the window; one article with `article_id`, or per article with `by:"
+        " [article_id]`."
+    )
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {"article_id": {"type": ["string", "integer"], "description": "count one article only"}},

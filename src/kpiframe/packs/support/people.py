@@ -81,7 +81,11 @@ class _HeadcountRate(SupportKpi):
         if not mean_headcount:
             return Value(None, n=0, reason="no agents employed in the window")
         events = int(parts["events"] or 0)
-        return Value(100 * events / mean_headcount, n=round(mean_headcount), details={"events": events, "mean_headcount": mean_headcount})
+        return Value(
+            100 * events / mean_headcount,
+            n=round(mean_headcount),
+            details={"events": events, "mean_headcount": mean_headcount},
+        )
 
 
 class InternalPromotionRate(_HeadcountRate):

@@ -9,6 +9,7 @@ from kpiframe.calculators.stats import both
 from kpiframe.contracts import Calculator, Period
 from kpiframe.packs.support.base import ColumnStatKpi, RateKpi, answered, flag
 
+
 class ResolutionRate(RateKpi):
     name = "support.resolution_rate"
     title = "Resolution rate"
@@ -85,7 +86,9 @@ class ReopenRate(RateKpi):
     direction = "lower"
     roles = ("resolved_at", "reopened")
     time_role = "resolved_at"
-    doc = "Resolved tickets later reopened ÷ resolved tickets (window on resolved_at); reopened may be a flag or a count."
+    doc = (
+        "Resolved tickets later reopened ÷ resolved tickets (window on resolved_at); reopened may be a flag or a count."
+    )
 
     def population(self, table: Any, params: Mapping[str, Any], window: Period | None) -> Any:
         return table.resolved_at.notnull() & table.reopened.notnull()

@@ -97,7 +97,12 @@ class AverageHandleTime(ColumnStatKpi):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "components": {"type": "array", "items": {"enum": ["talk", "hold", "wrap"]}, "minItems": 1, "uniqueItems": True},
+            "components": {
+                "type": "array",
+                "items": {"enum": ["talk", "hold", "wrap"]},
+                "minItems": 1,
+                "uniqueItems": True,
+            },
             "basis": {"enum": ["calls", "tickets"], "description": "calls (default) or tickets (handle_seconds)"},
             "stat": STAT_SCHEMA,
             "unit": DURATION_UNIT,
@@ -129,7 +134,9 @@ def _offered(table: Any, params: Mapping[str, Any]) -> Any:
     """Calls offered to the queue: not blocked, and not a short abandon when asked to ignore those."""
     scope = ~flag(table, "blocked").fill_null(False) if "blocked" in table.columns else None
     if "short_abandon" in params:
-        short = flag(table, "abandoned").fill_null(False) & (table.wait_seconds < seconds_param(params["short_abandon"]))
+        short = flag(table, "abandoned").fill_null(False) & (
+            table.wait_seconds < seconds_param(params["short_abandon"])
+        )
         scope = both(scope, ~short)
     return scope
 
@@ -148,7 +155,10 @@ class ServiceLevel(RateKpi):
     )
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
-        "properties": {"threshold": {**DURATION_TEXT, "description": "answered within this (default 20s)"}, "short_abandon": _SHORT_ABANDON},
+        "properties": {
+            "threshold": {**DURATION_TEXT, "description": "answered within this (default 20s)"},
+            "short_abandon": _SHORT_ABANDON,
+        },
         "additionalProperties": False,
     }
     example = {"threshold": "20s"}

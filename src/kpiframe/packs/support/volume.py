@@ -11,6 +11,7 @@ from kpiframe.calculators.stats import both
 from kpiframe.contracts import Period, Value
 from kpiframe.packs.support.base import DURATION_TEXT, SupportKpi, seconds_param
 
+
 class TicketVolume(SupportKpi):
     name = "support.ticket_volume"
     title = "Ticket volume"
@@ -115,7 +116,11 @@ class Backlog(SupportKpi):
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         assert window is not None
-        cutoff = window.as_of - timedelta(seconds=seconds_param(params["older_than"])) if "older_than" in params else window.as_of
+        cutoff = (
+            window.as_of - timedelta(seconds=seconds_param(params["older_than"]))
+            if "older_than" in params
+            else window.as_of
+        )
         open_at_as_of = (table.created_at <= cutoff) & (table.resolved_at.isnull() | (table.resolved_at > window.as_of))
         return {"open": table.count(where=both(where, open_at_as_of))}
 
@@ -137,7 +142,10 @@ class CustomerEngagement(SupportKpi):
     doc = "Interactions per active customer: rows in the window ÷ distinct customer_id among them."
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
-        return {"interactions": table.customer_id.count(where=where), "customers": table.customer_id.nunique(where=where)}
+        return {
+            "interactions": table.customer_id.count(where=where),
+            "customers": table.customer_id.nunique(where=where),
+        }
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         customers = int(parts["customers"] or 0)
@@ -146,4 +154,12 @@ class CustomerEngagement(SupportKpi):
         return Value(int(parts["interactions"]) / customers, n=customers)
 
 
-KPIS = [TicketVolume(), VolumeByChannel(), ConversationsPerTeammate(), ConversationsPerTeammatePerDay(), Backlog(), OpenCases(), CustomerEngagement()]
+KPIS = [
+    TicketVolume(),
+    VolumeByChannel(),
+    ConversationsPerTeammate(),
+    ConversationsPerTeammatePerDay(),
+    Backlog(),
+    OpenCases(),
+    CustomerEngagement(),
+]
