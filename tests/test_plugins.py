@@ -262,4 +262,7 @@ def test_an_unknown_calculator_names_the_plugins_kpiframe_plugins_left_out(ticke
     )
     result = cli("validate", path, env={"KPIFRAME_PLUGINS": "builtin"})
     assert result.exit_code == 2
-    assert "KPIFRAME_PLUGINS leaves out the installed plugin" in result.stderr and "zendesk (kpiframe-zendesk 0.1.0)" in result.stderr
+    assert (
+        "KPIFRAME_PLUGINS leaves out the installed plugin" in result.stderr
+        and "zendesk (kpiframe-zendesk 0.1.0)" in result.stderr
+    )
