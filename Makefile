@@ -9,7 +9,7 @@ EXTRAS ?= all
 comma  := ,
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: demo test docs bench clean
+.PHONY: demo test lint docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,18 @@ demo: $(VENV)/.installed-base
 	@# The demo shows a failing KPI on purpose; --fail-on never keeps `make` green.
 	$(BIN)/kpiframe run configs/demo.yaml --fail-on never --output html=report.html
 
-test: $(STAMP)
+test: $(STAMP) lint
 	@# The Zendesk plugin installs as a third party's package would, then its own tests run too.
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --force-reinstall ./plugins/kpiframe-zendesk
 	$(BIN)/python -m pytest
 	$(BIN)/python -m kpiframe.docs_gen --check
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
+
+# Lint (ruff), formatting (ruff format) and types (mypy: strict on the plugin API).
+lint: $(STAMP)
+	$(BIN)/ruff check src tests plugins bench
+	$(BIN)/ruff format --check src tests plugins bench
+	$(BIN)/mypy
 
 docs: $(STAMP)
 	$(BIN)/python -m kpiframe.docs_gen

@@ -14,7 +14,7 @@ from kpiframe.config.load import load_with_registry
 from kpiframe.context import RunContext
 from kpiframe.errors import ConfigError
 from kpiframe.expr import parse, to_condition, to_ibis
-from kpiframe.scorecard import RunInfo, Scorecard
+from kpiframe.scorecard import RunInfo, Scorecard, WindowInfo
 
 __all__ = ["RunContext", "column", "condition", "load_config", "prepare", "run"]
 
@@ -185,7 +185,7 @@ def _run(
             duration_s=round(time.perf_counter() - started, 4),
             kpiframe_version=__version__,
             plugins=context.registry.versions(),
-            window=window_info(resolve(config.window, as_of, config.timezone)),
+            window=window_info(resolve(config.window, as_of, config.timezone)) or WindowInfo(None, None, "all time"),
             queries=outcome.queries,
             scans=outcome.scans,
             notes=tuple(outcome.notes) + tuple(store.skipped if store is not None else ()),

@@ -107,10 +107,10 @@ def _builtin_timezone() -> tuple[Any, Any]:
 
     # DuckDB and PostgreSQL share timezone(zone, ts): naive → instant read in `zone`,
     # and instant → naive wall-clock time in `zone`.
-    @ibis.udf.scalar.builtin(name="timezone", signature=((dt.string, dt.timestamp), dt.Timestamp(timezone="UTC")))
+    @ibis.udf.scalar.builtin(name="timezone", signature=((dt.string, dt.timestamp), dt.Timestamp(timezone="UTC")))  # type: ignore[untyped-decorator]
     def instant_from_local(zone: str, ts: Any) -> Any: ...
 
-    @ibis.udf.scalar.builtin(name="timezone", signature=((dt.string, dt.Timestamp(timezone="UTC")), dt.timestamp))
+    @ibis.udf.scalar.builtin(name="timezone", signature=((dt.string, dt.Timestamp(timezone="UTC")), dt.timestamp))  # type: ignore[untyped-decorator]
     def local_from_instant(zone: str, ts: Any) -> Any: ...
 
     return instant_from_local, local_from_instant

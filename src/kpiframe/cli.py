@@ -70,8 +70,8 @@ def _parse_as_of(text: str | None) -> datetime | None:
 class HistoryMode(StrEnum):
     """``--history-mode``: how a run of an already recorded window is recorded."""
 
-    replace = "replace"
-    append = "append"
+    REPLACE = "replace"
+    APPEND = "append"
 
 
 class FailOn(StrEnum):
@@ -243,7 +243,7 @@ def run(
     reports = [
         (target, registry.reporter(target.format).render(scorecard, {**options, "color": False})) for target in outputs
     ]
-    summary = registry.reporter("markdown").render(scorecard, options) + "\n" if summary_file else None
+    summary = str(registry.reporter("markdown").render(scorecard, options)) + "\n" if summary_file else None
     for target, report in reports:
         write_atomic(target.path, report, what=f"--output {target.format}")
     if summary is not None:
@@ -264,7 +264,7 @@ def run(
             sys.stdout.buffer.write(report)
         else:
             # color= keeps the codes the reporter chose; click would strip them off a non-terminal.
-            typer.echo(report, nl=False, color=options["color"])
+            typer.echo(report, nl=False, color=bool(options["color"]))
     raise typer.Exit(int(exit_code(scorecard, fail_on)))
 
 
@@ -410,7 +410,7 @@ def plugins(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = [
+    listing = [
         [
             r["kind"],
             r["name"],
@@ -419,7 +419,7 @@ def plugins(
         ]
         for r in rows
     ]
-    typer.echo(tabulate(table, headers=["kind", "name", "from", "summary"]))
+    typer.echo(tabulate(listing, headers=["kind", "name", "from", "summary"]))
 
 
 @app.command()

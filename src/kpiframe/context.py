@@ -115,7 +115,8 @@ class Backends:
         backends, _ = expr._find_backends()
         if all(backend is self._ibis_duckdb for backend in backends):
             return self.fetch_sql(str(ibis.to_sql(expr, dialect="duckdb")))
-        return expr.to_pyarrow().to_pylist()
+        rows: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
+        return rows
 
     def runs_here(self, expr: Any) -> bool:
         """Whether ``expr`` runs on the run's own DuckDB (the fast path), where GROUPING SETS are fused."""

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from kpiframe.context import Backends
 
@@ -273,7 +273,7 @@ class Reporter:
 
 
 @functools.cache
-def _takes_window(kind: type) -> bool:
+def _takes_window(kind: Any) -> bool:
     try:
         parameters = inspect.signature(kind.parts).parameters
     except (TypeError, ValueError):
@@ -290,7 +290,7 @@ def call_parts(
     still called, with a ``DeprecationWarning`` naming it: add ``window`` to its
     ``parts`` (it may ignore it). The engine and the test kit both call through here.
     """
-    if _takes_window(type(calculator)):
+    if _takes_window(cast(Any, type(calculator))):  # cached per class
         return calculator.parts(table, params, where, window)
     warnings.warn(
         f"calculator {calculator.name!r} ({type(calculator).__module__}) defines parts(table, params, where); "

@@ -279,8 +279,19 @@ class HistoryStore:
                 or not isinstance(scorecard.get("run"), dict)
             ):
                 raise ValueError("not a scorecard")
-            fields = [str(v) if v is not None else None for v in row[:7]]
-            return Run(*fields[:6], status=fields[6] or "", scorecard=scorecard, window_start=row[8], window_end=row[9])  # type: ignore[arg-type]
+            text = [str(v) if v is not None else None for v in row[:10]]
+            return Run(
+                run_id=str(text[0]),
+                recorded_at=str(text[1]),
+                as_of=str(text[2]),
+                title=str(text[3]),
+                config_hash=str(text[4]),
+                git_commit=text[5],
+                status=text[6] or "",
+                scorecard=scorecard,
+                window_start=text[8],
+                window_end=text[9],
+            )
         except (ValueError, TypeError, IndexError) as exc:
             warning = f"history {self.location}: skipped run {row[0]!r}, which cannot be read ({first_line(exc)})"
             if warning not in self.skipped:

@@ -107,7 +107,7 @@ class UrlPolicy:
                 infos = socket.getaddrinfo(origin.host, origin.port, type=socket.SOCK_STREAM)
             except socket.gaierror as exc:
                 raise SourceError(f"cannot resolve {origin.host}: {exc.strerror or exc}") from None
-            self._resolved[key] = list(dict.fromkeys(info[4][0] for info in infos))
+            self._resolved[key] = list(dict.fromkeys(str(info[4][0]) for info in infos))
         return self._resolved[key]
 
     def check(self, url: str) -> tuple[Origin, str, bool]:

@@ -240,7 +240,7 @@ def _index(registry: Registry) -> None:
             raise PluginError(
                 f"kpiframe_register_abbreviations of plugin {impl.plugin_name} raised {type(exc).__name__}: {exc}"
             ) from None
-        for short, name in dict(provided).items():
+        for short, name in dict(provided).items():  # type: ignore[call-overload]
             registry.abbreviations.setdefault(str(short).lower(), str(name))
     for kind, hook_name, base, attr in _KINDS:
         table: dict[str, Registration] = getattr(registry, attr)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 T = TypeVar("T")
 
@@ -59,14 +59,14 @@ class Redactor:
         """``value`` with every text inside it redacted: strings, and those in tuples, lists,
         dicts (keys too) and frozen dataclasses such as the scorecard."""
         if isinstance(value, str):
-            return self(value)  # type: ignore[return-value]
+            return cast(T, self(value))
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             changes = {f.name: self.scrub(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
-            return dataclasses.replace(value, **changes)  # type: ignore[return-value]
+            return cast(T, dataclasses.replace(value, **changes))
         if isinstance(value, tuple):
-            return tuple(self.scrub(v) for v in value)  # type: ignore[return-value]
+            return cast(T, tuple(self.scrub(v) for v in value))
         if isinstance(value, list):
-            return [self.scrub(v) for v in value]  # type: ignore[return-value]
+            return cast(T, [self.scrub(v) for v in value])
         if isinstance(value, dict):
-            return {self.scrub(k): self.scrub(v) for k, v in value.items()}  # type: ignore[return-value]
+            return cast(T, {self.scrub(k): self.scrub(v) for k, v in value.items()})
         return value

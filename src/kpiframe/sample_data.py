@@ -285,7 +285,7 @@ def make_surveys(rng: random.Random, tickets: list[dict[str, Any]]) -> list[dict
 
 def make_agent_surveys(rng: random.Random, agents: list[tuple[str, str]], first_id: int) -> list[dict[str, Any]]:
     """A monthly staff pulse survey (0–10: would you recommend working here?)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for month_start in (datetime(2026, 7, 1), datetime(2026, 8, 1), datetime(2026, 9, 1)):
         for agent, _team in agents:
             if rng.random() < 0.6:

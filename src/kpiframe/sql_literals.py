@@ -8,12 +8,10 @@ is the one place that does it: strings are quoted with embedded quotes doubled
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 __all__ = ["sql_literal"]
 
 
-def sql_literal(value: str | int | float | bool | None | Sequence[object]) -> str:
+def sql_literal(value: object) -> str:
     """``it's`` → ``'it''s'``; a list → ``['a', 'b']``; ``True`` → ``true``; ``None`` → ``NULL``.
 
     :raises TypeError: for any other type (a mapping, an object): never guess.
@@ -31,5 +29,5 @@ def sql_literal(value: str | int | float | bool | None | Sequence[object]) -> st
             raise ValueError("a NUL character cannot appear in an SQL literal")
         return "'" + value.replace("'", "''") + "'"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(sql_literal(v) for v in value) + "]"  # type: ignore[arg-type]
+        return "[" + ", ".join(sql_literal(v) for v in value) + "]"
     raise TypeError(f"no SQL literal for {type(value).__name__}")

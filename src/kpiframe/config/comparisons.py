@@ -153,7 +153,7 @@ class ChangeComparison:
 def parse_change(text: str | int | float) -> ChangeComparison:
     """Parse a change target; raises ``ValueError`` with the expected form on failure."""
     match = _CHANGE.fullmatch(text) if isinstance(text, str) else None
-    if not match:
+    if not match or not isinstance(text, str):
         raise ValueError(f'expected a change such as "<= +10%", ">= -2 points" or "<= +30s", got {text!r}')
     op, number, suffix, worse = match.group(1), match.group(2).replace(" ", ""), match.group(3), bool(match.group(4))
     if suffix == "%":

@@ -337,7 +337,7 @@ class _Checker:
             return {}
         result = {}
         for key, level_raw in raw.items():
-            pairs = []
+            pairs: list[tuple[str, str]] = []
             for part in str(key).split(","):
                 name, eq, value = part.partition("=")
                 if not eq or name.strip() not in by:

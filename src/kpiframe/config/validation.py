@@ -18,7 +18,7 @@ EXPRESSION_FORMAT = "kpiframe-expression"
 _FORMATS = FormatChecker()
 
 
-@_FORMATS.checks(EXPRESSION_FORMAT, raises=ExpressionError)
+@_FORMATS.checks(EXPRESSION_FORMAT, raises=ExpressionError)  # type: ignore[untyped-decorator]
 def _is_expression(value: object) -> bool:
     if isinstance(value, str):
         parse_expression(value)
@@ -47,7 +47,7 @@ def _got(value: Any) -> str:
 
 def _type_phrase(expected: Any) -> str:
     names = expected if isinstance(expected, list) else [expected]
-    return " or ".join(_TYPE_NAMES.get(n, n) for n in names)
+    return " or ".join(str(_TYPE_NAMES.get(n, n)) for n in names)
 
 
 def _suggest(word: str, options: list[str]) -> str | None:

@@ -118,7 +118,7 @@ class SQLiteConnector(Connector):
             raise SourceError(f"cannot read from SQLite file {params['path']!r}: {exc}") from None
         finally:
             db.close()
-        columns = list(zip(*rows)) if rows else [[] for _ in names]
+        columns: list[Any] = list(zip(*rows)) if rows else [[] for _ in names]
         try:
             arrow = pa.table({name: pa.array(list(col)) for name, col in zip(names, columns)})
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:

@@ -76,8 +76,12 @@ def over_groups(values: list[float], stat: str) -> float:
         return sum(values) / len(values)
     if stat == "median":
         return quantile(values, 0.5)
-    if stat in ("min", "max", "sum"):
-        return {"min": min, "max": max, "sum": sum}[stat](values)
+    if stat == "min":
+        return min(values)
+    if stat == "max":
+        return max(values)
+    if stat == "sum":
+        return sum(values)
     return quantile(values, float(stat[1:]) / 100)
 
 
@@ -112,8 +116,8 @@ def _results(request: Request, rows: list[dict[str, Any]], columns: dict[str, st
         by_outer[()] = []
     stat = request.metric.spec.per_stat
     result = {}
-    for key, inner in by_outer.items():
-        values = [v.value for v in inner if v.value is not None]
+    for key, groups in by_outer.items():
+        values = [v.value for v in groups if v.value is not None]
         if not values:
             result[key] = Value(None, n=0, reason="no groups with data in the window")
         else:

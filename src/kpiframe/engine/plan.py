@@ -179,7 +179,7 @@ class _Planner:
         ]
         if all(p is not None for p in predicates):
             # Every request is windowed: the scan keeps the rows of any of their windows.
-            table = table.filter(functools.reduce(operator.or_, predicates))  # type: ignore[arg-type]
+            table = table.filter(functools.reduce(operator.or_, predicates))
         shared = len(spans) > 1  # one window (or none): the table's filter already is it
         for group in groups:
             self.build_group(group, table, source, shared)

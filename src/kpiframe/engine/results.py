@@ -13,6 +13,7 @@ from kpiframe.engine.evaluate import status_of
 from kpiframe.engine.execute import Outcome, short_of_rows
 from kpiframe.engine.windows import Window
 from kpiframe.scorecard import SEVERITY, LevelInfo, MetricResult, SegmentResult, SeriesPoint, WindowInfo
+from kpiframe.status import Status
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -111,7 +112,7 @@ def _segments(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any) -
                 value=finite(value.value),
                 n=value.n,
                 interval=_interval(value),
-                target=(target or spec.target).text if (target or spec.target) else None,
+                target=level.text if (level := target or spec.target) is not None else None,
                 warn=spec.warn.text if spec.warn else None,
                 target_level=level_info(target or spec.target, spec.unit),
                 reason=redact(reason) if reason else None,
@@ -179,7 +180,7 @@ def build(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any = None
         reason = outcome.note  # the source's own time range says more than "no rows in the window"
     short = short_of_rows(outcome)
     if short and status != "error":
-        status, reason = "fail", short
+        status, reason = Status.FAIL, short
     segments, hidden = _segments(spec, outcome, redact, baselines) if not outcome.error else ((), 0)
     delta, delta_pct = _delta(value.value if value else None, baseline)
     return MetricResult(

@@ -44,7 +44,8 @@ class CsvReporter(Reporter):
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
         for m in scorecard.metrics:
-            for label, r in [("", m), *((s.label, s) for s in m.segments)]:
+            rows: list[tuple[str, Any]] = [("", m), *((s.label, s) for s in m.segments)]
+            for label, r in rows:
                 low, high = r.interval or (None, None)
                 writer.writerow(
                     [

@@ -53,7 +53,7 @@ class MarkdownReporter(Reporter):
                         f"↳ {s.label}",
                         value_text(s.value, m.unit),
                         delta_text(s.delta, s.delta_pct, m.unit, m.direction),
-                        s.target if s.target != m.target else "",
+                        s.target if s.target and s.target != m.target else "",
                         number(s.n) if s.n is not None else "",
                         interval_text(s.interval, m.unit),
                         "",

@@ -9,6 +9,8 @@ every text it shows.
 
 from __future__ import annotations
 
+from typing import Any
+
 from markupsafe import escape
 
 # Status colours, readable on white; every status is also shown as a word.
@@ -174,7 +176,8 @@ def line(points: list[tuple[str, float | None]], limit: float | None, label: str
     def y(v: float) -> float:
         return round(top + (1 - (v - low) / (high - low)) * (height - top - bottom), 1)
 
-    segments, current = [], []
+    segments: list[list[str]] = []
+    current: list[str] = []
     for i, (_, v) in enumerate(points):
         if v is None:
             if current:
@@ -214,7 +217,7 @@ def line(points: list[tuple[str, float | None]], limit: float | None, label: str
     return _svg("series", width, height, label, parts)
 
 
-def heatmap(matrix: dict, direction: str, unit: str, label: str) -> str:
+def heatmap(matrix: dict[str, Any], direction: str, unit: str, label: str) -> str:
     """Weekday × hour cells shaded by value (darker is worse for the metric's direction)."""
     values = sorted(v for row in matrix["values"] for v in row if v is not None)
     if not values:
