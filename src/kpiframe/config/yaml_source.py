@@ -167,6 +167,12 @@ class _Builder:
         return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
 
 
+def _error_at(file: str, mark: yaml.Mark | None, message: str, hint: str | None = None) -> ConfigError:
+    """A config error at a YAML mark (0-based) shown as file:line:column (1-based)."""
+    line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+    return ConfigError([ConfigProblem(file, line, column, "", message, hint)])
+
+
 def _check_depth(text: str, file: str) -> None:
     """Refuse nesting deeper than MAX_DEPTH; PyYAML's parser is iterative, its composer is not."""
     depth = 0
@@ -174,18 +180,11 @@ def _check_depth(text: str, file: str) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                mark = event.start_mark
-                raise ConfigError(
-                    [
-                        ConfigProblem(
-                            file,
-                            mark.line + 1,
-                            mark.column + 1,
-                            "",
-                            f"the config nests deeper than {MAX_DEPTH} levels",
-                            "a config needs a few levels; check for a runaway [[[...]]] or {{{...}}}",
-                        )
-                    ]
+                raise _error_at(
+                    file,
+                    event.start_mark,
+                    f"the config nests deeper than {MAX_DEPTH} levels",
+                    "a config needs a few levels; check for a runaway [[[...]]] or {{{...}}}",
                 )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
@@ -198,18 +197,11 @@ def parse_yaml(text: str, file: str) -> Document:
         _check_depth(text, file)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    file,
-                    mark.line + 1 if mark else None,
-                    mark.column + 1 if mark else None,
-                    "",
-                    f"invalid YAML: {exc.problem or exc.context}",
-                    "check the indentation and quoting around this position",
-                )
-            ]
+        raise _error_at(
+            file,
+            exc.problem_mark or exc.context_mark,
+            f"invalid YAML: {exc.problem or exc.context}",
+            "check the indentation and quoting around this position",
         ) from None
     except yaml.YAMLError as exc:
         raise ConfigError([ConfigProblem(file, None, None, "", f"invalid YAML: {exc}")]) from None
@@ -220,28 +212,14 @@ def parse_yaml(text: str, file: str) -> Document:
     try:
         doc.data = builder.build(node, ())
     except _TooLarge as exc:
-        mark = exc.node.start_mark
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    file,
-                    mark.line + 1,
-                    mark.column + 1,
-                    "",
-                    f"the config expands to more than {MAX_NODES:,} values",
-                    "aliases (*name) repeat what they point to; a config this large is an alias bomb or a mistake",
-                )
-            ]
+        raise _error_at(
+            file,
+            exc.node.start_mark,
+            f"the config expands to more than {MAX_NODES:,} values",
+            "aliases (*name) repeat what they point to; a config this large is an alias bomb or a mistake",
         ) from None
     except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    file, mark.line + 1 if mark else None, mark.column + 1 if mark else None, "", str(exc.problem)
-                )
-            ]
-        ) from None
+        raise _error_at(file, exc.problem_mark, str(exc.problem)) from None
     except RecursionError:  # a merge key (<<: *a) that merges the mapping into itself
         raise ConfigError(
             [
