@@ -51,6 +51,11 @@ class Value:
     details: Mapping[str, Any] = field(default_factory=dict)
     reason: str | None = None
 
+    @classmethod
+    def no_data(cls, reason: str, n: int | None = 0, details: Mapping[str, Any] | None = None) -> Value:
+        """No value, and why: an empty window, a zero denominator. Its status is ``no_data``, never 0."""
+        return cls(None, n=n, details=dict(details or {}), reason=reason)
+
 
 @dataclass
 class SourceContext:

@@ -126,7 +126,7 @@ class {cls}(kpiframe.Calculator):
 
     def finalize(self, parts, params):
         if not parts["n"]:
-            return kpiframe.Value(None, n=0, reason="no values in the window")
+            return kpiframe.Value.no_data("no values in the window")
         return kpiframe.Value(float(parts["high"] - parts["low"]), n=int(parts["n"]))
 
 

@@ -62,7 +62,7 @@ class _ColumnStat(Calculator):
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         n = int(parts["n"] or 0)
         if n == 0 or parts["value"] is None:
-            return Value(None, n=n, reason="no non-null values in the window")
+            return Value.no_data("no non-null values in the window", n=n)
         value = float(parts["value"])
         sd = sample_sd(value, parts.get("mean_square"), n)
         return Value(value, n=n, interval=mean_interval(value, sd, n) if sd is not None else None)

@@ -103,7 +103,7 @@ class Ratio(Calculator):
         numerator, denominator = parts["numerator"], parts["denominator"]
         rows = int(parts["rows"] or 0)
         if numerator is None or denominator in (None, 0):
-            return Value(None, n=rows, reason="the denominator is zero or has no data")
+            return Value.no_data("the denominator is zero or has no data", n=rows)
         return Value(
             float(numerator) / float(denominator) * float(params.get("scale", 1)),
             n=rows,

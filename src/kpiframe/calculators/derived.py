@@ -38,7 +38,7 @@ class Expression(DerivedCalculator):
         missing = sorted(k for k, v in values.items() if v is None)
         if result is None:
             reason = f"no data for {', '.join(missing)}" if missing else "division by zero"
-            return Value(None, reason=reason)
+            return Value.no_data(reason, n=None)
         return Value(float(result))
 
 

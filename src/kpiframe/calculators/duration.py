@@ -78,7 +78,7 @@ class Duration(Calculator):
         n = int(parts["n"] or 0)
         details = {"negative": int(parts["negative"] or 0), "censored": int(parts["censored"] or 0)}
         if n == 0 or parts["value"] is None:
-            return Value(None, n=n, details=details, reason="no completed durations in the window")
+            return Value.no_data("no completed durations in the window", n=n, details=details)
         unit = self.unit_for(params)
         return Value(float(parts["value"]) / DURATION_UNITS[unit], n=n, details=details)
 

@@ -28,7 +28,7 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None
 def share_value(successes: int, n: int, reason: str, **details: Any) -> Value:
     """successes ÷ n as a percentage with n and its Wilson 95% interval; no data when n is 0."""
     if n <= 0:
-        return Value(None, n=0, reason=reason)
+        return Value.no_data(reason)
     low, high = wilson(successes, n) or (0.0, 0.0)
     return Value(100.0 * successes / n, n=n, interval=(100 * low, 100 * high), details=details)
 

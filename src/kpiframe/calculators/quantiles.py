@@ -42,7 +42,7 @@ class Percentile(Calculator):
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         n = int(parts["n"] or 0)
         if n == 0 or parts["value"] is None:
-            return Value(None, n=n, reason="no non-null values in the window")
+            return Value.no_data("no non-null values in the window", n=n)
         return Value(float(parts["value"]), n=n)
 
 

@@ -119,7 +119,7 @@ def _results(request: Request, rows: list[dict[str, Any]], columns: dict[str, st
     for key, groups in by_outer.items():
         values = [v.value for v in groups if v.value is not None]
         if not values:
-            result[key] = Value(None, n=0, reason="no groups with data in the window")
+            result[key] = Value.no_data("no groups with data in the window")
         else:
             result[key] = Value(
                 over_groups(values, stat),

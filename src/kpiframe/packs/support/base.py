@@ -147,7 +147,7 @@ class DurationKpi(SupportKpi):
         n = int(parts["n"] or 0)
         details = {"negative": int(parts["negative"] or 0), self.censored_label: int(parts["censored"] or 0)}
         if n == 0 or parts["value"] is None:
-            return Value(None, n=n, details=details, reason="no completed durations in the window")
+            return Value.no_data("no completed durations in the window", n=n, details=details)
         scale = DURATION_UNITS[self.unit_for(params)]
         sd = sample_sd(parts["value"], parts.get("mean_square"), n)
         interval = mean_interval(float(parts["value"]), sd, n) if sd is not None else None
@@ -194,7 +194,7 @@ class ColumnStatKpi(SupportKpi):
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         n = int(parts["n"] or 0)
         if n == 0 or parts["value"] is None:
-            return Value(None, n=n, reason="no values in the window")
+            return Value.no_data("no values in the window", n=n)
         value = float(parts["value"])
         sd = sample_sd(value, parts.get("mean_square"), n)
         interval = mean_interval(value, sd, n) if sd is not None else None
@@ -218,7 +218,7 @@ def net_score(promoters: int, detractors: int, n: int) -> Value:
     variance is (p + d − (p − d)²) / n, with p and d the promoter and detractor shares.
     """
     if n == 0:
-        return Value(None, n=0, reason="no answers in the window")
+        return Value.no_data("no answers in the window")
     p, d = promoters / n, detractors / n
     value = 100 * (p - d)
     half = 100 * Z95 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)

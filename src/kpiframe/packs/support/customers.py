@@ -73,7 +73,7 @@ class RetentionRate(SupportKpi):
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         at_start = int(parts["at_start"] or 0)
         if not at_start:
-            return Value(None, n=0, reason="no customers active at the window's start")
+            return Value.no_data("no customers active at the window's start")
         kept = int(parts["at_end"] or 0) - int(parts["new"] or 0)
         return Value(
             100 * kept / at_start,
@@ -143,9 +143,9 @@ class Clv(SupportKpi):
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         cohort, left = int(parts["cohort"] or 0), int(parts["left"] or 0)
         if not cohort or parts["revenue"] is None:
-            return Value(None, n=cohort, reason="no customers active at the window's start")
+            return Value.no_data("no customers active at the window's start", n=cohort)
         if not left:
-            return Value(None, n=cohort, reason="no churn in the window, so the lifetime is unbounded")
+            return Value.no_data("no churn in the window, so the lifetime is unbounded", n=cohort)
         churn = left / cohort
         return Value(
             float(parts["revenue"]) * float(params["gross_margin"]) / churn,

@@ -151,7 +151,7 @@ class Ces(SupportKpi):
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         n = int(parts["n"] or 0)
         if n == 0:
-            return Value(None, n=0, reason="no survey answers in the window")
+            return Value.no_data("no survey answers in the window")
         if params.get("formula") == "agree_share":
             return share_value(int(parts["agree"] or 0), n, "no survey answers in the window")
         return Value(float(parts["mean"]), n=n)
@@ -176,7 +176,7 @@ class Iqs(SupportKpi):
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         if not parts["max"]:
-            return Value(None, n=int(parts["n"] or 0), reason="no reviews in the window")
+            return Value.no_data("no reviews in the window", n=int(parts["n"] or 0))
         return Value(100 * float(parts["score"]) / float(parts["max"]), n=int(parts["n"]))
 
 
@@ -213,7 +213,7 @@ class Servqual(SupportKpi):
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         n = int(parts["n"] or 0)
         if n == 0:
-            return Value(None, n=0, reason="no answers in the window")
+            return Value.no_data("no answers in the window")
         return Value(float(parts["gap"]), n=n)
 
 

@@ -47,7 +47,7 @@ class AgentSatisfaction(SupportKpi):
         if params.get("formula") == "enps":
             return net_score(int(parts["promoters"] or 0), int(parts["detractors"] or 0), n)
         if not n:
-            return Value(None, n=0, reason="no agent survey answers in the window")
+            return Value.no_data("no agent survey answers in the window")
         return Value(float(parts["mean"]), n=n)
 
 
@@ -79,7 +79,7 @@ class _HeadcountRate(SupportKpi):
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         mean_headcount = (int(parts["at_start"] or 0) + int(parts["at_end"] or 0)) / 2
         if not mean_headcount:
-            return Value(None, n=0, reason="no agents employed in the window")
+            return Value.no_data("no agents employed in the window")
         events = int(parts["events"] or 0)
         return Value(
             100 * events / mean_headcount,

@@ -68,7 +68,7 @@ class ConversationsPerTeammate(SupportKpi):
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         agents = int(parts["agents"] or 0)
         if not agents:
-            return Value(None, n=0, reason="no handled tickets in the window")
+            return Value.no_data("no handled tickets in the window")
         return Value(int(parts["handled"]) / agents, n=agents, details={"handled": int(parts["handled"])})
 
 
@@ -91,7 +91,7 @@ class ConversationsPerTeammatePerDay(SupportKpi):
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         days = int(parts["agent_days"] or 0)
         if not days:
-            return Value(None, n=0, reason="no handled tickets in the window")
+            return Value.no_data("no handled tickets in the window")
         return Value(int(parts["handled"]) / days, n=days, details={"handled": int(parts["handled"])})
 
 
@@ -150,7 +150,7 @@ class CustomerEngagement(SupportKpi):
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         customers = int(parts["customers"] or 0)
         if not customers:
-            return Value(None, n=0, reason="no customers in the window")
+            return Value.no_data("no customers in the window")
         return Value(int(parts["interactions"]) / customers, n=customers)
 
 
