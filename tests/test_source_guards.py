@@ -92,3 +92,22 @@ def test_a_folder_as_a_source_is_named(tmp_path, write_config):
         one_metric(write_config, f"{{connector: parquet, path: {tmp_path / 'data.parquet'}}}"), as_of=AS_OF
     )
     assert card.metric("n").status == "error" and "is a folder" in card.metric("n").reason
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate", "{fifo}"],
+        ["run", "{config}", "--baseline", "{fifo}"],
+        ["diff", "{fifo}", "{fifo}"],
+        ["run", "{config}", "--history", "{fifo}"],
+    ],
+)
+def test_a_fifo_anywhere_a_file_is_read_is_refused_without_hanging(tmp_path, write_config, command):
+    fifo = tmp_path / "named.pipe"
+    os.mkfifo(fifo)
+    write_parquet(tmp_path / "t.parquet", TICKETS)
+    config = one_metric(write_config, f"{{connector: parquet, path: {tmp_path / 't.parquet'}}}")
+    args = [part.format(fifo=fifo, config=config) for part in command]
+    done = subprocess.run([sys.executable, "-m", "kpiframe", *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "not a regular file" in done.stdout + done.stderr and "Traceback" not in done.stderr

@@ -36,8 +36,10 @@ def read_scorecard(path: Path) -> dict[str, Any]:
     """
     hint = "write one with `kpiframe run CONFIG -o scorecard.json`"
     try:
-        if path.is_dir():
-            raise ConfigError(f"scorecard {path} is a folder; give the JSON file ({hint})")
+        if path.exists() and not path.is_file():
+            raise ConfigError(
+                f"scorecard {path} is not a regular file (a folder, a FIFO or a device); give the JSON file ({hint})"
+            )
         if path.stat().st_size > MAX_BYTES:
             raise ConfigError(f"scorecard {path} is larger than {MAX_BYTES // 2**20} MB; that is not a scorecard")
         data = json.loads(path.read_text(encoding="utf-8"))

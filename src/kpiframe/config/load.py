@@ -33,6 +33,10 @@ from kpiframe.redaction import Redactor
 from kpiframe.titles import title_from_id
 
 
+#: A config is a few kilobytes; anything past this is a mistake or an attack, refused unread.
+MAX_CONFIG_BYTES = 8 * 1024 * 1024
+
+
 def parse_timestamp(text: str, zone: str = "UTC") -> datetime:
     """An ISO date or timestamp; naive ones are read in ``zone``. Returns an aware datetime.
 
@@ -523,6 +527,24 @@ def load_with_registry(
     environ = os.environ if environ is None else environ
     file = Path(path)
     display = str(path)
+    if file.exists() and not file.is_file():
+        kind = "a folder" if file.is_dir() else "not a regular file (a FIFO or a device)"
+        raise ConfigError(
+            [ConfigProblem(display, None, None, "", f"the config is {kind}", "give the path of a YAML file")]
+        )
+    if file.is_file() and file.stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    display,
+                    None,
+                    None,
+                    "",
+                    f"the config is over {MAX_CONFIG_BYTES // 2**20} MB",
+                    "a config is a few KB",
+                )
+            ]
+        )
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
