@@ -32,7 +32,6 @@ from kpiframe.expr import suggest
 from kpiframe.redaction import Redactor
 from kpiframe.titles import title_from_id
 
-
 #: A config is a few kilobytes; anything past this is a mistake or an attack, refused unread.
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
 
