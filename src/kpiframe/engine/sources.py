@@ -99,5 +99,17 @@ def open_sources(
                 )
             )
             continue
+        if spec.time:
+            dtype = table[spec.time].type()
+            if not (dtype.is_timestamp() or dtype.is_date() or dtype.is_string()):
+                hint = f"for seconds since 1970, map a role: columns: {{created: 'from_unix({spec.time})'}} and use time: created"
+                problems.append(
+                    locate(
+                        ("sources", sid, "time"),
+                        f"time column {spec.time!r} holds {dtype}, not dates or timestamps",
+                        hint,
+                    )
+                )
+                continue
         opened[sid] = OpenedSource(spec, table=table, unmapped=unmapped)
     return opened, problems
