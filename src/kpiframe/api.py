@@ -159,7 +159,13 @@ def _run(
     if problems:
         # Problems found with the data open quote expressions, which may hold a `${VAR}` value.
         raise ConfigError(context.redactor.scrub(problems))
-    outcome = execute(plan, redact=context.redactor, fetch=context.backends.fetch, backends=context.backends)
+    outcome = execute(
+        plan,
+        redact=context.redactor,
+        fetch=context.backends.fetch,
+        backends=context.backends,
+        progress=context.progress,
+    )
 
     store = open_history(history) if history is not None else None
     baselines = None

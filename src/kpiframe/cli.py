@@ -233,9 +233,14 @@ def run(
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     baseline_data = read_scorecard(baseline) if baseline else None
     mode = HistoryMode(history_mode).value if history_mode else "replace"
-    scorecard = run_scorecard(
-        loaded, as_of=moment, baseline=baseline_data, history=history, context=context, history_mode=mode
-    )
+    progress = _progress(quiet)
+    context.progress = progress
+    try:
+        scorecard = run_scorecard(
+            loaded, as_of=moment, baseline=baseline_data, history=history, context=context, history_mode=mode
+        )
+    finally:
+        progress.close()
     for note in scorecard.run.notes:
         typer.echo(f"warning: {printable(state.redactor(note))}", err=True)
     options = {"color": _use_color(color) and not outputs, "fail_on": fail_on}
@@ -266,6 +271,23 @@ def run(
             # color= keeps the codes the reporter chose; click would strip them off a non-terminal.
             typer.echo(report, nl=False, color=bool(options["color"]))
     raise typer.Exit(int(exit_code(scorecard, fail_on)))
+
+
+def _progress(quiet: bool) -> Any:
+    """A terminal progress display when one is wanted (a terminal, not --quiet, not CI), else a silent one."""
+    from kpiframe.progress import TerminalProgress, wanted
+
+    if wanted(quiet):
+        return TerminalProgress()
+
+    class Silent:
+        def update(self, what: str, done: int, total: int | None = None) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    return Silent()
 
 
 def _protected_files(loaded: Any, history: str | None) -> Any:
@@ -630,7 +652,11 @@ def sample_data(
     """Write a deterministic, realistic support data set (tickets, calls, surveys) as Parquet and CSV."""
     from kpiframe.sample_data import write_sample_data
 
-    written = write_sample_data(directory, tickets=rows, seed=seed)
+    progress = _progress(False)
+    try:
+        written = write_sample_data(directory, tickets=rows, seed=seed, progress=progress)
+    finally:
+        progress.close()
     for path, count in written.items():
         typer.echo(f"wrote {path} ({count:,} rows)")
 

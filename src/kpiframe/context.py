@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from kpiframe.config.yaml_source import Document
     from kpiframe.plugins import Registry
 
-__all__ = ["ENGINE_SETTINGS", "Backends", "RunContext"]
+__all__ = ["ENGINE_SETTINGS", "Backends", "Progress", "RunContext"]
 
 #: The DuckDB settings a config (``engine:``) or the command line may set.
 ENGINE_SETTINGS = ("memory_limit", "threads")
@@ -187,6 +187,14 @@ class Backends:
             connection.close()
 
 
+class Progress:
+    """Where a run reports its steps (sources opened, queries run). This one reports nowhere;
+    the command line hands in one that draws on the terminal (:mod:`kpiframe.progress`)."""
+
+    def update(self, what: str, done: int, total: int | None = None) -> None:
+        """``done`` of ``total`` steps of the kind ``what`` have finished."""
+
+
 @dataclass
 class RunContext:
     """What a run uses: registry, locator, redactor and backend handles (see the module doc)."""
@@ -195,6 +203,7 @@ class RunContext:
     locator: Document
     redactor: Redactor
     backends: Backends = field(default_factory=Backends)
+    progress: Progress = field(default_factory=Progress)
 
     @classmethod
     def for_config(cls, config: Config, registry: Registry, engine: dict[str, Any] | None = None) -> RunContext:

@@ -417,7 +417,9 @@ def _write(rows: list[dict[str, Any]], directory: Path, name: str) -> dict[Path,
     return {parquet: len(rows), csv: len(rows)}
 
 
-def write_sample_data(directory: str | os.PathLike[str], *, tickets: int = 20000, seed: int = 7) -> dict[Path, int]:
+def write_sample_data(
+    directory: str | os.PathLike[str], *, tickets: int = 20000, seed: int = 7, progress: Any = None
+) -> dict[Path, int]:
     """Write the support tables as Parquet and CSV; return path → row count.
 
     Tables: tickets, calls, surveys (customer CSAT/NPS/CES and a staff pulse), agents,
@@ -444,6 +446,9 @@ def write_sample_data(directory: str | os.PathLike[str], *, tickets: int = 20000
         "servqual": make_servqual(random.Random(rng.random())),
     }
     written: dict[Path, int] = {}
+    total = sum(len(rows) for rows in tables.values())
     for name, rows in tables.items():
         written.update(_write(rows, out, name))
+        if progress is not None:
+            progress.update("rows written", sum(written.values()) // 2, total)
     return written

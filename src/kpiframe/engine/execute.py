@@ -175,6 +175,7 @@ def execute(
     redact: Callable[[str], str] = lambda text: text,
     fetch: Callable[[Any], list[dict[str, Any]]] | None = None,
     backends: Any = None,
+    progress: Any = None,
 ) -> Execution:
     """Execute the groups of each source in as few queries as the engine allows; if a
     fused query fails, isolate the failing metrics.
@@ -183,15 +184,21 @@ def execute(
         path on the embedded DuckDB); Ibis' own execution when not given.
     :param backends: the run's :class:`~kpiframe.context.Backends`; on its DuckDB the
         groupings of one source (overall, segments, series) are one GROUPING SETS query.
+    :param progress: told of each scan (a :class:`~kpiframe.context.Progress`).
     """
     state = Execution(backends=backends) if fetch is None else Execution(fetch=fetch, backends=backends)
     for metric in plan.metrics:
         state.outcomes[metric.spec.id] = Outcome(metric, error=metric.error)
-    for bundle in bundles(plan.groups):
+    scans = bundles(plan.groups)
+    for number, bundle in enumerate(scans):
+        if progress is not None:
+            progress.update("source scans", number, len(scans))
         batches = _fetch_sets(bundle, state) if len(bundle) > 1 else None
         if batches is None:
             batches = [batch for group in bundle for batch in _fetch(group, state, redact)]
         _collect(batches, state, redact)
+    if progress is not None:
+        progress.update("source scans", len(scans), len(scans))
     _derive(plan, state)
     _explain_empty(plan, state, redact)
     _note_short(state)

@@ -29,7 +29,8 @@ def open_sources(
     opened: dict[str, OpenedSource] = {}
     problems: list[ConfigProblem] = []
     locate = run.locator.problem
-    for sid in sorted(needed):
+    for number, sid in enumerate(sorted(needed)):
+        run.progress.update("sources opened", number, len(needed))
         spec = config.sources[sid]
         connector = run.registry.connector(spec.connector)
         context = SourceContext(source_id=sid, base_dir=config.base_dir, timezone=spec.timezone, _backends=run.backends)
@@ -112,4 +113,5 @@ def open_sources(
                 )
                 continue
         opened[sid] = OpenedSource(spec, table=table, unmapped=unmapped)
+    run.progress.update("sources opened", len(needed), len(needed))
     return opened, problems
