@@ -46,7 +46,21 @@ docs: $(STAMP)
 	$(BIN)/python -m kpiframe.docs_gen
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
-bench: $(STAMP)
+# The peers live in their own environments, so none of them is a kpiframe dependency.
+bench/.venv-soda/.installed:
+	$(PYTHON) -m venv bench/.venv-soda
+	bench/.venv-soda/bin/python -m pip install --quiet 'soda-core-duckdb==3.5.*'
+	touch $@
+
+bench/.venv-gx/.installed:
+	$(PYTHON) -m venv bench/.venv-gx
+	bench/.venv-gx/bin/python -m pip install --quiet 'great_expectations==1.24.*' duckdb pyarrow
+	touch $@
+
+# One command, one run: kpiframe, the DuckDB SQL floor, pandas, Soda Core and Great Expectations
+# at 1M and 10M rows (ROWS=100000000 for another size), the table written to docs/performance.md.
+bench: $(STAMP) bench/.venv-soda/.installed bench/.venv-gx/.installed
+	$(BIN)/python bench/peers.py --write-docs
 	$(BIN)/python bench/fused_vs_sql.py
 
 clean:
