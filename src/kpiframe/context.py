@@ -110,11 +110,11 @@ class Backends:
         compile to DuckDB SQL and run on the plain connection; anything else runs on
         the backend it is bound to.
         """
-        import ibis
+        from kpiframe.engine.duckdb_sql import to_duckdb_sql
 
         backends, _ = expr._find_backends()
         if all(backend is self._ibis_duckdb for backend in backends):
-            return self.fetch_sql(str(ibis.to_sql(expr, dialect="duckdb")))
+            return self.fetch_sql(to_duckdb_sql(expr))
         rows: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
         return rows
 
@@ -133,9 +133,10 @@ class Backends:
         recognise; the caller then runs one query per set.
         """
         import sqlglot.expressions as sge
-        from ibis.backends.sql.compilers.duckdb import compiler
 
-        tree = compiler.to_sqlglot(query)
+        from kpiframe.engine.duckdb_sql import duckdb_compiler
+
+        tree = duckdb_compiler().to_sqlglot(query)
         ordered = list(dict.fromkeys(name for names in sets for name in names))
         keys = {e.alias: e.this for e in tree.expressions if isinstance(e, sge.Alias) and e.alias in ordered}
         group = tree.args.get("group")
