@@ -25,7 +25,11 @@ from typing import Any
 
 import typer
 from typer.core import TyperGroup
-from typer.exceptions import TyperException
+
+try:  # typer 0.2x vendors click; older typers use click itself
+    from typer.exceptions import TyperException
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click.exceptions import ClickException as TyperException  # type: ignore[assignment, unused-ignore]
 
 from kpiframe.errors import ConfigError, HistoryError, KpiframeError, PluginError
 from kpiframe.exit_codes import ExitCode

@@ -117,9 +117,9 @@ def cli_reference() -> str:
 
     group = typer.main.get_command(app)
     parts = [HEADER, "# Command-line reference\n\n", f"{group.help}\n\n"]
-    context = click.Context(group, info_name="kpiframe")  # type: ignore[arg-type]
-    for name in group.list_commands(context):  # type: ignore[attr-defined]
-        command = group.get_command(context, name)  # type: ignore[attr-defined]
+    context = click.Context(group, info_name="kpiframe")  # type: ignore[arg-type, unused-ignore]
+    for name in group.list_commands(context):  # type: ignore[attr-defined, unused-ignore]
+        command = group.get_command(context, name)  # type: ignore[attr-defined, unused-ignore]
         assert command is not None
         arguments = [p.name.upper() for p in command.params if p.param_type_name == "argument" and p.name]
         usage = " ".join(["[OPTIONS]", *arguments])

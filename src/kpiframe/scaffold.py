@@ -20,6 +20,7 @@ THIRD_PARTY_WARNINGS = (
     "ignore:.*future.infer_string.*",
     "ignore:The copy keyword is deprecated:FutureWarning",
     "ignore:The copy keyword is deprecated:DeprecationWarning",
+    "ignore:'click.utils.get_.*_stream' is deprecated:DeprecationWarning",
 )
 
 PYPROJECT = """\
