@@ -124,3 +124,37 @@ metrics:
     assert card.metric("month").value == 2
     assert card.run.as_of == "2026-03-01T00:00:00Z"
     assert card.metric("month").window.start == "2026-02-01T00:00:00Z"
+
+
+def test_the_machine_s_time_zone_never_moves_a_window(tmp_path, write_config):
+    """Windows are UTC instants; the fast path's DuckDB session must not take the machine's zone."""
+    import subprocess
+    import sys
+    from datetime import datetime, timezone
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    times = [
+        datetime(2026, 2, 27, 23, 30, tzinfo=timezone.utc),
+        datetime(2026, 2, 28, 23, 30, tzinfo=timezone.utc),
+        datetime(2026, 3, 1, 0, 30, tzinfo=timezone.utc),
+    ]
+    pq.write_table(pa.table({"at": pa.array(times, pa.timestamp("us", tz="UTC"))}), tmp_path / "aware.parquet")
+    config = write_config(
+        f"version: 1\nas_of: '2026-03-01T00:00:00Z'\nwindow: {{last: 1d}}\nsources: {{t: {{connector: parquet, path: {tmp_path / 'aware.parquet'}, time: at}}}}\n"
+        "metrics: {n: {calc: count, source: t, by: ['hour(at)']}}\n"
+    )
+    answers = []
+    for zone in ("UTC", "Asia/Tokyo", "America/Los_Angeles"):
+        code = f"import kpiframe; m = kpiframe.run({str(config)!r}).metric('n'); print(m.value, [s.label for s in m.segments])"
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={"TZ": zone, "PATH": "/usr/bin:/bin"},
+            check=True,
+        )
+        answers.append(out.stdout.strip())
+    # Only 28 Feb 23:30 UTC lies in [28 Feb 00:00, 1 Mar 00:00), and its hour is 23 in UTC, wherever kpiframe runs.
+    assert answers == ["1 ['hour(at)=23']"] * 3

@@ -67,6 +67,9 @@ class Backends:
         """The run's plain DuckDB connection, created on first use with the engine settings."""
         if self._connection is None:
             self._connection = duckdb_connect()
+            # Windows are UTC instants; DuckDB's session zone defaults to the machine's, which
+            # would shift every comparison with a zone-aware column (Ibis' backend sets UTC too).
+            self._connection.execute("SET TimeZone = 'UTC'")
             for name, value in self.duckdb_settings.items():
                 # Names come from a fixed list and values were checked against the schema's
                 # patterns; SET takes no bound parameters.
