@@ -130,15 +130,15 @@ def test_the_machine_s_time_zone_never_moves_a_window(tmp_path, write_config):
     """Windows are UTC instants; the fast path's DuckDB session must not take the machine's zone."""
     import subprocess
     import sys
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     times = [
-        datetime(2026, 2, 27, 23, 30, tzinfo=timezone.utc),
-        datetime(2026, 2, 28, 23, 30, tzinfo=timezone.utc),
-        datetime(2026, 3, 1, 0, 30, tzinfo=timezone.utc),
+        datetime(2026, 2, 27, 23, 30, tzinfo=UTC),
+        datetime(2026, 2, 28, 23, 30, tzinfo=UTC),
+        datetime(2026, 3, 1, 0, 30, tzinfo=UTC),
     ]
     pq.write_table(pa.table({"at": pa.array(times, pa.timestamp("us", tz="UTC"))}), tmp_path / "aware.parquet")
     config = write_config(
