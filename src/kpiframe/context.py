@@ -70,6 +70,8 @@ class Backends:
             # Windows are UTC instants; DuckDB's session zone defaults to the machine's, which
             # would shift every comparison with a zone-aware column (Ibis' backend sets UTC too).
             self._connection.execute("SET TimeZone = 'UTC'")
+            # No Python-variables-as-tables lookups: a name in the SQL is a view of ours or an error.
+            self._connection.execute("SET python_enable_replacements = false")
             for name, value in self.duckdb_settings.items():
                 # Names come from a fixed list and values were checked against the schema's
                 # patterns; SET takes no bound parameters.
