@@ -22,7 +22,7 @@ from typing import Any
 
 import pluggy
 
-from kpiframe import hookspecs
+import kpiframe.hookspecs as hookspecs
 from kpiframe.contracts import PLUGIN_API_VERSION, Calculator, Connector, Preset, Reporter
 from kpiframe.errors import PluginError
 
