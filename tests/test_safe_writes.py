@@ -157,3 +157,11 @@ def test_a_run_killed_while_writing_leaves_the_previous_report_whole(folder, sig
     # Whole either way: the old report, or (had the rename already happened) the whole new one.
     assert content == b"the previous report\n" or len(content) == 400 * 1024 * 1024
     assert not list(folder.glob(".report.big.*")), "the temporary file was left behind"
+
+
+def test_the_step_summary_may_not_be_the_config(folder, cli):
+    config = folder / "kpis.yaml"
+    before = config.read_text()
+    result = cli("run", config, env={"GITHUB_STEP_SUMMARY": str(config)})
+    assert result.exit_code == 2 and "GITHUB_STEP_SUMMARY" in result.stderr and "is the config file" in result.stderr
+    assert config.read_text() == before

@@ -10,7 +10,9 @@ The temporary file is removed when the write fails or is interrupted.
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
+import threading
 from pathlib import Path
 
 from kpiframe.errors import ConfigError, first_line
@@ -34,10 +36,18 @@ def write_atomic(path: Path, data: str | bytes, *, append: bool = False, what: s
         if append and path.exists():
             payload = path.read_bytes() + payload
         mode = path.stat().st_mode & 0o777 if path.exists() else _default_mode()
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise ConfigError(f"cannot write {what} {path}: {_reason(exc)}") from None
+    # A signal between creating the temporary file and the `try` that removes it would leave
+    # it behind: hold SIGINT and SIGTERM until the `try` has begun.
+    held = _hold_signals()
     try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        _release_signals(held)
+        raise ConfigError(f"cannot write {what} {path}: {_reason(exc)}") from None
+    try:
+        _release_signals(held)
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
             stream.flush()
@@ -52,6 +62,17 @@ def write_atomic(path: Path, data: str | bytes, *, append: bool = False, what: s
         if isinstance(exc, OSError):
             raise ConfigError(f"cannot write {what} {path}: {_reason(exc)}") from None
         raise
+
+
+def _hold_signals() -> object:
+    if hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread():
+        return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    return None
+
+
+def _release_signals(held: object) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # type: ignore[arg-type]
 
 
 def _default_mode() -> int:

@@ -209,7 +209,7 @@ def run(
     from kpiframe.api import run as run_scorecard
     from kpiframe.atomic import write_atomic
     from kpiframe.engine.evaluate import exit_code
-    from kpiframe.outputs import parse_outputs
+    from kpiframe.outputs import Output, parse_outputs
     from kpiframe.scorecard_file import read_scorecard
     from kpiframe.selection import select_metrics
 
@@ -231,6 +231,8 @@ def run(
     for target in outputs:
         protected.check(target)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        protected.check(Output("markdown", Path(summary_file)), "GITHUB_STEP_SUMMARY")
     baseline_data = read_scorecard(baseline) if baseline else None
     mode = HistoryMode(history_mode).value if history_mode else "replace"
     progress = _progress(quiet)

@@ -97,11 +97,11 @@ class ProtectedFiles:
                 continue  # not there yet: nothing to lose
             self._files.setdefault((stat.st_dev, stat.st_ino), why)
 
-    def check(self, output: Output) -> None:
+    def check(self, output: Output, what: str = "--output") -> None:
         try:
             stat = os.stat(output.path)
         except OSError:
             return
         why = self._files.get((stat.st_dev, stat.st_ino))
         if why is not None:
-            raise ConfigError(f"--output {output.path} is {why}; kpiframe never overwrites it. Choose another path")
+            raise ConfigError(f"{what} {output.path} is {why}; kpiframe never overwrites it. Choose another path")
