@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kpiframe.cli_boundary import GuardedGroup, install_signal_handlers, state
+from kpiframe.cli_boundary import GuardedGroup, install_signal_handlers, reader_gone, state
 from kpiframe.errors import ConfigError
 from kpiframe.exit_codes import ExitCode
 from kpiframe.formatting import printable
@@ -671,3 +671,5 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except BrokenPipeError:  # top-level --help into a closed pipe, outside any command
+        sys.exit(reader_gone())
