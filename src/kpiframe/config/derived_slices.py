@@ -1,0 +1,79 @@
+"""The segments and periods of a derived (``expr``) metric: those its inputs share.
+
+``tickets / agents`` where both inputs are ``by: [channel]`` is computed per channel;
+where both have ``grain: week``, per week. The derived metric may say ``by:`` and
+``grain:`` itself (it must, for per-segment ``targets:``); then every input that has
+segments must have those, and inputs without segments count with their overall value
+in each segment. When it says nothing, it takes the ``by:`` (and ``grain:``) every
+one of its inputs has, if they all have the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from kpiframe.config.model import MetricSpec
+from kpiframe.contracts import DerivedCalculator
+
+Problem = Callable[..., None]  # (path, message, hint)
+
+
+def _inputs(spec: MetricSpec, registry: Any, metrics: Mapping[str, MetricSpec]) -> list[str] | None:
+    calculator = registry.calculator(spec.calc)
+    if not isinstance(calculator, DerivedCalculator):
+        return None
+    try:
+        return sorted(calculator.inputs(spec.params) & set(metrics))
+    except Exception:  # a bad expression: reported by the dependency check
+        return None
+
+
+def _shared(spec: MetricSpec, deps: list[str], metrics: Mapping[str, MetricSpec], key: str, add: Problem) -> Any:
+    """The ``by`` (tuple) or ``grain`` the derived metric gets, after checking its inputs agree."""
+    empty: Any = () if key == "by" else None
+    own = getattr(spec, key)
+    theirs = {dep: getattr(metrics[dep], key) for dep in deps}
+    sliced = {dep: value for dep, value in theirs.items() if value != empty}
+    if own == empty:
+        values = set(theirs.values())
+        return values.pop() if len(values) == 1 and deps else empty
+    if not sliced:
+        add(
+            ("metrics", spec.id, key),
+            f"{key}: on a derived metric needs inputs with that {key}; none of {', '.join(deps)} has one",
+            f"give its inputs `{key}: {_text(own)}`, or remove `{key}:` here",
+        )
+        return own
+    for dep, value in sliced.items():
+        if value != own:
+            add(
+                ("metrics", spec.id, key),
+                f"{key}: {_text(own)} differs from that of its input {dep!r} ({key}: {_text(value)})",
+                f"a derived metric is computed per segment and period its inputs share: give {dep!r} "
+                f"`{key}: {_text(own)}` too",
+            )
+    return own
+
+
+def _text(value: Any) -> str:
+    return "[" + ", ".join(value) + "]" if isinstance(value, tuple) else str(value)
+
+
+def derived_slices(metrics: dict[str, MetricSpec], registry: Any, add: Problem) -> None:
+    """Give each derived metric the segments and periods of its inputs (in place), inputs first."""
+    done: set[str] = set()
+    derived = {mid: deps for mid, spec in metrics.items() if (deps := _inputs(spec, registry, metrics)) is not None}
+    for _ in range(len(derived) + 1):  # a cycle is reported elsewhere; this stops anyway
+        ready = [
+            mid for mid, deps in derived.items() if mid not in done and all(d not in derived or d in done for d in deps)
+        ]
+        if not ready:
+            return
+        for mid in ready:
+            spec, deps = metrics[mid], derived[mid]
+            metrics[mid] = replace(
+                spec, by=_shared(spec, deps, metrics, "by", add), grain=_shared(spec, deps, metrics, "grain", add)
+            )
+            done.add(mid)
