@@ -202,6 +202,14 @@ def test_no_interval_where_the_expression_or_an_input_cannot_carry_one(card):
             "  a: {calc: count, source: t}\n  c: {calc: expr, params: {expr: a * 2}, grain: week}\n",
             "needs inputs with that grain",
         ),
+        (
+            "  a: {calc: count, source: t}\n  c: {calc: expr, params: {expr: a * 2}, heatmap: true}\n",
+            "has no weekday × hour cells",
+        ),
+        (
+            "  a: {calc: count, source: t}\n  c: {calc: expr, params: {expr: a * 2}, per: [agent]}\n",
+            "has no rows to group with `per:`",
+        ),
     ],
 )
 def test_slices_an_expr_cannot_share_are_config_errors(tmp_path, data, metrics, message):

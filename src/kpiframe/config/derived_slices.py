@@ -57,6 +57,22 @@ def _shared(spec: MetricSpec, deps: list[str], metrics: Mapping[str, MetricSpec]
     return own
 
 
+def _refuse_unsliced(spec: MetricSpec, add: Problem) -> None:
+    """``heatmap:`` and ``per:`` need rows, which a derived metric has none of: say so, not ignore them."""
+    if spec.heatmap:
+        add(
+            ("metrics", spec.id, "heatmap"),
+            "a derived metric has no weekday × hour cells: it is computed from other metrics' values",
+            "remove `heatmap:`, or give the heat map to one of its inputs",
+        )
+    if spec.per:
+        add(
+            ("metrics", spec.id, "per"),
+            "a derived metric has no rows to group with `per:`: it is computed from other metrics' values",
+            "remove `per:`, or give `per:` to its inputs",
+        )
+
+
 def _text(value: Any) -> str:
     return "[" + ", ".join(value) + "]" if isinstance(value, tuple) else str(value)
 
@@ -73,6 +89,7 @@ def derived_slices(metrics: dict[str, MetricSpec], registry: Any, add: Problem) 
             return
         for mid in ready:
             spec, deps = metrics[mid], derived[mid]
+            _refuse_unsliced(spec, add)
             metrics[mid] = replace(
                 spec, by=_shared(spec, deps, metrics, "by", add), grain=_shared(spec, deps, metrics, "grain", add)
             )
