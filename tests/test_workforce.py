@@ -278,7 +278,11 @@ def test_an_unreachable_target_is_no_data_with_the_reason(write_config, tmp_path
     assert metric.status == "no_data" and "past what kpiframe staffs" in metric.reason
 
 
-def test_a_share_of_100_percent_is_a_config_error(write_config, cli, calls):
+@pytest.mark.parametrize(
+    ("params", "key"),
+    [('{service_level: "100%"}', "service_level"), ("{interval: 0s}", "interval"), ("{aht: 0min}", "aht")],
+)
+def test_impossible_params_are_config_errors(write_config, cli, calls, params, key):
     _, folder = calls
     config = write_config(
         f"""
@@ -287,9 +291,9 @@ def test_a_share_of_100_percent_is_a_config_error(write_config, cli, calls):
         sources:
           calls: {{connector: parquet, path: {folder}/calls.parquet, time: queued_at}}
         metrics:
-          agents: {{calc: support.erlang_c_agents, source: calls, params: {{service_level: "100%"}}}}
+          agents: {{calc: support.erlang_c_agents, source: calls, params: {params}}}
         """
     )
     result = cli("validate", str(config))
     assert result.exit_code == 2
-    assert "service_level" in result.output
+    assert f"metrics.agents.params.{key}" in result.output

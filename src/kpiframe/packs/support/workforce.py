@@ -69,14 +69,22 @@ SHARE = {
     "x-kpiframe-expected": "a share such as 0.8 or 80% (below 100%)",
 }
 
+#: A duration above zero: an interval, a handle time, a mean-wait target.
+POSITIVE_DURATION = {
+    **DURATION_TEXT,
+    "exclusiveMinimum": 0,
+    "pattern": r"^\s*(?=[\d.]*[1-9])(\d+(\.\d+)?|\.\d+)\s*(ms|s|sec|min|h|d|w)?\s*$",
+    "x-kpiframe-expected": "a duration above zero such as 20s, 30min or 1h",
+}
+
 WORKLOAD_PARAMS: dict[str, Any] = {
-    "interval": {**DURATION_TEXT, "description": "the staffing interval (default 30min)"},
+    "interval": {**POSITIVE_DURATION, "description": "the staffing interval (default 30min)"},
     "intervals": {
         "type": "integer",
         "minimum": 1,
         "description": "how many intervals the calls spread over (default: the distinct intervals with a call)",
     },
-    "aht": {**DURATION_TEXT, "description": "a fixed handle time instead of the measured one (e.g. 4min)"},
+    "aht": {**POSITIVE_DURATION, "description": "a fixed handle time instead of the measured one (e.g. 4min)"},
     "wrap": {**DURATION_TEXT, "description": "wrap-up time added to each call's handle time (default 0s)"},
     "components": {
         "type": "array",
@@ -307,7 +315,7 @@ class ErlangCAgents(WorkloadKpi):
         "service_level": {**SHARE, "description": "share answered within answer_within (default 80%)"},
         "answer_within": {**DURATION_TEXT, "description": "the service level's threshold (default 20s)"},
         "max_wait_probability": {**SHARE, "description": "at most this share of calls wait at all (e.g. 0.5)"},
-        "max_asa": {**DURATION_TEXT, "description": "the mean wait must not pass this (e.g. 30s)"},
+        "max_asa": {**POSITIVE_DURATION, "description": "the mean wait must not pass this (e.g. 30s)"},
         "max_occupancy": {**SHARE, "description": "agents busy at most this share of the time (e.g. 85%)"},
         "shrinkage": {**SHARE, "description": "share of paid time off the phones, scheduled on top (e.g. 30%)"},
     }
