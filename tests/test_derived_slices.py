@@ -74,6 +74,7 @@ metrics:
   handle_per_point: {{calc: expr, params: {{expr: "handle / score"}}, by: [channel]}}
   solved_handle: {{calc: expr, params: {{expr: "handle * solved / 100"}}, by: [channel]}}
   no_interval: {{calc: expr, params: {{expr: "round(handle, 0) + tickets_n"}}}}
+  thin: {{calc: expr, params: {{expr: "handle / score"}}, by: [channel], min_sample: 450}}
 """
 
 
@@ -183,6 +184,16 @@ def test_inputs_from_one_source_and_window_get_a_conservative_interval(card, dat
         sample = rows[rng.integers(0, len(rows), len(rows))]
         boots.append(sample[:, 0].mean() * sample[:, 1].mean())
     assert np.std(boots) <= sigma(product) * 1.05  # the bound covers the real (correlated) spread
+
+
+def test_its_n_is_the_smallest_of_its_inputs_so_min_sample_applies(card, data):
+    _, tickets, surveys = data
+    for channel, segment in segments(card, "thin").items():
+        if channel == "phone":
+            continue
+        n = min((tickets.channel == channel).sum(), (surveys.channel == channel).sum())
+        assert segment.n == n
+        assert segment.status == ("no_data" if n < 450 else "info"), channel  # chat 446, email 454
 
 
 def test_no_interval_where_the_expression_or_an_input_cannot_carry_one(card):

@@ -17,7 +17,8 @@ class Expression(DerivedCalculator):
         "Arithmetic (+ - * / and abs, round, coalesce) on other metrics' values, named by "
         "their ids. A metric with no data makes the result no data; dividing by zero too. Over inputs "
         "with the same `by:` or `grain:`, it is computed per segment and per period. It carries a 95% "
-        "interval where its inputs do (the delta method; see the configuration guide)."
+        "interval where its inputs do (the delta method; see the configuration guide); its n is the "
+        "smallest n of its inputs, so `min_sample` applies to it."
     )
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
@@ -52,7 +53,9 @@ class Expression(DerivedCalculator):
             return Value.no_data(reason, n=None)
         intervals = {k: v.interval for k, v in inputs.items()}
         interval = delta_interval(tree, values, intervals, groups if groups is not None else [[k] for k in inputs])
-        return Value(float(result), interval=interval)
+        # The smallest sample it rests on, so that `min_sample` can make a thin segment no_data.
+        sizes = [v.n for v in inputs.values() if v.n is not None]
+        return Value(float(result), n=min(sizes) if sizes else None, interval=interval)
 
 
 @hookimpl
