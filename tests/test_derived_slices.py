@@ -234,3 +234,37 @@ def test_slices_an_expr_cannot_share_are_config_errors(tmp_path, data, metrics, 
         kpiframe.run(config)
     assert message in str(raised.value)
     assert "kpis.yaml:" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a / b", "a * b - c", "abs(a - 2 * b) / (c + 1)", "-(a + b) / c * 3", "coalesce(d, a) / b", "(a + b + c) / 3"],
+)
+def test_the_expression_gradient_equals_finite_differences(text):
+    from kpiframe.calculators.delta import gradient
+    from kpiframe.expr import parse
+
+    point = {"a": 3.0, "b": 1.25, "c": 4.0, "d": None}
+    value, grad = gradient(parse(text), point)
+
+    def f(values):
+        return gradient(parse(text), values)[0]
+
+    assert value == pytest.approx(f(point))
+    for name in ("a", "b", "c"):
+        h = 1e-6
+        up, down = dict(point, **{name: point[name] + h}), dict(point, **{name: point[name] - h})
+        assert grad.get(name, 0.0) == pytest.approx((f(up) - f(down)) / (2 * h), rel=1e-6, abs=1e-8), name
+
+
+def test_a_sum_of_independent_estimates_adds_variances():
+    from kpiframe.calculators.derived import Expression
+    from kpiframe.contracts import Value
+
+    a, b = Value(10.0, n=50, interval=(8.0, 12.0)), Value(5.0, n=80, interval=(4.0, 6.0))
+    total = Expression().derive({"a": a, "b": b}, {"expr": "a + b"})
+    half = math.sqrt(2.0**2 + 1.0**2)  # half-widths in quadrature
+    assert total.value == 15.0 and total.n == 50
+    assert total.interval == pytest.approx((15 - half, 15 + half))
+    correlated = Expression().derive({"a": a, "b": b}, {"expr": "a + b"}, groups=[{"a", "b"}])
+    assert correlated.interval == pytest.approx((12.0, 18.0))  # half-widths add
