@@ -168,6 +168,7 @@ metrics:
     source: calls
     params: {{interval: 1h, service_level: 0.9, answer_within: 30s, shrinkage: "30%", wrap: 10s}}
     by: [queue]
+  matrix: {{calc: support.erlang_c_agents, source: calls, heatmap: true}}
   load:
     calc: support.offered_load
     source: calls
@@ -218,6 +219,16 @@ def test_staffing_per_hour_and_per_day_equals_an_independent_erlang_c(card, call
     for day, rows in frame.groupby(frame.queued_at.dt.date):
         rate, aht = workload(rows, INTERVAL)
         assert days[day.isoformat()] == factorial_agents(Fraction(rate * aht / INTERVAL), aht, 20, 0.8), day
+
+
+def test_a_heat_map_gives_the_weekday_by_hour_staffing_matrix(card, calls):
+    frame, _ = calls
+    matrix = card.metric("matrix").matrix
+    cells = frame.groupby([frame.queued_at.dt.day_of_week, frame.queued_at.dt.hour])
+    assert sum(v is not None for row in matrix["values"] for v in row) == len(cells)
+    for (weekday, hour), rows in cells:
+        rate, aht = workload(rows, INTERVAL)
+        assert matrix["values"][weekday][hour] == factorial_agents(Fraction(rate * aht / INTERVAL), aht, 20, 0.8)
 
 
 def test_shrinkage_and_wrap_scale_the_staffing_per_queue(card, calls):

@@ -28,7 +28,8 @@ SECTION_NOTE = f"""\
 Staffing figures for an inbound queue, from the calls themselves. Every one of them is computed
 from pushed-down counts and sums, so each works per segment (`by: [queue]`, `by: ["hour(queued_at)"]`)
 and per period (`grain: day`) like any other KPI: `by: ["hour(queued_at)"]` with
-`support.erlang_c_agents` is the day's staffing profile:
+`support.erlang_c_agents` is the day's staffing profile, and `heatmap: true` a weekday × hour
+staffing matrix:
 
 ```yaml
 staffing:
