@@ -268,3 +268,50 @@ def test_a_sum_of_independent_estimates_adds_variances():
     assert total.interval == pytest.approx((15 - half, 15 + half))
     correlated = Expression().derive({"a": a, "b": b}, {"expr": "a + b"}, groups=[{"a", "b"}])
     assert correlated.interval == pytest.approx((12.0, 18.0))  # half-widths add
+
+
+def test_compare_gives_an_expr_its_baseline_overall_and_per_segment(tmp_path):
+    rng = np.random.default_rng(21)
+    n = 2000
+    tickets = pd.DataFrame(
+        {
+            "created_at": pd.Timestamp("2026-08-01") + pd.to_timedelta(rng.integers(0, 61 * 86400, n), "s"),
+            "channel": rng.choice(["email", "chat"], n),
+            "agent": rng.choice([f"a{i}" for i in range(30)], n),
+        }
+    )
+    tickets.to_parquet(tmp_path / "tickets.parquet")
+    (tmp_path / "kpis.yaml").write_text(
+        "version: 1\nwindow: {calendar: previous_month}\nsources:\n"
+        f"  t: {{connector: parquet, path: {tmp_path}/tickets.parquet, time: created_at}}\n"
+        "metrics:\n"
+        "  tickets_n: {calc: count, source: t, by: [channel], compare: previous_period}\n"
+        "  agents_n: {calc: distinct_count, source: t, params: {column: agent}, by: [channel], compare: previous_period}\n"
+        "  per_agent: {calc: expr, params: {expr: tickets_n / agents_n}, compare: previous_period,"
+        ' target: {change: "<= +1000%"}}\n'
+    )
+    card = kpiframe.run(tmp_path / "kpis.yaml", as_of=AS_OF)
+
+    def ratio(frame):
+        return len(frame) / frame.agent.nunique()
+
+    august = tickets[tickets.created_at < START]
+    metric = card.metric("per_agent")
+    assert metric.baseline == pytest.approx(ratio(august), rel=1e-12)
+    assert metric.delta == pytest.approx(ratio(tickets[tickets.created_at >= START]) - ratio(august), rel=1e-9)
+    assert metric.baseline_window is not None and metric.status == "pass"
+    for segment in metric.segments:
+        channel = segment.key["channel"]
+        assert segment.baseline == pytest.approx(ratio(august[august.channel == channel]), rel=1e-12), channel
+
+
+def test_compare_on_an_expr_needs_inputs_that_compare_the_same_way(tmp_path, data):
+    config = tmp_path / "kpis.yaml"
+    config.write_text(
+        "version: 1\nwindow: {calendar: previous_month}\nsources:\n"
+        f"  t: {{connector: parquet, path: {data[0]}/tickets.parquet, time: created_at}}\n"
+        "metrics:\n  a: {calc: count, source: t}\n"
+        "  c: {calc: expr, params: {expr: a * 2}, compare: previous_period}\n"
+    )
+    with pytest.raises(ConfigError, match="needs its input 'a' to compare the same way"):
+        kpiframe.run(config)

@@ -57,6 +57,24 @@ def _shared(spec: MetricSpec, deps: list[str], metrics: Mapping[str, MetricSpec]
     return own
 
 
+def _compare(spec: MetricSpec, deps: list[str], metrics: Mapping[str, MetricSpec], add: Problem) -> str | None:
+    """``compare:`` on a derived metric needs every input to compare the same way: their
+    previous values are its inputs there. (Not taken from the inputs when not given: a
+    metric without ``compare:`` takes its baseline from the history.)"""
+    theirs = {dep: metrics[dep].compare for dep in deps}
+    if spec.compare is None:
+        return None
+    for dep, value in theirs.items():
+        if value != spec.compare:
+            add(
+                ("metrics", spec.id, "compare"),
+                f"compare: {spec.compare} needs its input {dep!r} to compare the same way"
+                + (f" (it has compare: {value})" if value else " (it has no compare:)"),
+                f"give {dep!r} `compare: {spec.compare}` too",
+            )
+    return spec.compare
+
+
 def _refuse_unsliced(spec: MetricSpec, add: Problem) -> None:
     """``heatmap:`` and ``per:`` need rows, which a derived metric has none of: say so, not ignore them."""
     if spec.heatmap:
@@ -90,7 +108,11 @@ def derived_slices(metrics: dict[str, MetricSpec], registry: Any, add: Problem) 
         for mid in ready:
             spec, deps = metrics[mid], derived[mid]
             _refuse_unsliced(spec, add)
+            compare = _compare(spec, deps, metrics, add)
             metrics[mid] = replace(
-                spec, by=_shared(spec, deps, metrics, "by", add), grain=_shared(spec, deps, metrics, "grain", add)
+                spec,
+                by=_shared(spec, deps, metrics, "by", add),
+                grain=_shared(spec, deps, metrics, "grain", add),
+                compare=compare,
             )
             done.add(mid)

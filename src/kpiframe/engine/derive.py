@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from kpiframe.engine.execute import Execution, Key, Outcome
     from kpiframe.engine.plan import MetricPlan, Plan
 
-#: Which values of an input a derived metric's request kind reads.
-SLICES = {"segments": "by", "series": "grain"}
+#: A derived metric's sliced values: (kind, the spec key that asks for it, the kind an
+#: input without that slice gives to every key instead).
+SLICES = (("segments", "by", "overall"), ("series", "grain", "overall"), ("previous_segments", "by", "previous"))
 
 
 def derive(plan: Plan, state: Execution) -> None:
@@ -61,18 +62,32 @@ def _derive_one(metric: MetricPlan, needs: list[str], state: Execution, bases: M
     inputs = {dep: state.outcomes[dep] for dep in needs}
     try:
         outcome.values["overall"] = {(): _compute(metric, {d: o.value for d, o in inputs.items()}, groups)}  # type: ignore[misc]
-        for kind, attribute in SLICES.items():
-            if getattr(metric.spec, attribute):
-                outcome.values[kind] = _sliced(metric, inputs, kind, attribute, groups)
+        if metric.spec.compare:
+            _previous(metric, inputs, groups, outcome)
+        for kind, attribute, fallback in SLICES:
+            if getattr(metric.spec, attribute) and (fallback == "overall" or "previous" in outcome.values):
+                outcome.values[kind] = _sliced(metric, inputs, (kind, attribute, fallback), groups)
     except Exception as exc:
         outcome.values.clear()
         outcome.error = f"{type(exc).__name__}: {exc}"
 
 
+def _previous(metric: MetricPlan, inputs: Mapping[str, Outcome], groups: list[set[str]], outcome: Outcome) -> None:
+    """The value over the comparison window (``compare:``), from the inputs' own (the loader
+    made them all compare the same way)."""
+    found = {dep: o.values.get("previous", {}).get(()) for dep, o in inputs.items()}
+    previous = {dep: value for dep, value in found.items() if value is not None}
+    if len(previous) < len(found):
+        return
+    outcome.values["previous"] = {(): _compute(metric, previous, groups)}
+    metric.previous_window = next(o.plan.previous_window for o in inputs.values())
+
+
 def _sliced(
-    metric: MetricPlan, inputs: Mapping[str, Outcome], kind: str, attribute: str, groups: list[set[str]]
+    metric: MetricPlan, inputs: Mapping[str, Outcome], slice_: tuple[str, str, str], groups: list[set[str]]
 ) -> dict[Key, Value]:
     """One value per key that any sliced input has."""
+    kind, attribute, fallback = slice_
     sliced = {dep for dep, outcome in inputs.items() if getattr(outcome.plan.spec, attribute)}
     keys = dict.fromkeys(key for dep in sorted(sliced) for key in inputs[dep].values.get(kind, {}))
     results: dict[Key, Value] = {}
@@ -80,7 +95,7 @@ def _sliced(
         values: dict[str, Value] = {}
         absent = []
         for dep, outcome in inputs.items():
-            value = outcome.values.get(kind, {}).get(key) if dep in sliced else outcome.value
+            value = outcome.values.get(kind if dep in sliced else fallback, {}).get(key if dep in sliced else ())
             if value is None:
                 absent.append(dep)
             else:
@@ -93,7 +108,7 @@ def _sliced(
 
 
 def _noun(kind: str) -> str:
-    return "segment" if kind == "segments" else "period"
+    return "period" if kind == "series" else "segment"
 
 
 def _compute(metric: MetricPlan, inputs: Mapping[str, Value], groups: list[set[str]]) -> Value:
