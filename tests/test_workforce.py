@@ -308,3 +308,30 @@ def test_impossible_params_are_config_errors(write_config, cli, calls, params, k
     result = cli("validate", str(config))
     assert result.exit_code == 2
     assert f"metrics.agents.params.{key}" in result.output
+
+
+def test_a_negative_handle_time_is_counted_not_averaged_in(write_config, tmp_path):
+    frame = pd.DataFrame(
+        {
+            "queued_at": pd.to_datetime(["2026-09-07 09:00", "2026-09-07 09:10", "2026-09-07 09:20"]),
+            "talk_seconds": [100.0, -50.0, 300.0],
+        }
+    )
+    frame.to_parquet(tmp_path / "calls.parquet")
+    config = write_config(
+        f"""
+        version: 1
+        window: all
+        sources:
+          calls: {{connector: parquet, path: {tmp_path}/calls.parquet, time: queued_at}}
+        metrics:
+          load: {{calc: support.offered_load, source: calls, params: {{components: [talk], interval: 1h}}}}
+          rate: {{calc: support.service_rate, source: calls, params: {{components: [talk]}}}}
+        """
+    )
+    card = kpiframe.run(config)
+    load = card.metric("load")
+    assert load.value == pytest.approx(3 * 200 / 3600)  # 3 arrivals in one hour, AHT of the two valid calls
+    assert load.details["negative_handle_times"] == 1
+    assert card.metric("rate").value == pytest.approx(3600 / 200)
+    assert card.metric("rate").details["negative_handle_times"] == 1

@@ -120,7 +120,8 @@ class ServiceRate(WorkloadKpi):
         interval = None
         if bounds and bounds[0] + wrap > 0:
             interval = (3600 / (bounds[1] + wrap), 3600 / (bounds[0] + wrap))
-        return Value(3600 / aht, n=handled, interval=interval, details={"aht_seconds": aht})
+        details = {"aht_seconds": aht, "negative_handle_times": int(parts.get("negative") or 0)}
+        return Value(3600 / aht, n=handled, interval=interval, details=details)
 
 
 class Occupancy(WorkloadKpi):

@@ -111,11 +111,13 @@ class WorkloadKpi(SupportKpi):
             handle = table[roles[0]].cast("float64")
             for role in roles[1:]:
                 handle = handle + table[role].cast("float64")
-            scope = both(both(where, answered(table) if params.get("basis") != "tickets" else None), handle >= 0)
+            population = both(where, answered(table) if params.get("basis") != "tickets" else None)
+            scope = both(population, handle >= 0)
             parts.update(
                 handled=table.count(where=scope),
                 handle_sum=handle.sum(where=scope),
                 handle_square=mean_of_squares(handle, scope),
+                negative=table.count(where=both(population, handle < 0)),  # a data error: counted, left out
             )
         return parts
 
@@ -151,4 +153,5 @@ class WorkloadKpi(SupportKpi):
             "arrival_rate": rate,
             "aht_seconds": aht,
             "offered_load": erlangs,
+            "negative_handle_times": int(parts.get("negative") or 0),
         }
