@@ -19,6 +19,7 @@ from kpiframe.config.comparisons import (
     parse_comparison,
     stricter_hint,
 )
+from kpiframe.config.derived_slices import derived_slices
 from kpiframe.config.interpolate import interpolate
 from kpiframe.config.literals import UnitError, check_date, parse_duration
 from kpiframe.config.model import Config, Level, MetricSpec, SourceSpec, WindowSpec
@@ -606,6 +607,7 @@ def load_with_registry(
         mid: m for mid, raw in raw_metrics.items() if (m := check.guarded(check.metric, mid, raw, raw_sources, zone))
     }
     check.guarded(check.derived_graph, metrics)
+    check.guarded(derived_slices, metrics, registry, check.add)
     window = check.window(data.get("window"), ("window",), zone) or WindowSpec("all")
     as_of = None
     if isinstance(data.get("as_of"), str) and not check.bad(("as_of",)):
