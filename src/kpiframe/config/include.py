@@ -320,18 +320,26 @@ def merge(doc: Document, text: str, path: Path) -> Merged:
 
 
 def _plugins(found: list[tuple[str, _File, KeyPath]], main: _File, merged: Document) -> list[str]:
-    """Every file's ``plugins:``, once each; an included file's relative ``.py`` paths made absolute."""
+    """Every file's ``plugins:``, once each; an included file's relative ``.py`` paths seen from the main config."""
     specs: list[str] = []
     for spec, file, at in found:
         looks_like_path = spec.endswith(".py") or "/" in spec or os.sep in spec
         if file is not main and looks_like_path and not Path(spec).expanduser().is_absolute():
-            spec = str((file.path.parent / spec).absolute())
+            spec = _relative_to(file.path.parent / spec, main.path.parent)
         if spec not in specs:
             specs.append(spec)
             loc = file.doc.locate(at)
             if loc is not None:
                 merged.values[("plugins", len(specs) - 1)] = Location(loc.line, loc.column, file.doc.file)
     return specs
+
+
+def _relative_to(path: Path, folder: Path) -> str:
+    """``path`` as seen from ``folder`` (where the main config's plugins resolve), absolute if it cannot be."""
+    try:
+        return Path(os.path.relpath(path, folder)).as_posix()
+    except ValueError:  # another drive, on Windows
+        return str(path.absolute())
 
 
 def _copy_locations(source: _File, origin: KeyPath, target: Document, at: KeyPath) -> None:

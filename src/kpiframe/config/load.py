@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -601,7 +603,7 @@ def load_with_registry(
             check.add(("as_of",), f"not a valid timestamp: {exc}")
     problems += check.problems
     if problems:
-        raise _redacted(_in_order(problems, display), secrets)
+        raise _redacted(_in_order(problems, display, doc.inherited), secrets)
 
     config = Config(
         path=file,
@@ -630,16 +632,32 @@ def _config_hash(texts: list[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _in_order(problems: list[ConfigProblem], main: str) -> list[ConfigProblem]:
+_INHERITED = re.compile(r"^metrics\.(?P<metric>\w+)\.(?P<key>source|window|min_sample|warn)(?P<rest>\b.*)$")
+
+
+def _in_order(problems: list[ConfigProblem], main: str, inherited: frozenset[Any]) -> list[ConfigProblem]:
     """The main config's problems first, then each included file's, by line; each once.
 
-    A ``defaults:`` value that is wrong is wrong for every metric that inherits it:
-    it is reported once, at its place.
+    A wrong value in ``defaults:`` is wrong for every metric that inherits it: it is
+    reported once, at its place, under ``defaults.KEY``, naming the metrics that inherit it.
     """
-    unique: dict[tuple[Any, ...], ConfigProblem] = {}
+    unique: dict[tuple[Any, ...], tuple[ConfigProblem, list[str]]] = {}
     for p in sorted(problems, key=lambda p: (p.file != main, p.file, p.line or 0, p.column or 0)):
-        unique.setdefault((p.file, p.line, p.column, p.message), p)
-    return list(unique.values())
+        match = _INHERITED.match(p.path)
+        if match and ("metrics", match["metric"], match["key"]) in inherited:
+            defaults_path = f"defaults.{match['key']}{match['rest']}"
+            first, metrics = unique.setdefault(
+                (p.file, p.line, p.column, p.message), (replace(p, path=defaults_path), [])
+            )
+            metrics.append(match["metric"])
+        else:
+            unique.setdefault((p.file, p.line, p.column, p.message), (p, []))
+    return [
+        replace(p, hint="; ".join([*([p.hint] if p.hint else []), f"inherited by {', '.join(metrics)}"]))
+        if metrics
+        else p
+        for p, metrics in unique.values()
+    ]
 
 
 def _redacted(problems: list[ConfigProblem], secrets: set[str]) -> ConfigError:
