@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import textwrap
 from datetime import datetime
 from pathlib import Path
@@ -640,3 +641,64 @@ def test_the_config_schema_describes_include_and_defaults(cli):
     schema = json.loads(cli("schema").stdout)
     assert schema["properties"]["include"]["items"]["type"] == "string"
     assert sorted(schema["properties"]["defaults"]["properties"]) == ["min_sample", "source", "warn", "window"]
+
+
+def test_the_config_guides_sharing_example_validates_as_written(tmp_path, cli):
+    guide = (Path(__file__).parents[1] / "docs" / "config-guide.md").read_text()
+    section = guide.split("## Sharing pieces between configs\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```yaml\n# (\S+?)(?::[^\n]*)?\n(.*?)```", section, re.S)
+    assert [name for name, _ in blocks] == [
+        "shared/sources.yaml",
+        "team-email/kpis.yaml",
+        "shared/targets.yaml",
+        "team-voice/kpis.yaml",
+    ]
+    tree(tmp_path, dict(blocks))
+    env = {"SUPPORT_PG_DSN": "postgresql://reader:pw-1234@db:5432/support"}
+    email = cli("validate", "--print", tmp_path / "team-email/kpis.yaml", env=env)
+    voice = cli("validate", tmp_path / "team-voice/kpis.yaml", env=env)
+    assert email.exit_code == 0 and "ok (2 sources, 2 metrics)" in email.stderr, email.output
+    assert voice.exit_code == 0 and "ok (2 sources, 2 metrics)" in voice.stdout, voice.output
+    assert f"# from {tmp_path}/shared/sources.yaml:2:3\n  tickets:" in email.stdout
+
+
+def test_a_schedule_from_a_shared_file_counts_the_same_working_time_as_one_written_inline(shared):
+    hours = 'business_hours:\n  desk:\n    timezone: UTC\n    hours: {mon-fri: "09:00-17:00"}\n'
+    metric = (
+        "metrics:\n  frt: {calc: duration, source: tickets,"
+        " params: {start: created_at, end: first_response_at, business_hours: desk}}\n"
+    )
+    data = shared / "shared/tickets.parquet"
+    tree(
+        shared,
+        {
+            "shared/hours.yaml": hours,
+            "team/kpis.yaml": "version: 1\nwindow: all\ninclude: [../shared/sources.yaml, ../shared/hours.yaml]\n"
+            + metric,
+            "inline.yaml": f"version: 1\nwindow: all\nsources: {{tickets: {{connector: parquet, path: {data}}}}}\n"
+            + hours
+            + metric,
+        },
+    )
+    included = kpiframe.run(shared / "team/kpis.yaml", as_of=AS_OF).metric("frt")
+    written_inline = kpiframe.run(shared / "inline.yaml", as_of=AS_OF).metric("frt")
+    assert included.value == pytest.approx(written_inline.value) and included.value is not None
+    # 9:00 → 9:30 and 10:00 → 10:05 on weekdays, all inside 09:00-17:00 (tickets 1 and 2).
+    assert included.n == written_inline.n
+
+
+def test_no_config_plugins_refuses_plugins_named_in_an_included_file(shared, cli):
+    tree(
+        shared,
+        {
+            "shared/calcs.yaml": "plugins: [plugins/twice.py]\n",
+            "team/kpis.yaml": "version: 1\ninclude: [../shared/sources.yaml, ../shared/calcs.yaml]\n"
+            "metrics: {n: {calc: count, source: tickets}}\n",
+        },
+    )
+    result = cli("--no-config-plugins", "validate", shared / "team/kpis.yaml")
+    assert result.exit_code == 2
+    assert (
+        f"{shared}/shared/calcs.yaml:1:10: plugins: the config names plugins (../shared/plugins/twice.py),"
+        " whose code would run"
+    ) in result.stderr

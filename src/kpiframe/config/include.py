@@ -328,6 +328,12 @@ def _plugins(found: list[tuple[str, _File, KeyPath]], main: _File, merged: Docum
             spec = _relative_to(file.path.parent / spec, main.path.parent)
         if spec not in specs:
             specs.append(spec)
+            if ("plugins",) not in merged.values:  # the main config names none: point at the first file that does
+                for table, into in ((file.doc.values, merged.values), (file.doc.keys, merged.keys)):
+                    if ("plugins",) in table:
+                        into[("plugins",)] = Location(
+                            table[("plugins",)].line, table[("plugins",)].column, file.doc.file
+                        )
             loc = file.doc.locate(at)
             if loc is not None:
                 merged.values[("plugins", len(specs) - 1)] = Location(loc.line, loc.column, file.doc.file)
