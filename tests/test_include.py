@@ -368,13 +368,15 @@ def test_the_value_limit_holds_for_all_included_files_together(tmp_path, cli):
     assert "expands to more than 100,000 values (with the files it includes)" in result.stderr
 
 
-def test_the_size_cap_holds_for_all_included_files_together(tmp_path):
+def test_the_size_cap_holds_for_all_included_files_together(tmp_path, monkeypatch):
+    # The real cap is 8 MB; a 64 KB one keeps the test fast (PyYAML reads 5 MB in seconds) and the rule the same.
+    monkeypatch.setattr("kpiframe.config.include.MAX_CONFIG_BYTES", 64 * 1024)
     padding = "# " + "x" * 1022 + "\n"
-    (tmp_path / "big1.yaml").write_text(padding * 5 * 1024)  # 5 MB of comments each: 10 MB together
-    (tmp_path / "big2.yaml").write_text(padding * 5 * 1024)
+    (tmp_path / "big1.yaml").write_text(padding * 40)  # 40 KB each: under the cap alone, over it together
+    (tmp_path / "big2.yaml").write_text(padding * 40)
     tree(tmp_path, {"kpis.yaml": "version: 1\ninclude: [big1.yaml, big2.yaml]\nsources: {}\nmetrics: {}\n"})
     message = problems_of(tmp_path / "kpis.yaml")
-    assert "kpis.yaml:2:22: include[1]: the included file is over 8 MB (with its includes)" in message
+    assert "kpis.yaml:2:22: include[1]: the included file is over 64 KB (with its includes)" in message
     assert "include[0]" not in message
 
 
@@ -702,3 +704,10 @@ def test_no_config_plugins_refuses_plugins_named_in_an_included_file(shared, cli
         f"{shared}/shared/calcs.yaml:1:10: plugins: the config names plugins (../shared/plugins/twice.py),"
         " whose code would run"
     ) in result.stderr
+
+
+def test_a_main_config_over_the_size_cap_is_refused_unread(tmp_path, cli):
+    (tmp_path / "kpis.yaml").write_text("# " + "x" * (9 * 2**20) + "\n")
+    result = cli("validate", tmp_path / "kpis.yaml")
+    assert result.exit_code == 2
+    assert f"{tmp_path}/kpis.yaml: the config is over 8 MB (a config is a few KB)" in result.stderr

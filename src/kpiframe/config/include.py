@@ -59,11 +59,13 @@ class Unreadable(Exception):
         self.hint = hint
 
 
-def read_config_text(file: Path, limit: int = MAX_CONFIG_BYTES) -> str:
+def read_config_text(file: Path, limit: int | None = None) -> str:
     """The text of a config file, refusing a folder, a FIFO or device, and anything over ``limit`` bytes.
 
-    The kind is checked before the file is opened: opening a FIFO would block.
+    ``limit`` is what the files read before left of :data:`MAX_CONFIG_BYTES` (all of it for the
+    main config). The kind is checked before the file is opened: opening a FIFO would block.
     """
+    limit = MAX_CONFIG_BYTES if limit is None else limit
     if file.exists() and not file.is_file():
         kind = "a folder" if file.is_dir() else "not a regular file (a FIFO or a device)"
         raise Unreadable(f"the config is {kind}", "give the path of a YAML file")
@@ -75,9 +77,9 @@ def read_config_text(file: Path, limit: int = MAX_CONFIG_BYTES) -> str:
     except OSError as exc:
         raise Unreadable(f"cannot read the config: {exc}") from None
     if len(raw) > limit:
-        raise Unreadable(
-            f"the config is over {MAX_CONFIG_BYTES // 2**20} MB (with its includes)", "a config is a few KB"
-        )
+        shared = " (with its includes)" if limit < MAX_CONFIG_BYTES else ""
+        cap = f"{MAX_CONFIG_BYTES // 2**20} MB" if MAX_CONFIG_BYTES >= 2**20 else f"{MAX_CONFIG_BYTES // 1024} KB"
+        raise Unreadable(f"the config is over {cap}{shared}", "a config is a few KB")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
