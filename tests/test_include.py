@@ -711,3 +711,12 @@ def test_a_main_config_over_the_size_cap_is_refused_unread(tmp_path, cli):
     result = cli("validate", tmp_path / "kpis.yaml")
     assert result.exit_code == 2
     assert f"{tmp_path}/kpis.yaml: the config is over 8 MB (a config is a few KB)" in result.stderr
+
+
+@pytest.mark.parametrize("case", sorted((Path(__file__).parent / "hostile").glob("*.yaml")), ids=lambda p: p.stem)
+def test_the_hostile_corpus_as_an_included_file_is_a_config_error_located_in_it(case, tmp_path, cli):
+    (tmp_path / "piece.yaml").write_text(case.read_text())
+    tree(tmp_path, {"kpis.yaml": "version: 1\ninclude: [piece.yaml]\n"})
+    result = cli("validate", tmp_path / "kpis.yaml")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"{tmp_path}/piece.yaml:")
