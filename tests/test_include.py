@@ -419,7 +419,7 @@ def test_an_included_files_defaults_apply_to_its_own_metrics_only(shared):
         {
             "shared/metrics.yaml": """
             include: [sources.yaml]
-            defaults: {source: tickets}
+            defaults: {source: tickets, min_sample: 1000}
             metrics:
               shared_volume: {calc: count}
             """,
@@ -434,7 +434,9 @@ def test_an_included_files_defaults_apply_to_its_own_metrics_only(shared):
         },
     )
     card = kpiframe.run(shared / "team/kpis.yaml", as_of=AS_OF)
-    assert card.metric("shared_volume").value == len(TICKETS)
+    # The shared file's min_sample: 1000 makes its own metric no_data, not the team's.
+    assert card.metric("shared_volume").status == "no_data" and card.metric("shared_volume").n == len(TICKETS)
+    assert card.metric("team_volume").status == "info"
     assert card.metric("team_volume").value == sum(t["channel"] == "email" for t in TICKETS)
 
 
