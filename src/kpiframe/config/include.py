@@ -176,15 +176,10 @@ class _Resolver:
             for section, names in resolved.entries.items():
                 for name, entry in names.items():
                     self.add_included(merged[section], section, name, entry, file)
-        defaults: dict[str, Any] = data["defaults"] if isinstance(data.get("defaults"), dict) else {}
         for section in SECTIONS:
             own = data.get(section)
             for name, value in own.items() if isinstance(own, dict) else ():
-                filled = [k for k in DEFAULT_KEYS if k in defaults] if section == "metrics" else []
-                if isinstance(value, dict) and filled:
-                    filled = [k for k in filled if k not in value]
-                    value = {**value, **{k: defaults[k] for k in filled}}
-                merged[section][name] = _Entry(value, file, (section, name), tuple(filled))
+                merged[section][name] = _own_entry(file, data, section, name, value)
         if isinstance(data.get("plugins"), list):
             plugins.extend(
                 (spec, file, ("plugins", i)) for i, spec in enumerate(data["plugins"]) if isinstance(spec, str)
@@ -274,6 +269,15 @@ class _Resolver:
         child = _File(path, doc, text)
         self.files[real] = child
         return child
+
+
+def _own_entry(file: _File, data: dict[str, Any], section: str, name: str, value: Any) -> _Entry:
+    """A definition of ``file`` itself; a metric gets the file's ``defaults:`` where it sets nothing."""
+    defaults = data.get("defaults")
+    if section != "metrics" or not isinstance(defaults, dict) or not isinstance(value, dict):
+        return _Entry(value, file, (section, name))
+    filled = tuple(key for key in DEFAULT_KEYS if key in defaults and key not in value)
+    return _Entry({**value, **{key: defaults[key] for key in filled}}, file, (section, name), filled)
 
 
 def _real(path: Path) -> Path:
