@@ -722,3 +722,28 @@ def test_the_hostile_corpus_as_an_included_file_is_a_config_error_located_in_it(
     result = cli("validate", tmp_path / "kpis.yaml")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.stderr.startswith(f"{tmp_path}/piece.yaml:")
+
+
+def test_an_overridden_metric_keeps_its_place_and_takes_the_including_files_definition(shared):
+    tree(
+        shared,
+        {
+            "shared/metrics.yaml": """
+            include: [sources.yaml]
+            metrics:
+              first: {calc: count, source: tickets}
+              second: {calc: count, source: emails}
+            """,
+            "team/kpis.yaml": """
+            version: 1
+            include: [../shared/metrics.yaml]
+            window: all
+            metrics:
+              own: {calc: count, source: tickets, where: escalated}
+              first: {calc: count, source: tickets, where: channel == "chat"}
+            """,
+        },
+    )
+    card = kpiframe.run(shared / "team/kpis.yaml", as_of=AS_OF)
+    assert [m.id for m in card.metrics] == ["first", "second", "own"]
+    assert card.metric("first").value == sum(t["channel"] == "chat" for t in TICKETS)
