@@ -370,7 +370,7 @@ def test_the_value_limit_holds_for_all_included_files_together(tmp_path, cli):
 
 def test_the_size_cap_holds_for_all_included_files_together(tmp_path, monkeypatch):
     # The real cap is 8 MB; a 64 KB one keeps the test fast (PyYAML reads 5 MB in seconds) and the rule the same.
-    monkeypatch.setattr("kpiframe.config.include.MAX_CONFIG_BYTES", 64 * 1024)
+    monkeypatch.setattr("kpiframe.config.reading.MAX_CONFIG_BYTES", 64 * 1024)
     padding = "# " + "x" * 1022 + "\n"
     (tmp_path / "big1.yaml").write_text(padding * 40)  # 40 KB each: under the cap alone, over it together
     (tmp_path / "big2.yaml").write_text(padding * 40)

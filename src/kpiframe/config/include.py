@@ -14,7 +14,8 @@ are merged into it; included files may include others. The rules:
   file means the same wherever it is included;
 - relative paths inside an included file (a source's ``path:``, ``plugins:``)
   resolve against that file's folder;
-- the YAML limits (:data:`~kpiframe.config.yaml_source.MAX_NODES`, the byte cap)
+- the YAML limits (:data:`~kpiframe.config.yaml_source.MAX_NODES`,
+  :data:`~kpiframe.config.reading.MAX_CONFIG_BYTES`)
   hold for all files together, so a fan-out of includes cannot multiply an alias
   bomb; includes nest at most :data:`MAX_INCLUDE_DEPTH` deep and a cycle is an error.
 
@@ -30,14 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpiframe.config import reading
+from kpiframe.config.reading import Unreadable, read_config_text
 from kpiframe.config.schema import DEFAULT_KEYS, DEFAULTS, INCLUDE, core_schema
 from kpiframe.config.validation import validate
 from kpiframe.config.yaml_source import MAX_NODES, Document, Location, parse_yaml
 from kpiframe.config.yaml_source import Path as KeyPath
 from kpiframe.errors import ConfigProblem
 
-#: A config is a few kilobytes; anything past this (all its files together) is a mistake or an attack.
-MAX_CONFIG_BYTES = 8 * 1024 * 1024
 #: How deep includes may nest (a config including a file including a file ... ).
 MAX_INCLUDE_DEPTH = 16
 #: How many distinct files one config may be built from.
@@ -48,42 +49,6 @@ SECTIONS = ("sources", "metrics", "business_hours")
 PIECE_KEYS = ("version", "include", "defaults", "plugins", *SECTIONS)
 
 _KINDS = {"sources": "source", "metrics": "metric", "business_hours": "schedule"}
-
-
-class Unreadable(Exception):
-    """A config file that cannot be read: a message and a hint, located by the caller."""
-
-    def __init__(self, message: str, hint: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-
-def read_config_text(file: Path, limit: int | None = None) -> str:
-    """The text of a config file, refusing a folder, a FIFO or device, and anything over ``limit`` bytes.
-
-    ``limit`` is what the files read before left of :data:`MAX_CONFIG_BYTES` (all of it for the
-    main config). The kind is checked before the file is opened: opening a FIFO would block.
-    """
-    limit = MAX_CONFIG_BYTES if limit is None else limit
-    if file.exists() and not file.is_file():
-        kind = "a folder" if file.is_dir() else "not a regular file (a FIFO or a device)"
-        raise Unreadable(f"the config is {kind}", "give the path of a YAML file")
-    try:
-        with file.open("rb") as handle:
-            raw = handle.read(limit + 1)
-    except FileNotFoundError:
-        raise Unreadable("config file not found", "check the path") from None
-    except OSError as exc:
-        raise Unreadable(f"cannot read the config: {exc}") from None
-    if len(raw) > limit:
-        shared = " (with its includes)" if limit < MAX_CONFIG_BYTES else ""
-        cap = f"{MAX_CONFIG_BYTES // 2**20} MB" if MAX_CONFIG_BYTES >= 2**20 else f"{MAX_CONFIG_BYTES // 1024} KB"
-        raise Unreadable(f"the config is over {cap}{shared}", "a config is a few KB")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Unreadable(f"cannot read the config: {exc}") from None
 
 
 @dataclass
@@ -256,7 +221,7 @@ class _Resolver:
             )
             return None
         try:
-            text = read_config_text(path, MAX_CONFIG_BYTES - self.bytes)
+            text = read_config_text(path, reading.MAX_CONFIG_BYTES - self.bytes)
         except Unreadable as exc:
             message = exc.message.replace("config file not found", "included file not found")
             message = message.replace("the config is", "the included file is")

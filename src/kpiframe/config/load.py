@@ -21,10 +21,11 @@ from kpiframe.config.comparisons import (
     parse_comparison,
     stricter_hint,
 )
-from kpiframe.config.include import Unreadable, merge, read_config_text
+from kpiframe.config.include import merge
 from kpiframe.config.interpolate import interpolate
 from kpiframe.config.literals import UnitError, check_date, parse_duration
 from kpiframe.config.model import Config, Level, MetricSpec, SourceSpec, WindowSpec
+from kpiframe.config.reading import Unreadable, read_config_text
 from kpiframe.config.schema import DEFAULT_MAX_SEGMENTS, SOURCE_CORE_KEYS, core_schema
 from kpiframe.config.validation import validate
 from kpiframe.config.yaml_source import Document, dotted, parse_yaml
