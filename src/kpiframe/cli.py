@@ -298,12 +298,15 @@ def _protected_files(loaded: Any, history: str | None) -> Any:
 
     protected = ProtectedFiles()
     protected.add(loaded.path, "the config file")
+    for included in loaded.included:
+        protected.add(included, "a file the config includes")
     for source in loaded.sources.values():
         path = source.params.get("path")
         if isinstance(path, str) and "://" not in path:
             candidate = Path(path).expanduser()
             protected.add(
-                candidate if candidate.is_absolute() else loaded.base_dir / candidate, f"a file of source {source.id!r}"
+                candidate if candidate.is_absolute() else (source.base_dir or loaded.base_dir) / candidate,
+                f"a file of source {source.id!r}",
             )
     if history and "://" not in history:
         protected.add(history, "the history store")
@@ -375,12 +378,27 @@ def sql(
 
 
 @app.command()
-def validate(config: Annotated[Path, typer.Argument(help="The YAML config.")]) -> None:
+def validate(
+    config: Annotated[Path, typer.Argument(help="The YAML config.")],
+    print_merged: Annotated[
+        bool,
+        typer.Option(
+            "--print",
+            help="Print the merged config (includes and defaults applied) as YAML, ${VAR} kept as written;"
+            " the ok line goes to stderr.",
+        ),
+    ] = False,
+) -> None:
     """Check a config (schema, plugins, targets, expressions) without reading any data."""
     from kpiframe.api import load_config
 
     loaded = load_config(config, config_plugins=state.config_plugins)
-    typer.echo(f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)")
+    summary = f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)"
+    if print_merged:
+        from kpiframe.config.printing import render_merged
+
+        typer.echo(render_merged(loaded), nl=False)
+    typer.echo(summary, err=print_merged)
 
 
 @app.command()
