@@ -103,6 +103,8 @@ class Config:
     #: The embedded engine's limits (``engine: {memory_limit: 4GB, threads: 2}``).
     engine: dict[str, Any] = field(default_factory=dict)
     baseline: Any = "previous"  # the default baseline of change targets, with --history
+    #: The top-level sections plugins registered (``notify:``), validated, with ``${VAR}`` substituted.
+    sections: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
