@@ -11,6 +11,7 @@ from conftest import AS_OF
 from kpiframe.errors import ConfigError, PluginError
 from kpiframe.plugins import make_plugin_manager
 
+BUILTIN = {"KPIFRAME_PLUGINS": "builtin"}  # installed plugins (kpiframe-notify has a section) stay out
 CHAT_SCHEMA = {
     "type": "object",
     "properties": {"channel": {"type": "string"}, "retries": {"type": "integer", "maximum": 5}},
@@ -50,7 +51,7 @@ def config_text(tickets, extra: str = "", target: str = ">= 1") -> str:
 
 def test_a_registered_section_is_validated_and_reaches_the_hook_with_variables_substituted(tickets, write_config):
     chat = Chat()
-    registry = make_plugin_manager(extra=[chat], environ={})
+    registry = make_plugin_manager(extra=[chat], environ=BUILTIN)
     path = write_config(config_text(tickets, "chat: {channel: '${CHANNEL}'}\n"))
     config = kpiframe.load_config(path, registry, environ={"CHANNEL": "kpi-alerts"})
     assert config.sections == {"chat": {"channel": "kpi-alerts"}}
@@ -60,7 +61,7 @@ def test_a_registered_section_is_validated_and_reaches_the_hook_with_variables_s
 
 
 def test_a_wrong_section_is_a_config_error_with_file_line_and_column(tickets, write_config):
-    registry = make_plugin_manager(extra=[Chat()], environ={})
+    registry = make_plugin_manager(extra=[Chat()], environ=BUILTIN)
     path = write_config(config_text(tickets, "chat:\n  channel: kpis\n  retries: 9\n"))
     with pytest.raises(ConfigError, match=r"kpis\.yaml:6:\d+: chat\.retries: .*9"):
         kpiframe.load_config(path, registry)
@@ -69,12 +70,12 @@ def test_a_wrong_section_is_a_config_error_with_file_line_and_column(tickets, wr
 def test_a_section_no_plugin_registers_stays_an_unknown_key(tickets, write_config):
     path = write_config(config_text(tickets, "chat: {channel: kpis}\n"))
     with pytest.raises(ConfigError, match=r"kpis\.yaml:4:1: .*chat"):
-        kpiframe.load_config(path, make_plugin_manager(environ={}))
+        kpiframe.load_config(path, make_plugin_manager(environ=BUILTIN))
 
 
 def test_two_plugins_registering_one_section_is_an_error_naming_both():
     with pytest.raises(PluginError, match="two plugins register the config section 'chat'"):
-        make_plugin_manager(extra=[Chat(), Chat()], environ={})
+        make_plugin_manager(extra=[Chat(), Chat()], environ=BUILTIN)
 
 
 @pytest.mark.parametrize("name", ["metrics", "Chat", "two words"])
@@ -85,7 +86,7 @@ def test_a_section_may_not_take_a_core_key_or_an_odd_name(name):
             return {name: {"type": "object"}}
 
     with pytest.raises(PluginError, match="expected a lower-case identifier"):
-        make_plugin_manager(extra=[Greedy()], environ={})
+        make_plugin_manager(extra=[Greedy()], environ=BUILTIN)
 
 
 def test_an_invalid_section_schema_is_refused_when_the_plugin_loads():
@@ -95,19 +96,19 @@ def test_an_invalid_section_schema_is_refused_when_the_plugin_loads():
             return {"chat": {"type": "nonsense"}}
 
     with pytest.raises(PluginError, match="schema of config section 'chat' is invalid"):
-        make_plugin_manager(extra=[Broken()], environ={})
+        make_plugin_manager(extra=[Broken()], environ=BUILTIN)
 
 
 def test_the_editor_schema_includes_installed_sections():
     from kpiframe.config.schema import full_schema
 
-    assert full_schema(make_plugin_manager(extra=[Chat()], environ={}))["properties"]["chat"] == CHAT_SCHEMA
+    assert full_schema(make_plugin_manager(extra=[Chat()], environ=BUILTIN))["properties"]["chat"] == CHAT_SCHEMA
 
 
 def test_previous_is_the_earlier_window_then_the_same_window_on_a_re_run(tickets, write_config, tmp_path):
     """Week 1 is recorded; week 2's first run follows week 1; week 2's re-run follows week 2's first run."""
     chat = Chat()
-    registry = make_plugin_manager(extra=[chat], environ={})
+    registry = make_plugin_manager(extra=[chat], environ=BUILTIN)
     store = tmp_path / "h.duckdb"
     config = kpiframe.load_config(write_config(config_text(tickets)), registry)
     week1, week2 = AS_OF - timedelta(days=7), AS_OF
@@ -134,5 +135,5 @@ def test_a_config_naming_an_installed_plugin_module_loads_it_once(tickets, write
     monkeypatch.syspath_prepend(str(tmp_path))
     import chat_plugin
 
-    registry = make_plugin_manager(["chat_plugin"], extra=[chat_plugin], environ={})
+    registry = make_plugin_manager(["chat_plugin"], extra=[chat_plugin], environ=BUILTIN)
     assert list(registry.sections) == ["chat"]
