@@ -14,6 +14,7 @@ from kpiframe.plugins import make_plugin_manager
 BUILTIN = {"KPIFRAME_PLUGINS": "builtin"}  # installed plugins (kpiframe-notify has a section) stay out
 CHAT_SCHEMA = {
     "type": "object",
+    "description": "Where chat messages go.",
     "properties": {"channel": {"type": "string"}, "retries": {"type": "integer", "maximum": 5}},
     "required": ["channel"],
     "additionalProperties": False,
@@ -69,8 +70,9 @@ def test_a_wrong_section_is_a_config_error_with_file_line_and_column(tickets, wr
 
 def test_a_section_no_plugin_registers_stays_an_unknown_key(tickets, write_config):
     path = write_config(config_text(tickets, "chat: {channel: kpis}\n"))
-    with pytest.raises(ConfigError, match=r"kpis\.yaml:4:1: .*chat"):
+    with pytest.raises(ConfigError, match=r"kpis\.yaml:4:1: chat: unknown key 'chat'") as caught:
         kpiframe.load_config(path, make_plugin_manager(environ=BUILTIN))
+    assert "a plugin's section needs its plugin: `kpiframe plugins` lists the loaded sections" in str(caught.value)
 
 
 def test_two_plugins_registering_one_section_is_an_error_naming_both():
@@ -97,6 +99,18 @@ def test_an_invalid_section_schema_is_refused_when_the_plugin_loads():
 
     with pytest.raises(PluginError, match="schema of config section 'chat' is invalid"):
         make_plugin_manager(extra=[Broken()], environ=BUILTIN)
+
+
+def test_kpiframe_plugins_lists_the_sections_with_their_package(monkeypatch, cli):
+    import json
+
+    monkeypatch.setattr(
+        "kpiframe.plugins.make_plugin_manager", lambda: make_plugin_manager(extra=[Chat()], environ=BUILTIN)
+    )
+    result = cli("plugins", "--json")
+    assert result.exit_code == 0
+    rows = [r for r in json.loads(result.stdout) if r["kind"] == "section"]
+    assert [(r["name"], r["package"], r["summary"]) for r in rows] == [("chat", "extra", "Where chat messages go")]
 
 
 def test_the_editor_schema_includes_installed_sections():

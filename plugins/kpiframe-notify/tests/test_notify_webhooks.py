@@ -20,7 +20,18 @@ from pathlib import Path
 import pytest
 
 PLUGIN_SRC = Path(__file__).parents[1] / "src"
-INSTALLED = any(ep.name == "notify" for ep in importlib.metadata.entry_points(group="kpiframe"))
+
+
+def _installed() -> bool:
+    """Whether kpiframe-notify is pip-installed (not merely the metadata a build leaves in src/)."""
+    try:
+        dist = importlib.metadata.distribution("kpiframe-notify")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return Path(str(dist.locate_file(""))).resolve() != PLUGIN_SRC.resolve()
+
+
+INSTALLED = _installed()
 SECRET = "T0DEADBEEF/B0CAFE/xoxb-s3cret-webhook-token"
 
 # Calls per weekly window (as_of → the week before it). `volume` must be >= 3.
@@ -44,7 +55,12 @@ class Webhook:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 hook.posts.append(
-                    {"path": self.path, "type": self.headers.get("Content-Type"), "json": json.loads(body)}
+                    {
+                        "path": self.path,
+                        "type": self.headers.get("Content-Type"),
+                        "authorization": self.headers.get("Authorization"),
+                        "json": json.loads(body),
+                    }
                 )
                 if hook.mode == "hang":
                     time.sleep(30)
@@ -126,13 +142,14 @@ def week(config: Path, as_of: str, hook: Webhook, *args: str, **env: str) -> sub
         "--history",
         str(config.parent / "history.duckdb"),
         *args,
-        env={"HOOK_URL": hook.url, **env},
+        env={"HOOK_URL": hook.url, "HOOK_TOKEN": BEARER, **env},
     )
 
 
+BEARER = "bearer-t0ken-8c7b6a"
 JSON_HOOK = """
     notify:
-      webhooks: [{url: "${HOOK_URL}", name: support-chat}]
+      webhooks: [{url: "${HOOK_URL}", name: support-chat, headers: {Authorization: "Bearer ${HOOK_TOKEN}"}}]
       timeout: 2
       retries: 1
     """
@@ -176,6 +193,7 @@ def test_a_metric_turning_red_posts_once_and_its_recovery_posts_once(project, we
     }
     assert webhook.posts[0]["type"] == "application/json; charset=utf-8"
     assert webhook.posts[0]["path"] == f"/services/{SECRET}"
+    assert webhook.posts[0]["authorization"] == f"Bearer {BEARER}"
 
 
 def test_re_running_the_window_that_turned_red_does_not_post_again(project, webhook):
@@ -248,7 +266,7 @@ def test_the_secret_url_never_appears_in_output_reports_or_the_history(project, 
         (tmp_path / f"report.{k}").read_text() for k in ("json", "html", "markdown", "junit")
     ]
     for text in texts:
-        assert SECRET not in text and "xoxb" not in text
+        assert SECRET not in text and "xoxb" not in text and BEARER not in text
     assert b"xoxb" not in (tmp_path / "history.duckdb").read_bytes()
 
 
@@ -298,7 +316,7 @@ def test_teams_gets_an_adaptive_card_and_legacy_channels_a_message_card(project,
 
 def test_without_a_history_nothing_is_posted_and_a_warning_says_why(project, webhook):
     config = project(JSON_HOOK)
-    result = kpiframe(config, "--as-of", "2026-02-15", env={"HOOK_URL": webhook.url})
+    result = kpiframe(config, "--as-of", "2026-02-15", env={"HOOK_URL": webhook.url, "HOOK_TOKEN": BEARER})
     assert result.returncode == 1
     assert webhook.posts == []
     assert "nothing posted: without --history there is no previous run" in result.stderr

@@ -59,6 +59,7 @@ def notify(
     try:
         settings, problems = read_settings(section, secrets, environ)
         redact.add(hook.url for hook in settings.webhooks)
+        redact.add(value for hook in settings.webhooks for _, value in hook.headers)
         for problem in problems:
             _warn(redact, problem)
         if not settings.webhooks:
@@ -108,7 +109,9 @@ def _deliver(
         return False
     payload = BUILDERS[hook.format](scorecard.to_dict(), found, settings.max_changes, settings.link)
     try:
-        (post or kpiframe.post_json)(hook.url, payload, timeout=settings.timeout, retries=settings.retries)
+        (post or kpiframe.post_json)(
+            hook.url, payload, headers=dict(hook.headers), timeout=settings.timeout, retries=settings.retries
+        )
     except Exception as exc:  # DeliveryError, and anything a broken network stack raises
         _warn(redact, f"could not post to {hook.name} ({hook.format}): {exc}; the run's result stands")
         return False

@@ -42,6 +42,12 @@ SCHEMA: dict[str, Any] = {
                     },
                     "format": {"enum": list(FORMATS), "description": "the payload: json (default), slack, teams..."},
                     "name": {"type": "string", "minLength": 1, "description": "a name for messages and warnings"},
+                    "headers": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "maxProperties": 20,
+                        "description": "extra request headers, e.g. Authorization: Bearer ${TOKEN}",
+                    },
                 },
                 "required": ["url"],
                 "additionalProperties": False,
@@ -85,6 +91,7 @@ class Webhook:
     name: str
     where: str  # the config key or variable it came from, for messages
     from_environment: bool  # whether the URL came from ${VAR} (or KPIFRAME_NOTIFY_URL)
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,7 @@ def read_settings(
             name=hook.get("name") or f"webhook {i + 1}",
             where=f"notify.webhooks[{i}].url",
             from_environment=any(secret in hook["url"] for secret in secrets),
+            headers=tuple(dict(hook.get("headers", {})).items()),
         )
         for i, hook in enumerate(section.get("webhooks", ()))
     ]
