@@ -151,3 +151,17 @@ def test_a_config_naming_an_installed_plugin_module_loads_it_once(tickets, write
 
     registry = make_plugin_manager(["chat_plugin"], extra=[chat_plugin], environ=BUILTIN)
     assert list(registry.sections) == ["chat"]
+
+
+def test_an_unbounded_window_follows_its_own_last_run(tickets, write_config, tmp_path):
+    """`window: all` has no earlier window: each run follows the last run of all time."""
+    chat = Chat()
+    registry = make_plugin_manager(extra=[chat], environ=BUILTIN)
+    config = kpiframe.load_config(write_config(config_text(tickets).replace("{last: 7d}", "all")), registry)
+    store = tmp_path / "h.sqlite"
+    kpiframe.run(config, as_of=AS_OF - timedelta(days=7), registry=registry, history=store)
+    assert chat.seen[-1]["previous"] is None
+    kpiframe.run(config, as_of=AS_OF, registry=registry, history=store)
+    previous = chat.seen[-1]["previous"]
+    assert (previous.same_window, previous.window_start, previous.window_end) == (True, None, None)
+    assert previous.scorecard["run"]["as_of"] == "2026-02-22T00:00:00Z"
