@@ -31,7 +31,7 @@ demo: $(VENV)/.installed-base
 
 test: $(STAMP) lint
 	@# The Zendesk plugin installs as a third party's package would, then its own tests run too.
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --force-reinstall ./plugins/kpiframe-zendesk
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --force-reinstall ./plugins/kpiframe-zendesk ./plugins/kpiframe-notify
 	$(BIN)/python -m pytest
 	$(BIN)/python -m kpiframe.docs_gen --check
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site

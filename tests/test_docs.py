@@ -36,6 +36,7 @@ def test_the_plugin_guide_examples_work_as_written(tmp_path, tickets, write_conf
         "kpiframe_register_reporters",
         "kpiframe_scorecard_ready",
         "kpiframe_register_presets",
+        "kpiframe_register_config_sections",
     ]
     for i, hook in enumerate(hooks):
         (tmp_path / f"example_{i}.py").write_text(example(hook))
@@ -45,7 +46,8 @@ def test_the_plugin_guide_examples_work_as_written(tmp_path, tickets, write_conf
     path = write_config("""
         version: 1
         title: Guide
-        plugins: [example_0.py, example_1.py, example_2.py, example_3.py, example_4.py]
+        plugins: [example_0.py, example_1.py, example_2.py, example_3.py, example_4.py, example_5.py]
+        chat: {channel: kpis}
         window: all
         sources:
           n: {connector: numbers, path: numbers.csv}

@@ -185,7 +185,7 @@ def test_every_hook_is_documented_in_the_plugin_guide():
 
     guide = (Path(__file__).parents[1] / "docs" / "plugins.md").read_text()
     hooks = [name for name in dir(hookspecs) if name.startswith("kpiframe_")]
-    assert len(hooks) == 6
+    assert len(hooks) == 7
     for hook in hooks:
         assert f"## {hook}" in guide, f"{hook} has no section in docs/plugins.md"
 

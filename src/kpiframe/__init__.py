@@ -17,6 +17,7 @@ from kpiframe.contracts import (
     DerivedCalculator,
     Period,
     Preset,
+    PreviousRun,
     Reporter,
     SourceContext,
     Value,
@@ -24,6 +25,7 @@ from kpiframe.contracts import (
 from kpiframe.errors import (
     CalculationError,
     ConfigError,
+    DeliveryError,
     ExpressionError,
     KpiframeError,
     PluginError,
@@ -31,6 +33,7 @@ from kpiframe.errors import (
 )
 from kpiframe.exit_codes import ExitCode
 from kpiframe.plugins import hookimpl
+from kpiframe.redaction import Redactor
 from kpiframe.sql_literals import sql_literal
 
 __version__ = "0.1.0"
@@ -42,6 +45,7 @@ __all__ = [
     "Calculator",
     "ConfigError",
     "Connector",
+    "DeliveryError",
     "DerivedCalculator",
     "ExitCode",
     "ExpressionError",
@@ -49,6 +53,8 @@ __all__ = [
     "Period",
     "PluginError",
     "Preset",
+    "PreviousRun",
+    "Redactor",
     "Reporter",
     "RunContext",
     "Scorecard",
@@ -60,6 +66,7 @@ __all__ = [
     "get_json",
     "hookimpl",
     "load_config",
+    "post_json",
     "prepare",
     "run",
     "sql_literal",
@@ -68,16 +75,16 @@ __all__ = [
 
 if TYPE_CHECKING:
     from kpiframe.api import RunContext, column, condition, load_config, prepare, run
-    from kpiframe.http import get_json
+    from kpiframe.http import get_json, post_json
     from kpiframe.scorecard import Scorecard
 
 
 def __getattr__(name: str) -> Any:
     # Lazy re-exports: these pull in the engine (and so Ibis) only when used.
-    if name == "get_json":
-        from kpiframe.http import get_json
+    if name in {"get_json", "post_json"}:
+        from kpiframe import http
 
-        return get_json
+        return getattr(http, name)
     if name in {"run", "load_config", "prepare", "column", "condition", "RunContext"}:
         from kpiframe import api
 

@@ -201,7 +201,16 @@ def _run(
     # One pass over every text of the scorecard: a `${VAR}` in a title, a description or
     # a reason never reaches a report, a hook or the history.
     scorecard = context.redactor.scrub(scorecard)
-    context.registry.plugin_manager.hook.kpiframe_scorecard_ready(scorecard=scorecard, config=config)
+    previous = None
+    if store is not None:
+        recorded = scorecard.run.window
+        previous = store.previous(scorecard.title, recorded.start, recorded.end)
+    context.registry.plugin_manager.hook.kpiframe_scorecard_ready(
+        scorecard=scorecard,
+        config=config,
+        history=context.redactor(store.location) if store is not None else None,
+        previous=previous,
+    )
     if store is not None:
         store.append(scorecard.to_dict(), git_commit(config.base_dir), mode=history_mode)
     return scorecard

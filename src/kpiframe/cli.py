@@ -423,7 +423,7 @@ def schema(
 def plugins(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """List every connector, calculator, reporter and preset, with the package and version it came from."""
+    """List every connector, calculator, reporter, preset and config section, with the package and version it came from."""
     import textwrap
 
     from tabulate import tabulate
@@ -437,9 +437,11 @@ def plugins(
         ("calculator", registry.calculators),
         ("reporter", registry.reporters),
         ("preset", registry.presets),
+        ("section", registry.sections),  # a top-level config key; its obj is the JSON Schema
     ):
         for name, reg in sorted(table.items()):
             doc = getattr(reg.obj, "description", "") or getattr(reg.obj, "doc", "")
+            doc = str(reg.obj.get("description", "")) if isinstance(reg.obj, dict) else doc
             rows.append(
                 {
                     "kind": kind,

@@ -28,8 +28,10 @@ if TYPE_CHECKING:  # Ibis is imported only when data is touched
 #: The major version of the plugin API described here. A plugin may declare
 #: ``KPIFRAME_PLUGIN_API = 1`` in its module; a different major is refused.
 PLUGIN_API_VERSION = 1
-#: Minor version of the plugin API: 1.1 passes ``window`` to every ``Calculator.parts``.
-PLUGIN_API_MINOR = 1
+#: Minor version of the plugin API: 1.1 passes ``window`` to every ``Calculator.parts``;
+#: 1.2 adds ``kpiframe_register_config_sections`` and gives ``kpiframe_scorecard_ready``
+#: the ``history`` and ``previous`` run.
+PLUGIN_API_MINOR = 2
 
 DIRECTIONS = ("higher", "lower", "neutral")
 
@@ -150,6 +152,32 @@ class Period:
     end: datetime | None
     as_of: datetime
     timezone: str = "UTC"  # the source's zone: how its naive timestamps are to be read
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """The recorded run a new run follows, as ``kpiframe_scorecard_ready`` receives it.
+
+    It is the newest run of the same title **and the same window** when there is one
+    (the run is a re-run, and will replace it), else the newest run of an earlier
+    window (ending at or before this run's window starts): the run a team saw last
+    for this window sequence. A notifier compares with it, so a re-run of a window
+    that was already reported says nothing new.
+
+    :param run_id: the recorded run's id (``kpiframe history show RUN_ID``).
+    :param recorded_at: when it was recorded (ISO, UTC).
+    :param window_start: its window's start (ISO, UTC), ``None`` when unbounded.
+    :param window_end: its window's end (ISO, UTC).
+    :param same_window: whether it is a run of this run's own window (a re-run).
+    :param scorecard: its scorecard in the JSON form (``schemas/scorecard-1.schema.json``).
+    """
+
+    run_id: str
+    recorded_at: str
+    window_start: str | None
+    window_end: str | None
+    same_window: bool
+    scorecard: Mapping[str, Any]
 
 
 @dataclass(frozen=True)

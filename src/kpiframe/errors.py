@@ -11,7 +11,8 @@ traceback only with ``--debug``::
      ├── PluginError            a plugin failed to load, clashes with another, or breaks its contract: exit 2
      ├── HistoryError           the history store is corrupt, foreign, read-only or unreachable: exit 2
      ├── SourceError            a source could not be read: its metrics get status ``error`` (exit 3)
-     └── CalculationError       a calculator failed on a metric: that metric gets status ``error`` (exit 3)
+     ├── CalculationError       a calculator failed on a metric: that metric gets status ``error`` (exit 3)
+     └── DeliveryError          a POST (a notification) was not delivered: notifiers warn, the exit code stays
 
 Anything else that escapes a command is a bug: ``kpiframe crashed: ...`` and exit 4
 (see :mod:`kpiframe.cli_boundary`).
@@ -25,6 +26,7 @@ __all__ = [
     "CalculationError",
     "ConfigError",
     "ConfigProblem",
+    "DeliveryError",
     "ExpressionError",
     "HistoryError",
     "KpiframeError",
@@ -106,3 +108,10 @@ class SourceError(KpiframeError):
 
 class CalculationError(KpiframeError):
     """A calculator failed for one metric. That metric becomes ``error``; others run on."""
+
+
+class DeliveryError(KpiframeError):
+    """A POST (a webhook notification) was not delivered; its message never holds the URL.
+
+    Notifiers catch it and warn: a chat server being down never changes a run's verdict.
+    """

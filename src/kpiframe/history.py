@@ -39,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kpiframe.contracts import PreviousRun
 from kpiframe.errors import HistoryError, first_line
 from kpiframe.redaction import mask_url_passwords
 
@@ -242,11 +243,18 @@ class HistoryStore:
     def commit(self, con: Any) -> None:
         con.execute("commit")
 
-    def runs(self, title: str | None = None, limit: int | None = None, before: str | None = None) -> list[Run]:
+    def runs(
+        self,
+        title: str | None = None,
+        limit: int | None = None,
+        before: str | None = None,
+        window: tuple[str | None, str | None] | None = None,
+    ) -> list[Run]:
         """Runs newest first (by window end, then recording time), optionally of one title.
 
         :param before: only runs whose window ends at or before this instant (ISO):
             the runs of earlier windows, which a run may compare with.
+        :param window: only runs of this window (start, end), as ``replace`` matches them.
 
         A row that cannot be read is left out, and :attr:`skipped` says which.
         """
@@ -254,13 +262,19 @@ class HistoryStore:
             if not self._check(con):
                 return []
             query = f"select {_COLUMNS} from kpiframe_runs"
-            conditions, params = [], []
+            conditions: list[str] = []
+            params: list[str | None] = []
             if title is not None:
                 conditions.append("title = ?")
                 params.append(title)
             if before is not None:
                 conditions.append("window_end is not null and window_end <= ?")
                 params.append(before)
+            if window is not None:
+                conditions.append(
+                    "coalesce(window_start, '') = coalesce(?, '') and coalesce(window_end, '') = coalesce(?, '')"
+                )
+                params.extend(window)
             if conditions:
                 query += " where " + " and ".join(conditions)
             query += " order by coalesce(window_end, as_of) desc, recorded_at desc, run_id desc"
@@ -298,6 +312,18 @@ class HistoryStore:
                 self.skipped.append(warning)
             return None
 
+    def previous(self, title: str, window_start: str | None, window_end: str | None) -> PreviousRun | None:
+        """The run a new run of ``title`` over this window follows (see :class:`kpiframe.PreviousRun`).
+
+        The newest run of the same window when one is recorded (a re-run), else the
+        newest run of an earlier window: the one ``baseline: previous`` compares with.
+        """
+        same = self.runs(title, limit=1, window=(window_start, window_end))
+        if same:
+            return _previous(same[0], same_window=True)
+        earlier = self.runs(title, limit=1, before=window_start) if window_start else []
+        return _previous(earlier[0], same_window=False) if earlier else None
+
     def find(self, ref: str, title: str | None = None) -> Run:
         """A run by id (or id prefix), or the latest run on a date (YYYY-MM-DD)."""
         runs = self.runs(title)
@@ -325,6 +351,17 @@ class HistoryStore:
                 for run_id in doomed:
                     con.execute(self._sql("delete from kpiframe_runs where run_id = ?"), (run_id,))
         return len(doomed)
+
+
+def _previous(run: Run, same_window: bool) -> PreviousRun:
+    return PreviousRun(
+        run_id=run.run_id,
+        recorded_at=run.recorded_at,
+        window_start=run.window_start,
+        window_end=run.window_end,
+        same_window=same_window,
+        scorecard=run.scorecard,
+    )
 
 
 def _head(path: Path) -> bytes:

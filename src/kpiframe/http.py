@@ -1,4 +1,4 @@
-"""GET JSON over HTTP with the manners an API expects, and the suspicion a CI job needs.
+"""GET JSON (and POST it, for notifiers) over HTTP with the manners an API expects, and the suspicion a CI job needs.
 
 Manners: retries with backoff and jitter, ``Retry-After``, a bounded number of
 attempts. Suspicion, because a config's URL, a redirect or a ``next`` link may
@@ -16,7 +16,9 @@ point anywhere:
   second still times out), and every response is read up to ``max_bytes``.
 
 Standard library only (``http.client``): a connector's dependencies stay small.
-Public as ``kpiframe.get_json`` for plugin authors' connectors.
+Public as ``kpiframe.get_json`` for plugin authors' connectors, and
+``kpiframe.post_json`` for notifiers (webhooks), which follows no redirects and
+never names the URL in its errors: a webhook's URL is its credential.
 """
 
 from __future__ import annotations
@@ -36,10 +38,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from kpiframe.errors import SourceError
+from kpiframe.errors import DeliveryError, SourceError
 from kpiframe.redaction import mask_url_passwords
 
-__all__ = ["MAX_BYTES", "MAX_RETRIES", "Origin", "UrlPolicy", "get_json"]
+__all__ = ["MAX_BYTES", "MAX_RETRIES", "Origin", "UrlPolicy", "get_json", "post_json"]
 
 #: Statuses worth trying again: rate limits and server-side trouble.
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
@@ -164,11 +166,17 @@ class _Status(Exception):
 
 
 def _fetch(
-    url: str, headers: Mapping[str, str], policy: UrlPolicy, timeout: float, max_bytes: int
+    url: str,
+    headers: Mapping[str, str],
+    policy: UrlPolicy,
+    timeout: float,
+    max_bytes: int,
+    body: bytes | None = None,
 ) -> tuple[bytes, dict[str, str]]:
-    """One GET, following redirects under the policy, within ``timeout`` seconds in all."""
+    """One GET (or, with a ``body``, one POST), following redirects under the policy (a GET only),
+    within ``timeout`` seconds in all."""
     deadline = time.monotonic() + timeout
-    for _ in range(MAX_REDIRECTS + 1):
+    for _ in range(MAX_REDIRECTS + 1 if body is None else 1):
         origin, address, at_home = policy.check(url)
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -183,9 +191,11 @@ def _fetch(
         watchdog.daemon = True
         watchdog.start()
         try:
-            connection.request("GET", path, headers=sent)
+            connection.request("GET" if body is None else "POST", path, body=body, headers=sent)
             response = connection.getresponse()
             response_headers = {k: v for k, v in response.getheaders()}
+            if response.status in (301, 302, 303, 307, 308) and body is not None:
+                raise _Status(response.status, response.reason, response_headers)
             if response.status in (301, 302, 303, 307, 308):
                 location = response.getheader("Location")
                 if not location:
@@ -306,6 +316,76 @@ def get_json(
             sleep(wait)
             waited += wait
     raise SourceError(f"GET {_safe(url)} failed after {attempt + 1} attempts: {last}")
+
+
+#: The most of a webhook's answer that is read: a chat server answers ``ok`` or a short error.
+POST_ANSWER_BYTES = 64 * 1024
+
+
+def post_json(
+    url: str,
+    payload: Any,
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 10.0,
+    retries: int = 2,
+    backoff: float = 0.5,
+    max_wait: float = 10.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """POST ``payload`` as JSON to ``url`` (a webhook); return once it answered 2xx.
+
+    Bounded like :func:`get_json`: ``timeout`` is a total deadline per attempt; it
+    retries timeouts, connection errors and 408/425/429/5xx up to ``retries`` times
+    (at most :data:`MAX_RETRIES`), waiting ``backoff`` × 2^attempt (with jitter) or
+    what ``Retry-After`` asks, at most ``max_wait`` seconds each. So the longest a
+    call can take is about ``(retries + 1) × timeout`` plus the waits. The same
+    address rules apply (``http``/``https`` only; a private address only when the
+    URL itself is one). Redirects are not followed: a webhook that moved says so.
+    A retry after a timeout may deliver twice if the server did take the first
+    post; chat messages tolerate that better than silence.
+
+    :raises kpiframe.DeliveryError: the post was refused or never answered; the
+        message gives the status or the failure, never the URL (it is the credential).
+    """
+    data = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode()
+    sent = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "kpiframe", **(headers or {})}
+    retries = max(0, min(int(retries), MAX_RETRIES))
+    last = ""
+    try:
+        policy = UrlPolicy.for_url(url)
+    except SourceError as exc:
+        raise DeliveryError(_without(str(exc), url)) from None
+    for attempt in range(retries + 1):
+        wait = min(backoff * (2**attempt) * (1 + random.random() / 2), max_wait)
+        try:
+            _fetch(url, sent, policy, timeout, POST_ANSWER_BYTES, body=data)
+            return
+        except _Status as exc:
+            last = f"HTTP {exc.status} {exc.reason}".strip()
+            if exc.status not in RETRY_STATUSES:
+                raise DeliveryError(f"the webhook refused the post: {last}") from None
+            asked = _retry_after(exc.headers.get("Retry-After"), max_wait)
+            wait = asked if asked is not None else wait
+        except TimeoutError:
+            last = f"no complete answer within {timeout:g} s"
+        except ConnectionError as exc:
+            last = f"connection failed: {_without(str(exc), url)}"
+        except SourceError as exc:
+            raise DeliveryError(_without(str(exc), url)) from None
+        if attempt < retries:
+            sleep(wait)
+    raise DeliveryError(f"the webhook did not take the post after {retries + 1} attempts: {last}")
+
+
+def _without(text: str, url: str) -> str:
+    """``text`` with the URL, and any piece of it that names a path or a query, masked."""
+    text = text.replace(url, "***")
+    parts = urlsplit(url)
+    for piece in (parts.path, parts.query, parts.password or ""):
+        if len(piece) > 1:
+            text = text.replace(piece, "***")
+    return text
 
 
 def _safe(url: str) -> str:

@@ -84,6 +84,8 @@ class Registry:
     presets: dict[str, Registration] = field(default_factory=dict)
     #: abbreviation (lower case) → calculator name, from ``kpiframe_register_abbreviations``.
     abbreviations: dict[str, str] = field(default_factory=dict)
+    #: Top-level config sections (``notify:``) → their registration, whose ``obj`` is the JSON Schema.
+    sections: dict[str, Registration] = field(default_factory=dict)
     #: Installed entry-point plugins that KPIFRAME_PLUGINS left out: "name (package version)".
     filtered: list[str] = field(default_factory=list)
 
@@ -159,7 +161,8 @@ def make_plugin_manager(
 
     def register(plugin: Any, name: str, origin: Origin) -> None:
         _check_api_version(plugin, str(origin))
-        if pm.has_plugin(name):
+        # A config may name (under `plugins:`) a module that is installed too: it loads once.
+        if pm.has_plugin(name) or pm.is_registered(plugin):
             return
         try:
             pm.register(plugin, name=name)
@@ -233,6 +236,7 @@ _KINDS = (
 
 def _index(registry: Registry) -> None:
     pm = registry.plugin_manager
+    _index_sections(registry)
     for impl in pm.hook.kpiframe_register_abbreviations.get_hookimpls():  # registration order: first wins
         try:
             provided = impl.function() or {}
@@ -268,3 +272,36 @@ def _index(registry: Registry) -> None:
                         "uninstall one, or restrict which load with KPIFRAME_PLUGINS"
                     )
                 table[name] = Registration(kind, name, obj, origin)
+
+
+def _index_sections(registry: Registry) -> None:
+    """Each plugin's top-level config sections, checked: a free name, a valid JSON Schema, no clash."""
+    import jsonschema
+
+    from kpiframe.config.schema import core_schema
+
+    reserved = set(core_schema()["properties"])
+    for impl in registry.plugin_manager.hook.kpiframe_register_config_sections.get_hookimpls():
+        origin = registry.origins.get(impl.plugin_name, Origin(impl.plugin_name, impl.plugin_name, ""))
+        try:
+            provided: dict[Any, Any] = dict(impl.function() or {})  # type: ignore[call-overload]
+        except Exception as exc:
+            raise PluginError(
+                f"kpiframe_register_config_sections of plugin {origin} raised {type(exc).__name__}: {exc}"
+            ) from None
+        for name, schema in provided.items():
+            if not isinstance(name, str) or not name.isidentifier() or name != name.lower() or name in reserved:
+                raise PluginError(
+                    f"plugin {origin} registers the config section {name!r}: expected a lower-case identifier"
+                    f" that is not one of kpiframe's own keys ({', '.join(sorted(reserved))})"
+                )
+            try:
+                jsonschema.Draft202012Validator.check_schema(schema)
+            except jsonschema.SchemaError as exc:
+                raise PluginError(f"plugin {origin}: the schema of config section {name!r} is invalid: {exc.message}")
+            if name in registry.sections:
+                raise PluginError(
+                    f"two plugins register the config section {name!r}: {registry.sections[name].origin} and"
+                    f" {origin}; uninstall one, or restrict which load with KPIFRAME_PLUGINS"
+                )
+            registry.sections[name] = Registration("section", name, schema, origin)

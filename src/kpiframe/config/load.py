@@ -27,7 +27,7 @@ from kpiframe.config.interpolate import interpolate
 from kpiframe.config.literals import UnitError, check_date, parse_duration
 from kpiframe.config.model import Config, Level, MetricSpec, SourceSpec, WindowSpec
 from kpiframe.config.reading import Unreadable, read_config_text
-from kpiframe.config.schema import DEFAULT_MAX_SEGMENTS, SOURCE_CORE_KEYS, core_schema
+from kpiframe.config.schema import DEFAULT_MAX_SEGMENTS, SOURCE_CORE_KEYS, core_schema, with_sections
 from kpiframe.config.validation import validate
 from kpiframe.config.yaml_source import Document, dotted, parse_yaml
 from kpiframe.contracts import DerivedCalculator
@@ -551,7 +551,6 @@ def load_with_registry(
     doc = merged.doc
     data, secrets, problems = interpolate(doc, environ)
     problems = merged.read_problems + merged.problems + problems
-    problems += validate(data, core_schema(), doc)
 
     plugins = data.get("plugins", ())
     plugins = [p for p in plugins if isinstance(p, str)] if isinstance(plugins, list) else []
@@ -561,12 +560,15 @@ def load_with_registry(
             f"the config names plugins ({', '.join(plugins)}), whose code would run",
             "--no-config-plugins is set: remove `plugins:`, or install the plugin as a package",
         )
-        raise _redacted([*problems, refused], secrets)
+        raise _redacted([*problems, *validate(data, core_schema(), doc), refused], secrets)
     if registry is None:
         try:
             registry = make_plugin_manager(plugins, base_dir=file.parent, environ=environ)
         except PluginError as exc:
+            problems += validate(data, core_schema(), doc)
             raise _redacted(problems + [doc.problem(("plugins",), str(exc))], secrets) from None
+    # Plugins' sections (`notify:`) are known once the plugins are: the schema includes them.
+    problems += validate(data, with_sections(core_schema(), registry), doc)
 
     # Check what the schema could not (plugins' params, names, targets, expressions) even
     # when it found problems, so that one run reports every mistake at once.
@@ -623,6 +625,7 @@ def load_with_registry(
         plugins=tuple(plugins),
         engine=dict(data["engine"]) if isinstance(data.get("engine"), dict) else {},
         included=tuple(merged.included),
+        sections={name: data[name] for name in getattr(registry, "sections", {}) if name in data},
     )
     return config, registry
 

@@ -107,6 +107,8 @@ class Config:
     baseline: Any = "previous"  # the default baseline of change targets, with --history
     #: The files ``include:`` brought in (directly or not), in the order they were read.
     included: tuple[Path, ...] = ()
+    #: The top-level sections plugins registered (``notify:``), validated, with ``${VAR}`` substituted.
+    sections: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:

@@ -391,9 +391,17 @@ def core_schema() -> dict[str, Any]:
     }
 
 
+def with_sections(schema: dict[str, Any], registry: Any) -> dict[str, Any]:
+    """``schema`` with the top-level sections the plugins registered (``kpiframe_register_config_sections``)."""
+    sections = getattr(registry, "sections", {})
+    if sections:
+        schema["properties"].update({name: reg.obj for name, reg in sections.items()})
+    return schema
+
+
 def full_schema(registry: Registry) -> dict[str, Any]:
-    """The core schema plus every installed plugin's parameters, for editors."""
-    schema = core_schema()
+    """The core schema plus every installed plugin's parameters and sections, for editors."""
+    schema = with_sections(core_schema(), registry)
     props = schema["properties"]
     source_variants = []
     for name, reg in sorted(registry.connectors.items()):

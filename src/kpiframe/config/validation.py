@@ -79,6 +79,9 @@ def describe(error: ValidationError, doc: Document, base: Path = ()) -> ConfigPr
         extras = [k for k in value if k not in schema.get("properties", {})] if isinstance(value, dict) else []
         key = extras[0] if extras else "?"
         hint = _suggest(key, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
+        if not path and hint and not hint.startswith("did you mean"):
+            # A top-level key may be a plugin's section (`notify:`) whose plugin is not loaded.
+            hint += "; a plugin's section needs its plugin: `kpiframe plugins` lists the loaded sections"
         return doc.problem(path + (key,), f"unknown key {key!r}", hint, key=True)
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
