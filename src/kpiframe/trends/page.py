@@ -1,0 +1,121 @@
+"""The trends page: one self-contained HTML file, under the rules of the HTML scorecard.
+
+No network request: the Content-Security-Policy forbids every remote load and
+allows only the page's own inline style and script, by hash. Everything reads
+with scripts off (every metric shows, each with a table of its values per run);
+the script only adds the status and "changed recently" filters.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from importlib.resources import files
+from typing import Any
+
+from markupsafe import Markup
+
+from kpiframe.formatting import STATUS_LABELS, delta_text, value_text
+from kpiframe.reporters.html import ICONS
+from kpiframe.scorecard import SEVERITY
+from kpiframe.trends import chart
+from kpiframe.trends.model import MetricTrend, Trends
+
+__all__ = ["render_page"]
+
+_ORDER = ("fail", "error", "warn", "no_data", "pass", "info", "absent")
+#: The statuses' words, and one for a metric the newest run did not have.
+_LABELS = {**STATUS_LABELS, "absent": "NOT IN LATEST RUN"}
+
+
+def _card(m: MetricTrend, trends: Trends, index: int) -> dict[str, Any]:
+    latest = m.latest
+    # A metric the newest run lacks is not shown with a status it no longer has.
+    status = (latest.status or "absent") if m.in_latest_run else "absent"
+    last_seen = trends.runs[m.latest_index].label if m.latest_index is not None and not m.in_latest_run else ""
+    changes = m.changes
+    rows = [
+        {
+            "run": run,
+            "value": value_text(p.value, m.unit),
+            "raw": "" if p.value is None else repr(p.value),
+            "status": p.status,
+            "label": STATUS_LABELS.get(p.status, "") if p.status else "not in this run",
+            "target": p.target or "",
+            "changed": any(c.index == i for c in changes),
+        }
+        for i, (run, p) in enumerate(zip(trends.runs, m.points, strict=True))
+    ]
+    ends = m.change
+    return {
+        "m": m,
+        "index": index,
+        "status": status,
+        "label": _LABELS.get(status, status.upper()),
+        "icon": ICONS.get(status, "–"),
+        "severity": SEVERITY.get(status, 0),
+        "value": value_text(latest.value, m.unit),
+        "raw": "" if latest.value is None else repr(latest.value),
+        "target": latest.target or "",
+        "warn": latest.warn or "",
+        "reason": latest.reason or "",
+        "last_seen": last_seen,
+        "last_seen_status": STATUS_LABELS.get(latest.status or "", "") if last_seen else "",
+        "delta": delta_text(m.delta, m.delta_pct, m.unit, m.direction),
+        "moved": m.moved,
+        "from": value_text(ends[0], m.unit) if ends else "",
+        "recent": trends.changed_recently(m),
+        "changes": [
+            {
+                "when": trends.runs[c.index].label,
+                "before": STATUS_LABELS.get(c.before, c.before),
+                "after": STATUS_LABELS.get(c.after, c.after),
+                "status": c.after,
+            }
+            for c in reversed(changes)
+        ],
+        "chart": chart.trend_line(m, trends.runs, {c.index for c in changes}),
+        "strip": chart.status_strip(m),
+        "rows": rows,
+    }
+
+
+def _sha256(text: str) -> str:
+    """A CSP source for an inline block: the page allows its own style and script, and nothing else."""
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+def render_page(trends: Trends, version: str) -> str:
+    import jinja2
+
+    folder = files("kpiframe.reporters").joinpath("templates")
+    # The scorecard's stylesheet first: one theme (status colours, dark mode, print rules) for both pages.
+    css = folder.joinpath("scorecard.css").read_text(encoding="utf-8") + folder.joinpath("trends.css").read_text(
+        encoding="utf-8"
+    )
+    script = folder.joinpath("trends.js").read_text(encoding="utf-8")
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string(folder.joinpath("trends.html.j2").read_text(encoding="utf-8"))
+    cards = [_card(m, trends, i) for i, m in enumerate(trends.metrics, 1)]
+    counts: dict[str, int] = {}
+    for card in cards:
+        counts[card["status"]] = counts.get(card["status"], 0) + 1
+    csp = (
+        f"default-src 'none'; style-src '{_sha256(css)}'; script-src '{_sha256(script)}'; img-src data:; base-uri"
+        " 'none'; form-action 'none'"
+    )
+    latest = trends.runs[-1]
+    return template.render(
+        trends=trends,
+        latest=latest,
+        latest_label=STATUS_LABELS.get(latest.status, latest.status.upper()),
+        latest_icon=ICONS.get(latest.status, ""),
+        counts=[(s, _LABELS[s], counts[s]) for s in _ORDER if counts.get(s)],
+        recent_count=sum(1 for c in cards if c["recent"]),
+        cards=cards,
+        version=version,
+        css=Markup(css),
+        script=Markup(script),
+        csp=csp,
+        svg=lambda text: Markup(text),
+    )
