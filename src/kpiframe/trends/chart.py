@@ -144,7 +144,7 @@ def _dots(metric: MetricTrend, runs: tuple[RunPoint, ...], x: Any, y: Any, chang
         if point.value is None:
             parts.append(f'<rect class="pt s-{point.status}" x="{x(i) - 3}" y="{floor - 3}" width="6" height="6">')
         else:
-            parts.append(f'<circle class="pt s-{point.status}" cx="{x(i)}" cy="{y(point.value)}" r="2.6">')
+            parts.append(f'<circle class="pt s-{point.status}" cx="{x(i)}" cy="{y(point.value)}">')  # r in CSS
         parts.append(f"<title>{tip}</title></{'rect' if point.value is None else 'circle'}>")
     return parts
 
@@ -172,8 +172,12 @@ def status_strip(metric: MetricTrend) -> str:
         if point.status is not None:
             paths.setdefault(point.status, []).append(f"M{i * (cell + gap)} 0h{cell}v{height}h-{cell}z")
     width = max(1, len(metric.points) * (cell + gap) - gap)
-    statuses = ", ".join(STATUS_LABELS.get(p.status, "not run") if p.status else "absent" for p in metric.points)
-    label = f"{metric.title}, status per run, oldest first: {statuses}"
+    counts: dict[str, int] = {}
+    for point in metric.points:
+        counts[point.status or "absent"] = counts.get(point.status or "absent", 0) + 1
+    tally = ", ".join(f"{n} {STATUS_LABELS.get(s, 'not in the run').lower()}" for s, n in counts.items())
+    # A tally, not 52 words: each run's status is in the card's table of values.
+    label = f"{metric.title}, status per run, oldest first: {tally}"
     shapes = "".join(f'<path class="s-{status}" d="{"".join(d)}"/>' for status, d in paths.items())
     return (
         f'<svg class="strip" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img"'

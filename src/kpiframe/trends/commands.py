@@ -21,6 +21,9 @@ FORMATS = {"html": "html", "htm": "html", "json": "json", "md": "markdown", "mar
 
 
 def _load(store: str, title: str | None, last: int, recent: int) -> Trends:
+    if "://" not in store and not Path(store).exists():
+        # Opening a DuckDB or SQLite path creates the file: reading must not leave an empty store behind.
+        raise ConfigError(f"--history {store}: no such file; give the store `kpiframe run --history` records into")
     return load_trends(open_history(store), title=title, last=last, recent=recent)
 
 

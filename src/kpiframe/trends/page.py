@@ -34,6 +34,7 @@ def _card(m: MetricTrend, trends: Trends, index: int) -> dict[str, Any]:
     status = (latest.status or "absent") if m.in_latest_run else "absent"
     last_seen = trends.runs[m.latest_index].label if m.latest_index is not None and not m.in_latest_run else ""
     changes = m.changes
+    changed = {c.index for c in changes}
     rows = [
         {
             "run": run,
@@ -41,8 +42,9 @@ def _card(m: MetricTrend, trends: Trends, index: int) -> dict[str, Any]:
             "raw": "" if p.value is None else repr(p.value),
             "status": p.status,
             "label": STATUS_LABELS.get(p.status, "") if p.status else "not in this run",
-            "target": p.target or "",
-            "changed": any(c.index == i for c in changes),
+            # The target only where it differs from the run before: the table stays light at 52 runs.
+            "target": (p.target or "") if i == 0 or p.target != m.points[i - 1].target else "",
+            "changed": i in changed,
         }
         for i, (run, p) in enumerate(zip(trends.runs, m.points, strict=True))
     ]

@@ -1,0 +1,421 @@
+"""The trends page and `history show --format md|json`: a year of weekly runs read back from every
+history store, checked against the stored rows read with each database's own JSON SQL."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from test_html import open_page
+from trend_history import record, weekly_scorecards
+
+WEEKS, METRICS = 52, 12
+
+
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
+def store(request, tmp_path):
+    if request.param == "duckdb":
+        return str(tmp_path / "h.duckdb")
+    if request.param == "sqlite":
+        return str(tmp_path / "h.sqlite")
+    return request.getfixturevalue("postgres_schema")
+
+
+def stored_points(store: str) -> list[tuple[str, str, str, float | None, str]]:
+    """(window end, run id, metric id, value, status) of every metric of every run, by SQL on the raw rows."""
+    if store.startswith("postgresql://"):
+        import psycopg
+
+        query = (
+            "select r.window_end, r.run_id, m->>'id', (m->>'value')::float8, m->>'status' from kpiframe_runs r,"
+            " jsonb_array_elements(r.scorecard::jsonb->'metrics') m order by 1, 3"
+        )
+        with psycopg.connect(store) as con:
+            return [tuple(row) for row in con.execute(query).fetchall()]
+    if store.endswith(".sqlite"):
+        import sqlite3
+
+        query = (
+            "select r.window_end, r.run_id, json_extract(m.value, '$.id'), json_extract(m.value, '$.value'),"
+            " json_extract(m.value, '$.status') from kpiframe_runs r, json_each(r.scorecard, '$.metrics') m"
+            " order by 1, 3"
+        )
+        with sqlite3.connect(store) as con:
+            return [(a, b, c, None if d is None else float(d), e) for a, b, c, d, e in con.execute(query).fetchall()]
+    import duckdb
+
+    query = (
+        "select r.window_end, r.run_id, m->>'$.id', (m->>'$.value')::double, m->>'$.status' from kpiframe_runs r,"
+        " unnest(cast(json_extract(r.scorecard::json, '$.metrics[*]') as json[])) t(m) order by 1, 3"
+    )
+    with duckdb.connect(store, read_only=True) as con:
+        return [tuple(row) for row in con.execute(query).fetchall()]
+
+
+def by_metric(rows):
+    """metric id → [(run id, value, status)] oldest first, and the run ids oldest first."""
+    runs = sorted({(end, run) for end, run, *_ in rows})
+    series: dict[str, list] = {}
+    for _, run, metric, value, status in sorted(rows):
+        series.setdefault(metric, []).append((run, value, status))
+    return series, [run for _, run in runs]
+
+
+class PageValues(HTMLParser):
+    """Every card's latest value and per-run (run id, value, status), as the page shows them."""
+
+    def __init__(self):
+        super().__init__()
+        self.cards: dict[str, dict] = {}
+        self.current = self.run = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "article":
+            self.current = attrs["data-metric"]
+            self.cards[self.current] = {"status": attrs["data-status"], "recent": attrs["data-recent"], "runs": []}
+        elif self.current and tag == "span" and attrs.get("class") == "number":
+            self.cards[self.current]["latest"] = attrs["data-value"]
+        elif self.current and tag == "tr" and "data-run" in attrs:
+            self.run = [attrs["data-run"]]
+        elif self.run is not None and tag == "td" and "data-value" in attrs:
+            self.run.append(float(attrs["data-value"]) if attrs["data-value"] else None)
+        elif self.run is not None and tag == "td" and "data-status" in attrs:
+            self.run.append(attrs["data-status"] or None)
+            self.cards[self.current]["runs"].append(tuple(self.run))
+            self.run = None
+
+
+def status_changes(points):
+    """(run id, before, after) wherever a status differs from the metric's previous run: by hand."""
+    changes, previous = [], None
+    for run, _, status in points:
+        if previous is not None and status != previous:
+            changes.append((run, previous, status))
+        previous = status
+    return changes
+
+
+@pytest.fixture(scope="module")
+def recorded_files(tmp_path_factory):
+    """A DuckDB and an SQLite file with the year recorded once per module (52 DuckDB commits take seconds)."""
+    folder = tmp_path_factory.mktemp("year")
+    for name in ("h.duckdb", "h.sqlite"):
+        record(str(folder / name), weekly_scorecards(METRICS, WEEKS))
+    return folder
+
+
+@pytest.fixture
+def year(tmp_path, store, recorded_files):
+    """The store of this test's kind holding the year of weekly runs."""
+    import shutil
+
+    if store.startswith("postgresql://"):
+        record(store, weekly_scorecards(METRICS, WEEKS))
+    else:
+        shutil.copy(recorded_files / Path(store).name, store)
+    return store
+
+
+def test_a_year_of_weekly_runs_shows_on_the_page_as_the_history_holds_it_on_every_store(cli, year, tmp_path):
+    page_path = tmp_path / "trends.html"
+    result = cli("report", "--history", year, "--last", "52", "-o", page_path)
+    assert result.exit_code == 0, result.output
+    assert f"trends of {METRICS} metrics over {WEEKS} runs" in result.stdout
+    series, runs = by_metric(stored_points(year))
+    assert len(runs) == WEEKS
+    parser = PageValues()
+    parser.feed(page_path.read_text())
+    assert sorted(parser.cards) == sorted(series)
+    for metric, points in series.items():
+        card = parser.cards[metric]
+        shown = sorted(card["runs"], key=lambda row: runs.index(row[0]))
+        assert [(run, value, status) for run, value, status in shown if status] == points, metric
+        # Runs before the metric was added (m1) or after it was removed (m2) are shown as absent, not as values.
+        assert len(shown) == WEEKS and all(value is None for _, value, status in shown if status is None)
+        in_latest = points[-1][0] == runs[-1]
+        assert card["status"] == (points[-1][2] if in_latest else "absent")
+        latest_value = points[-1][1]
+        assert (float(card["latest"]) if card["latest"] else None) == latest_value
+        recent = {run for run, *_ in status_changes(points)} & set(runs[-4:])
+        assert card["recent"] == ("yes" if recent else "no"), metric
+
+
+def test_history_show_json_carries_the_stored_points_changes_and_change_over_the_period(cli, year):
+    result = cli("history", "show", year, "--format", "json", "--last", "26")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["kind"] == "kpiframe.trends" and data["schema_version"] == 1
+    series, runs = by_metric(stored_points(year))
+    shown_runs = runs[-26:]
+    assert [r["run_id"] for r in data["runs"]] == shown_runs
+    for metric in data["metrics"]:
+        points = [p for p in series[metric["id"]] if p[0] in shown_runs]
+        assert [(p["run_id"], p["value"], p["status"]) for p in metric["points"] if p["status"]] == points
+        assert [(c["run_id"], c["from"], c["to"]) for c in metric["status_changes"]] == status_changes(points)
+        values = [v for _, v, _ in points if v is not None]
+        if len(values) >= 2:
+            assert metric["change"]["first"] == values[0] and metric["change"]["last"] == values[-1]
+            assert metric["change"]["delta"] == pytest.approx(values[-1] - values[0])
+        else:
+            assert metric["change"] is None
+        assert metric["in_latest_run"] == (points[-1][0] == shown_runs[-1])
+    # The structured levels each run had: m0's target moved from 80% to 85% in week 31.
+    m0 = next(m for m in data["metrics"] if m["id"] == "m0")
+    assert [p["target_level"]["bounds"] for p in m0["points"]] == [[80.0]] * 4 + [[85.0]] * 22
+    full = json.loads(cli("history", "show", year, "--format", "json", "--last", "52").stdout)
+    bounds = [p["target_level"]["bounds"][0] for p in next(m for m in full["metrics"] if m["id"] == "m0")["points"]]
+    assert bounds == [80.0] * 30 + [85.0] * 22
+
+
+def test_history_show_markdown_is_one_table_row_per_metric(cli, year):
+    result = cli("history", "show", year, "--format", "md")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    rows = [line for line in lines if line.startswith("| ") and "Status" not in line]
+    assert lines[0] == "### Trends: Support weekly" and len(rows) == METRICS
+    assert "26 runs, 2026-07-06 to 2026-12-28" in result.stdout
+    series, runs = by_metric(stored_points(year))
+    latest = series["m3"][-1]
+    row = next(r for r in rows if "**Metric 3**" in r)
+    assert row.split(" | ")[2] == f"{latest[1]:.1f}%"
+    m2_end, m2_status = next((end[:10], status) for end, run, m, _, status in stored_points(year)[::-1] if m == "m2")
+    assert f"not in the latest run (last {m2_end}: {m2_status.upper()})" in next(r for r in rows if "**Metric 2**" in r)
+
+
+def test_a_run_still_shows_its_scorecard_with_history_show_run(cli, tmp_path):
+    store = str(tmp_path / "h.duckdb")
+    record(store, weekly_scorecards(2, 3))
+    run_id = stored_points(store)[-1][1]
+    shown = cli("history", "show", store, run_id, "--format", "json")
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["title"] == "Support weekly"
+
+
+def test_the_page_in_chromium_filters_by_status_and_by_recent_change(browser, cli, tmp_path, recorded_files):
+    store = str(recorded_files / "h.duckdb")
+    page_path = tmp_path / "trends.html"
+    assert cli("report", "--history", store, "--last", "52", "-o", page_path).exit_code == 0
+    series, runs = by_metric(stored_points(store))
+    latest = {m: (p[-1][2] if p[-1][0] == runs[-1] else "absent") for m, p in series.items()}
+    recent = {m for m, p in series.items() if {r for r, *_ in status_changes(p)} & set(runs[-4:])}
+    context, page, events = open_page(browser, page_path)
+    try:
+        assert events["errors"] == [] and events["requests"] == [page_path.as_uri()]
+        assert [m for m in events["console"] if m[0] in ("error", "warning")] == []
+        cards = page.locator("article.card")
+        assert cards.count() == METRICS
+        for metric, points in series.items():
+            chart = page.locator(f"#trend-{metric} svg.trend")
+            assert chart.locator("circle.chg").count() == len(status_changes(points)), metric
+            assert chart.locator(".pt").count() == len(points)
+        assert page.locator("#trend-m0 svg.trend path.lim.target").count() == 2  # 80%, then 85%
+        assert page.locator("#trend-m0 svg.trend path.lim.warn").count() == 2
+
+        def visible():
+            return sorted(a.get_attribute("data-metric") for a in cards.all() if a.is_visible())
+
+        page.click("button[data-filter='fail']")
+        assert visible() == sorted(m for m, s in latest.items() if s == "fail")
+        rows = page.locator(".summary tbody tr")
+        assert sorted(r.get_attribute("data-metric") for r in rows.all() if r.is_visible()) == visible()
+        page.check("#recent")
+        assert visible() == sorted(m for m, s in latest.items() if s == "fail" and m in recent)
+        page.click("button[data-filter='all']")
+        assert visible() == sorted(recent)
+        page.uncheck("#recent")
+        assert len(visible()) == METRICS
+        page.screenshot(path=str(tmp_path / "trends.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_without_scripts_every_metric_shows_with_its_values(browser, cli, tmp_path):
+    store = str(tmp_path / "h.sqlite")
+    record(store, weekly_scorecards(4, 12))
+    page_path = tmp_path / "trends.html"
+    assert cli("report", "--history", store, "-o", page_path).exit_code == 0
+    context, page, _ = open_page(browser, page_path, javascript=False)
+    try:
+        assert page.locator("article.card").count() == 4 and all(
+            c.is_visible() for c in page.locator("article.card").all()
+        )
+        assert not page.locator("nav.controls").is_visible()
+        page.locator("#trend-m0 details summary").click()
+        assert page.locator("#trend-m0 table.runs tbody tr").count() == 12
+    finally:
+        context.close()
+
+
+def test_the_dark_theme_recolours_the_charts(browser, cli, tmp_path, recorded_files):
+    store = str(recorded_files / "h.sqlite")
+    page_path = tmp_path / "trends.html"
+    assert cli("report", "--history", store, "-o", page_path).exit_code == 0
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1300, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(page_path.as_uri())
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        band = page.evaluate("getComputedStyle(document.querySelector('svg.trend .band-bad')).fill")
+        assert background == "rgb(13, 17, 23)" and band == "rgb(76, 29, 34)"
+        page.screenshot(path=str(tmp_path / "trends-dark.png"))
+    finally:
+        context.close()
+
+
+def test_a_hundred_metrics_over_52_runs_stay_under_two_megabytes(tmp_path):
+    from kpiframe.history import open_history
+    from kpiframe.trends import load_trends
+    from kpiframe.trends.page import render_page
+
+    store = str(tmp_path / "h.sqlite")
+    record(store, weekly_scorecards(100, 52))
+    trends = load_trends(open_history(store), last=52)
+    assert len(trends.metrics) == 100 and len(trends.runs) == 52
+    page = render_page(trends, "0.1.0")
+    assert len(page.encode()) < 2_000_000, len(page.encode())
+
+
+def test_the_page_is_self_contained_and_strict(cli, tmp_path):
+    store = str(tmp_path / "h.duckdb")
+    record(store, weekly_scorecards(3, 4))
+    page_path = tmp_path / "trends.html"
+    assert cli("report", "--history", store, "-o", page_path).exit_code == 0
+    page = page_path.read_text()
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+    import html
+
+    csp = html.unescape(page.split('http-equiv="Content-Security-Policy" content="', 1)[1].split('"', 1)[0])
+    assert csp.startswith("default-src 'none'; style-src 'sha256-") and "script-src 'sha256-" in csp
+    assert "unsafe-inline" not in csp and ' style="' not in page
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("extension", ["json", "md"])
+def test_report_writes_json_and_markdown_by_extension(cli, tmp_path, extension):
+    store = str(tmp_path / "h.duckdb")
+    record(store, weekly_scorecards(3, 4))
+    out = tmp_path / f"trends.{extension}"
+    assert cli("report", "--history", store, "-o", out).exit_code == 0
+    shown = cli("history", "show", store, "--format", extension).stdout
+    assert out.read_text() == shown
+
+
+def test_an_empty_history_is_a_usage_error(cli, tmp_path):
+    import duckdb
+
+    store = tmp_path / "empty.duckdb"
+    duckdb.connect(str(store)).close()
+    result = cli("report", "--history", store, "-o", tmp_path / "t.html")
+    assert result.exit_code == 2 and "has no runs yet" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "t.html").exists()
+
+
+def test_a_missing_store_is_a_usage_error_and_is_not_created(cli, tmp_path):
+    result = cli("history", "show", tmp_path / "nope.duckdb", "--format", "md")
+    assert result.exit_code == 2 and "no such file" in result.stderr
+    assert not (tmp_path / "nope.duckdb").exists()
+
+
+def test_an_unknown_title_lists_the_titles_present(cli, tmp_path):
+    store = str(tmp_path / "h.duckdb")
+    record(store, weekly_scorecards(2, 3, title="Support weekly"))
+    record(store, weekly_scorecards(2, 2, title="Sales monthly"))
+    result = cli("report", "--history", store, "--title", "Support", "-o", tmp_path / "t.html")
+    assert result.exit_code == 2
+    assert "no runs titled 'Support'" in result.stderr and "'Sales monthly', 'Support weekly'" in result.stderr
+    several = cli("report", "--history", store, "-o", tmp_path / "t.html")
+    assert several.exit_code == 2 and "choose one with --title" in several.stderr
+    chosen = cli("report", "--history", store, "--title", "Sales monthly", "-o", tmp_path / "t.json")
+    assert chosen.exit_code == 0 and len(json.loads((tmp_path / "t.json").read_text())["runs"]) == 2
+
+
+def test_an_output_that_names_no_format_or_is_the_store_is_refused(cli, tmp_path):
+    store = tmp_path / "h.duckdb"
+    record(str(store), weekly_scorecards(2, 3))
+    before = store.read_bytes()
+    wrong = cli("report", "--history", store, "-o", tmp_path / "trends.pdf")
+    assert wrong.exit_code == 2 and "use .html (the trends page), .json or .md" in wrong.stderr
+    onto = cli("report", "--history", store, "-o", f"{store}")
+    assert onto.exit_code == 2  # .duckdb names no trends format
+    link = tmp_path / "h.html"
+    link.hardlink_to(store)
+    itself = cli("report", "--history", store, "-o", link)
+    assert itself.exit_code == 2 and "is the history store" in itself.stderr and store.read_bytes() == before
+    fmt = cli("history", "show", store, "--format", "html")
+    assert fmt.exit_code == 2 and "table, md or json" in fmt.stderr
+
+
+def test_runs_recorded_by_kpiframe_run_keep_secrets_out_of_every_trend_output(cli, tmp_path):
+    from test_secrets import CONFIG, ENV, SECRET
+
+    from conftest import TICKETS, write_parquet
+
+    write_parquet(tmp_path / "tickets.parquet", TICKETS)
+    (tmp_path / "kpis.yaml").write_text(CONFIG)
+    store = tmp_path / "h.sqlite"
+    for as_of in ("2026-03-01", "2026-03-08", "2026-03-15"):
+        run = cli(
+            "run",
+            tmp_path / "kpis.yaml",
+            "--as-of",
+            as_of,
+            "--history",
+            store,
+            "--quiet",
+            "-o",
+            tmp_path / "card.json",
+            env=ENV,
+        )
+        assert run.exit_code in (0, 1), run.output
+    outputs = []
+    for name in ("t.html", "t.json", "t.md"):
+        result = cli("report", "--history", store, "--title", "Board ***", "-o", tmp_path / name, env=ENV)
+        assert result.exit_code == 0, result.output
+        outputs += [result.stdout, result.stderr, (tmp_path / name).read_text()]
+    for fmt in ("table", "md", "json"):
+        shown = cli("history", "show", store, "--format", fmt, env=ENV)
+        outputs += [shown.stdout, shown.stderr]
+    assert not [text for text in outputs if SECRET in text]
+    data = json.loads((tmp_path / "t.json").read_text())
+    series, runs = by_metric(stored_points(str(store)))
+    assert [r["run_id"] for r in data["runs"]] == runs and len(runs) == 3
+    for metric in data["metrics"]:
+        assert [(p["run_id"], p["value"], p["status"]) for p in metric["points"]] == series[metric["id"]]
+    assert re.search(r"Email \*\*\*", (tmp_path / "t.html").read_text())
+
+
+def test_runs_recorded_before_structured_levels_draw_a_line_without_bands(cli, tmp_path):
+    store = str(tmp_path / "h.duckdb")
+    record(store, weekly_scorecards(1, 3))
+    import duckdb
+
+    with duckdb.connect(store) as con:
+        for run_id, text in con.execute("select run_id, scorecard from kpiframe_runs").fetchall():
+            card = json.loads(text)
+            for metric in card["metrics"]:
+                metric.pop("target_level"), metric.pop("warn_level")
+            con.execute("update kpiframe_runs set scorecard = ? where run_id = ?", [json.dumps(card), run_id])
+    page_path = tmp_path / "t.html"
+    assert cli("report", "--history", store, "-o", page_path).exit_code == 0
+    page = page_path.read_text()
+    assert 'class="band-' not in page.split("<main", 1)[1] and '<polyline class="value"' in page
+
+
+@pytest.fixture(scope="module")
+def browser():
+    import shutil
+
+    from conftest import require_service
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    require_service("chromium", chromium is not None, "Debian's chromium package is not installed")
+    from playwright.sync_api import sync_playwright
+    from test_html import ARGS
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=chromium, args=ARGS)
+        yield instance
+        instance.close()
