@@ -14,8 +14,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from kpiframe.formatting import STATUS_LABELS, value_text
-from kpiframe.reporters.svg import Axis
+from kpiframe.formatting import PLAIN_UNITS, STATUS_LABELS, value_text
 from kpiframe.trends.model import MetricTrend, Point, RunPoint
 
 __all__ = ["status_strip", "trend_line"]
@@ -87,7 +86,7 @@ def trend_line(metric: MetricTrend, runs: tuple[RunPoint, ...], changes: set[int
     """The metric's value per run, its bands, target (solid) and warn (dashed) lines, status-change rings."""
     n = len(runs)
     low, high = _domain(metric)
-    axis = Axis(metric.unit)  # the metric's own unit: "69 min" reads better on a trend than "1.15 h"
+    axis = _TickText(metric.unit, high - low)
     plot = WIDTH - LEFT - RIGHT
     step = plot / (n - 1) if n > 1 else plot
 
@@ -149,7 +148,22 @@ def _dots(metric: MetricTrend, runs: tuple[RunPoint, ...], x: Any, y: Any, chang
     return parts
 
 
-def _labels(axis: Axis, low: float, high: float, runs: tuple[RunPoint, ...], x: Any) -> list[str]:
+class _TickText:
+    """Axis labels in the metric's own unit ("69 min" reads better on a trend than "1.15 h"), with as
+    many decimals as the axis span needs: 566, not 566.4, on an axis of tickets from 210 to 566."""
+
+    def __init__(self, unit: str, span: float):
+        self.unit = unit
+        self.digits = 0 if span >= 20 else 1 if span >= 2 else 2 if span >= 0.2 else 3
+
+    def label(self, value: float) -> str:
+        text = f"{value:,.{self.digits}f}"
+        if self.unit == "%":
+            return text + "%"
+        return text if self.unit in PLAIN_UNITS else f"{text} {self.unit}"
+
+
+def _labels(axis: _TickText, low: float, high: float, runs: tuple[RunPoint, ...], x: Any) -> list[str]:
     middle = TOP + (HEIGHT - TOP - BOTTOM) / 2
     parts = [
         f'<text x="{LEFT - 4}" y="{TOP + 8}" text-anchor="end">{escape(axis.label(high))}</text>',

@@ -185,7 +185,9 @@ def _run_point(run: Run) -> RunPoint:
 
 def _metric_trends(runs: list[Run]) -> list[MetricTrend]:
     """One trend per metric id, in the newest run's order (metrics only older runs had come after)."""
-    by_run = [{m.get("id"): m for m in run.scorecard["metrics"] if isinstance(m, dict) and m.get("id")} for run in runs]
+    by_run: list[dict[str, dict[str, Any]]] = [
+        {str(m["id"]): m for m in run.scorecard["metrics"] if isinstance(m, dict) and m.get("id")} for run in runs
+    ]
     order: list[str] = []
     for metrics in reversed(by_run):
         order += [metric_id for metric_id in metrics if metric_id not in order]
