@@ -419,3 +419,37 @@ def browser():
         instance = p.chromium.launch(executable_path=chromium, args=ARGS)
         yield instance
         instance.close()
+
+
+def test_a_postgres_password_never_reaches_the_page_or_the_json(cli, tmp_path, postgres_schema):
+    record(postgres_schema, weekly_scorecards(2, 3))
+    # The local server trusts the test user, so a password in the URL is accepted and must stay unseen.
+    url = postgres_schema.replace("postgres@", "postgres:hunter2-pw@")
+    outputs = []
+    for name in ("t.html", "t.json"):
+        result = cli("report", "--history", url, "-o", tmp_path / name)
+        assert result.exit_code == 0, result.output
+        outputs += [result.output, (tmp_path / name).read_text()]
+    shown = cli("history", "show", url, "--format", "json")
+    outputs.append(shown.output)
+    assert not [text for text in outputs if "hunter2-pw" in text]
+    assert json.loads((tmp_path / "t.json").read_text())["history"].startswith("postgresql://***@")
+
+
+def test_the_summary_shows_the_change_from_the_first_to_the_latest_value(cli, tmp_path, recorded_files):
+    from kpiframe.formatting import delta_text
+
+    page_path = tmp_path / "t.html"
+    store = str(recorded_files / "h.duckdb")
+    assert cli("report", "--history", store, "--last", "10", "-o", page_path).exit_code == 0
+    series, runs = by_metric(stored_points(store))
+    page = page_path.read_text()
+    for metric, points in series.items():
+        values = [v for run, v, _ in points if run in runs[-10:] and v is not None]
+        if len(values) < 2:
+            continue
+        row = page.split(f'data-metric="{metric}">', 1)[1].split("</tr>", 1)[0]
+        unit = "%" if int(metric[1:]) % 3 == 0 else "min" if int(metric[1:]) % 3 == 1 else "count"
+        pct = (values[-1] - values[0]) / abs(values[0]) * 100
+        direction = {"%": "higher", "min": "lower", "count": "higher"}[unit]
+        assert delta_text(values[-1] - values[0], pct, unit, direction) in row, metric
