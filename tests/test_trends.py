@@ -227,6 +227,15 @@ def test_the_page_in_chromium_filters_by_status_and_by_recent_change(browser, cl
         assert visible() == sorted(recent)
         page.uncheck("#recent")
         assert len(visible()) == METRICS
+        page.select_option("#sort", "changes")
+        order = [a.get_attribute("data-metric") for a in cards.all()]
+        counts = {m: len(status_changes(p)) for m, p in series.items()}
+        assert [counts[m] for m in order] == sorted(counts.values(), reverse=True)
+        assert [r.get_attribute("data-metric") for r in rows.all()] == order  # the summary follows
+        page.select_option("#sort", "severity")
+        severity = {"error": 4, "fail": 3, "no_data": 2, "warn": 1}
+        ranks = [severity.get(latest[a.get_attribute("data-metric")], 0) for a in cards.all()]
+        assert ranks == sorted(ranks, reverse=True)
         page.screenshot(path=str(tmp_path / "trends.png"), full_page=True)
     finally:
         context.close()

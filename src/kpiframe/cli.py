@@ -640,7 +640,8 @@ def history_show(
         ),
     ] = "table",
     title: Annotated[
-        str | None, typer.Option("--title", help="Trends: the scorecard title (needed when the store holds several).")
+        str | None,
+        typer.Option("--title", help="The scorecard title (for the trends, needed when the store holds several)."),
     ] = None,
     last: Annotated[int, typer.Option("--last", min=1, max=10000, help="Trends: the newest N runs.")] = 26,
     recent: Annotated[
@@ -668,7 +669,7 @@ def history_show(
     from kpiframe.scorecard_file import scorecard_problem
 
     history = open_history(store)
-    run = history.find(run_ref)
+    run = history.find(run_ref, title)
     _warn_skipped(history)
     problem = scorecard_problem(run.scorecard)
     if problem:

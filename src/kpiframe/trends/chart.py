@@ -178,20 +178,20 @@ def _labels(axis: _TickText, low: float, high: float, runs: tuple[RunPoint, ...]
     return parts
 
 
-def status_strip(metric: MetricTrend) -> str:
+def status_strip(statuses: list[str | None], what: str) -> str:
     """One cell per run in its status colour (blank where the run lacked the metric): the year at a glance."""
     cell, gap, height = 6, 1, 12
     paths: dict[str, list[str]] = {}
-    for i, point in enumerate(metric.points):
-        if point.status is not None:
-            paths.setdefault(point.status, []).append(f"M{i * (cell + gap)} 0h{cell}v{height}h-{cell}z")
-    width = max(1, len(metric.points) * (cell + gap) - gap)
+    for i, status in enumerate(statuses):
+        if status is not None:
+            paths.setdefault(status, []).append(f"M{i * (cell + gap)} 0h{cell}v{height}h-{cell}z")
+    width = max(1, len(statuses) * (cell + gap) - gap)
     counts: dict[str, int] = {}
-    for point in metric.points:
-        counts[point.status or "absent"] = counts.get(point.status or "absent", 0) + 1
+    for status in statuses:
+        counts[status or "absent"] = counts.get(status or "absent", 0) + 1
     tally = ", ".join(f"{n} {STATUS_LABELS.get(s, 'not in the run').lower()}" for s, n in counts.items())
     # A tally, not 52 words: each run's status is in the card's table of values.
-    label = f"{metric.title}, status per run, oldest first: {tally}"
+    label = f"{what}, status per run, oldest first: {tally}"
     shapes = "".join(f'<path class="s-{status}" d="{"".join(d)}"/>' for status, d in paths.items())
     return (
         f'<svg class="strip" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img"'

@@ -65,6 +65,7 @@ def _card(m: MetricTrend, trends: Trends, index: int) -> dict[str, Any]:
         "last_seen_status": STATUS_LABELS.get(latest.status or "", "") if last_seen else "",
         "delta": delta_text(m.delta, m.delta_pct, m.unit, m.direction),
         "moved": m.moved,
+        "change_pct": "" if m.delta_pct is None else abs(round(m.delta_pct, 3)),
         "from": value_text(ends[0], m.unit) if ends else "",
         "recent": trends.changed_recently(m),
         "changes": [
@@ -77,7 +78,7 @@ def _card(m: MetricTrend, trends: Trends, index: int) -> dict[str, Any]:
             for c in reversed(changes)
         ],
         "chart": chart.trend_line(m, trends.runs, {c.index for c in changes}),
-        "strip": chart.status_strip(m),
+        "strip": chart.status_strip([p.status for p in m.points], m.title),
         "rows": rows,
     }
 
@@ -114,6 +115,7 @@ def render_page(trends: Trends, version: str) -> str:
         latest_icon=ICONS.get(latest.status, ""),
         counts=[(s, _LABELS[s], counts[s]) for s in _ORDER if counts.get(s)],
         recent_count=sum(1 for c in cards if c["recent"]),
+        verdicts=chart.status_strip([r.status for r in trends.runs], "The scorecard"),
         cards=cards,
         version=version,
         css=Markup(css),

@@ -30,4 +30,19 @@
     });
   });
   recent.addEventListener("change", apply);
+  var keys = {
+    order: function (e) { return Number(e.getAttribute("data-order")); },
+    severity: function (e) { return -Number(e.getAttribute("data-severity")); },
+    changes: function (e) { return -Number(e.getAttribute("data-changes")); },
+    change: function (e) { var v = e.getAttribute("data-change"); return v === "" ? Infinity : -Number(v); }
+  };
+  document.getElementById("sort").addEventListener("change", function (event) {
+    var key = keys[event.target.value] || keys.order;
+    [document.getElementById("cards"), document.querySelector(".summary tbody")].forEach(function (parent) {
+      Array.prototype.slice.call(parent.children).sort(function (a, b) {
+        var x = key(a), y = key(b);
+        return x < y ? -1 : x > y ? 1 : keys.order(a) - keys.order(b);
+      }).forEach(function (item) { parent.appendChild(item); });
+    });
+  });
 })();
