@@ -462,3 +462,30 @@ def test_the_summary_shows_the_change_from_the_first_to_the_latest_value(cli, tm
         pct = (values[-1] - values[0]) / abs(values[0]) * 100
         direction = {"%": "higher", "min": "lower", "count": "higher"}[unit]
         assert delta_text(values[-1] - values[0], pct, unit, direction) in row, metric
+
+
+def test_titles_are_escaped_and_a_single_run_still_draws(browser, cli, tmp_path):
+    import dataclasses
+
+    hostile = '<script>alert("x")</script> "quoted" & \'single\''
+    (card,) = weekly_scorecards(1, 1, title=f"Board {hostile}")
+    card = dataclasses.replace(card, metrics=(dataclasses.replace(card.metrics[0], title=hostile),))
+    store = str(tmp_path / "h.duckdb")
+    record(store, [card])
+    page_path = tmp_path / "t.html"
+    result = cli("report", "--history", store, "-o", page_path)
+    assert result.exit_code == 0, result.output
+    assert '<script>alert("x")' not in page_path.read_text()
+    context, page, events = open_page(browser, page_path)
+    try:
+        assert page.locator("script").count() == 1 and events["errors"] == []
+        assert page.locator("article h2").inner_text() == hostile
+        assert page.locator("h1").inner_text().startswith(f"Board {hostile}")
+        assert page.locator("svg.trend .pt").count() == 1 and page.locator("svg.trend .band-good").count() == 1
+    finally:
+        context.close()
+    markdown = cli("history", "show", store, "--format", "md").stdout
+    # HTML in a title reads as text in a pull-request comment, and never becomes a tag.
+    assert (
+        "<script>" not in markdown and '| **&lt;script>alert("x")&lt;/script> "quoted" &amp; \'single\'**' in markdown
+    )

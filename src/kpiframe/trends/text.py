@@ -96,7 +96,12 @@ def to_json(trends: Trends) -> str:
 
 
 def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ") if text is not None else ""
+    """Text as one Markdown table cell: pipes escaped, ``<`` and ``&`` as entities (GitHub renders
+    ``&lt;`` as ``<``, while a raw tag from a title would be stripped or break the table)."""
+    if text is None:
+        return ""
+    plain = str(text).replace("&", "&amp;").replace("<", "&lt;")  # ">= 80%" stays readable: no tag opens without "<"
+    return plain.replace("|", "\\|").replace("\n", " ")
 
 
 def _last_change(m: MetricTrend, trends: Trends) -> str:
