@@ -489,3 +489,39 @@ def test_titles_are_escaped_and_a_single_run_still_draws(browser, cli, tmp_path)
     assert (
         "<script>" not in markdown and '| **&lt;script>alert("x")&lt;/script> "quoted" &amp; \'single\'**' in markdown
     )
+
+
+def test_segments_of_real_runs_trend_as_the_history_recorded_them(cli, tmp_path, write_config):
+    from test_ci import CONFIG, as_of, tickets
+
+    config = write_config(CONFIG)
+    store = str(tmp_path / "h.duckdb")
+    for month, factor in enumerate((1.0, 1.0, 1.5, 1.0)):  # email turns red in the third window, then recovers
+        tickets(tmp_path / "tickets.parquet", email_factor=factor, month=month)
+        run = cli("run", config, "--as-of", as_of(month), "--history", store, "--quiet", "-o", tmp_path / "c.json")
+        assert run.exit_code in (0, 1), run.output
+    import duckdb
+
+    query = (
+        "select r.window_end, s->>'$.label', (s->>'$.value')::double, s->>'$.status' from kpiframe_runs r,"
+        " unnest(cast(json_extract(r.scorecard::json, '$.metrics[0].segments[*]') as json[])) t(s) order by 1, 2"
+    )
+    with duckdb.connect(store, read_only=True) as con:
+        rows = con.execute(query).fetchall()
+    expected: dict[str, list] = {}
+    for _, label, value, status in rows:
+        expected.setdefault(label, []).append((value, status))
+    assert [s for _, s in expected["channel=email"]] == ["pass", "pass", "fail", "pass"]
+    data = json.loads(cli("history", "show", store, "--format", "json").stdout)
+    segments = {s["label"]: [(p["value"], p["status"]) for p in s["points"]] for s in data["metrics"][0]["segments"]}
+    assert segments == expected
+    page_path = tmp_path / "t.html"
+    assert cli("report", "--history", store, "-o", page_path).exit_code == 0
+    page = page_path.read_text()
+    for label, points in expected.items():
+        row = page.split(f'<tr data-segment="{label}"', 1)[1].split("</tr>", 1)[0]
+        assert f'data-value="{points[-1][0]!r}"' in row and f'data-status="{points[-1][1]}"' in row
+    email_changes = page.split('<tr data-segment="channel=email"', 1)[1].split("</tr>", 1)[0]
+    assert email_changes.endswith('<td class="num">2</td>')
+    markdown = cli("history", "show", store, "--format", "md").stdout
+    assert "| ✅ PASS | ↳ channel=email |" in markdown and "2 status changes" in markdown

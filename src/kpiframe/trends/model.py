@@ -17,8 +17,9 @@ from typing import Any
 
 from kpiframe.errors import ConfigError
 from kpiframe.history import HistoryStore, Run
+from kpiframe.status import SEVERITY
 
-__all__ = ["MetricTrend", "Point", "RunPoint", "StatusChange", "Trends", "load_trends"]
+__all__ = ["MetricTrend", "Point", "RunPoint", "SegmentTrend", "StatusChange", "Trends", "load_trends"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,25 @@ class Point:
     target_level: dict[str, Any] | None = None
     warn_level: dict[str, Any] | None = None
     reason: str | None = None
+    #: Segment label → (value, status), as the run recorded its segments (``by:``).
+    segments: dict[str, tuple[float | None, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SegmentTrend:
+    """One segment of a metric (``channel=email``) run over run; ``None`` where a run lacked it."""
+
+    label: str
+    points: tuple[tuple[float | None, str] | None, ...]
+
+    @property
+    def latest(self) -> tuple[float | None, str] | None:
+        return self.points[-1] if self.points else None
+
+    @property
+    def changes(self) -> int:
+        statuses = [p[1] for p in self.points if p is not None]
+        return sum(1 for a, b in zip(statuses, statuses[1:], strict=False) if a != b)
 
 
 @dataclass(frozen=True)
@@ -117,6 +137,18 @@ class MetricTrend:
         if not delta or self.direction not in ("higher", "lower"):
             return ""
         return "better" if (delta > 0) == (self.direction == "higher") else "worse"
+
+    @property
+    def segments(self) -> list[SegmentTrend]:
+        """Every segment any run had, worst first in the newest run (then by label)."""
+        labels = {label for point in self.points for label in point.segments}
+        trends = [SegmentTrend(label, tuple(p.segments.get(label) for p in self.points)) for label in labels]
+
+        def rank(segment: SegmentTrend) -> tuple[int, str]:
+            latest = segment.latest
+            return (-(SEVERITY.get(latest[1], 0) + 1) if latest else 0, segment.label)
+
+        return sorted(trends, key=rank)
 
     def changed_within(self, runs: int, total: int) -> bool:
         """Whether the status changed in the last ``runs`` runs of ``total``."""
@@ -218,4 +250,15 @@ def _point(metric: dict[str, Any] | None) -> Point:
         target_level=metric.get("target_level") if isinstance(metric.get("target_level"), dict) else None,
         warn_level=metric.get("warn_level") if isinstance(metric.get("warn_level"), dict) else None,
         reason=metric.get("reason"),
+        segments=_segments(metric.get("segments")),
     )
+
+
+def _segments(raw: Any) -> dict[str, tuple[float | None, str]]:
+    found: dict[str, tuple[float | None, str]] = {}
+    for segment in raw if isinstance(raw, list) else []:
+        if isinstance(segment, dict) and segment.get("label") is not None:
+            value = segment.get("value")
+            number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+            found[str(segment["label"])] = (number, str(segment.get("status") or "error"))
+    return found

@@ -19,7 +19,7 @@ from kpiframe.formatting import STATUS_LABELS, delta_text, value_text
 from kpiframe.reporters.html import ICONS
 from kpiframe.scorecard import SEVERITY
 from kpiframe.trends import chart
-from kpiframe.trends.model import MetricTrend, Trends
+from kpiframe.trends.model import MetricTrend, SegmentTrend, Trends
 
 __all__ = ["render_page"]
 
@@ -80,6 +80,27 @@ def _card(m: MetricTrend, trends: Trends, index: int) -> dict[str, Any]:
         "chart": chart.trend_line(m, trends.runs, {c.index for c in changes}),
         "strip": chart.status_strip([p.status for p in m.points], m.title),
         "rows": rows,
+        "segments": [_segment(seg, m) for seg in m.segments[:SEGMENTS_SHOWN]],
+        "more_segments": max(0, len(m.segments) - SEGMENTS_SHOWN),
+    }
+
+
+#: Segments a card lists (worst first in the latest run); the JSON has them all.
+SEGMENTS_SHOWN = 12
+
+
+def _segment(segment: SegmentTrend, m: MetricTrend) -> dict[str, Any]:
+    latest = segment.latest
+    status = latest[1] if latest else "absent"
+    return {
+        "label": segment.label,
+        "status": status,
+        "status_label": _LABELS.get(status, status.upper()),
+        "icon": ICONS.get(status, "–"),
+        "value": value_text(latest[0], m.unit) if latest else "",
+        "raw": "" if not latest or latest[0] is None else repr(latest[0]),
+        "changes": segment.changes,
+        "strip": chart.status_strip([p[1] if p else None for p in segment.points], segment.label),
     }
 
 

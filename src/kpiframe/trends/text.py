@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from kpiframe.formatting import STATUS_LABELS, delta_text, printable, sparkline, value_text
-from kpiframe.trends.model import MetricTrend, Trends
+from kpiframe.trends.model import MetricTrend, SegmentTrend, Trends
 
 __all__ = ["TRENDS_SCHEMA_VERSION", "to_dict", "to_json", "to_markdown", "to_table"]
 
@@ -76,6 +76,13 @@ def _metric(m: MetricTrend, trends: Trends) -> dict[str, Any]:
             for c in m.changes
         ],
         "changed_recently": trends.changed_recently(m),
+        "segments": [
+            {
+                "label": seg.label,
+                "points": [None if p is None else {"value": p[0], "status": p[1]} for p in seg.points],
+            }
+            for seg in m.segments
+        ],
         "points": [
             {
                 "run_id": run.run_id,
@@ -148,7 +155,30 @@ def to_markdown(trends: Trends) -> str:
         cells = _row_cells(m, trends, icons=True)
         cells[1] = f"**{cells[1]}**"
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines += [
+            "| " + " | ".join(_cell(c) for c in _segment_cells(seg, m)) + " |" for seg in m.segments[:SEGMENT_ROWS]
+        ]
     return "\n".join(lines) + "\n"
+
+
+#: Segments listed under a metric in Markdown, worst first (the JSON has them all).
+SEGMENT_ROWS = 5
+
+
+def _segment_cells(segment: SegmentTrend, m: MetricTrend) -> list[str]:
+    latest = segment.latest
+    status = latest[1] if latest else None
+    label = STATUS_LABELS.get(status, status) if status else "not in the latest run"
+    values = [p[0] if p else None for p in segment.points]
+    return [
+        f"{_ICONS.get(status or '', '–')} {label}",
+        f"↳ {segment.label}",
+        value_text(latest[0], m.unit) if latest else "",
+        "",
+        "",
+        sparkline(values),
+        f"{segment.changes} status changes" if segment.changes else "",
+    ]
 
 
 def to_table(trends: Trends) -> str:
