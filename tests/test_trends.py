@@ -457,7 +457,7 @@ def test_the_summary_shows_the_change_from_the_first_to_the_latest_value(cli, tm
         values = [v for run, v, _ in points if run in runs[-10:] and v is not None]
         if len(values) < 2:
             continue
-        row = page.split(f'data-metric="{metric}">', 1)[1].split("</tr>", 1)[0]
+        row = page.split(f'data-metric="{metric}" ', 1)[1].split("</tr>", 1)[0]
         unit = "%" if int(metric[1:]) % 3 == 0 else "min" if int(metric[1:]) % 3 == 1 else "count"
         pct = (values[-1] - values[0]) / abs(values[0]) * 100
         direction = {"%": "higher", "min": "lower", "count": "higher"}[unit]
@@ -525,3 +525,22 @@ def test_segments_of_real_runs_trend_as_the_history_recorded_them(cli, tmp_path,
     assert email_changes.endswith('<td class="num">2</td>')
     markdown = cli("history", "show", store, "--format", "md").stdout
     assert "| ✅ PASS | ↳ channel=email |" in markdown and "2 status changes" in markdown
+    ends = sorted({end for end, *_ in rows})
+    assert cli("report", "--history", store, "--recent", "1", "-o", page_path).exit_code == 0
+    summary_row = page_path.read_text().split('<tr class="status-', 1)[1].split("</tr>", 1)[0]
+    assert 'data-recent="yes"' in summary_row
+    assert f"<td>FAIL → PASS, {ends[-1][:10]}" in summary_row  # the metric's own change wins a tie
+
+
+def test_a_segment_that_changed_makes_its_metric_changed_recently():
+    from kpiframe.trends.model import MetricTrend, Point
+
+    steady = [Point(10.0, "pass", segments={"channel=email": (9.0, "pass"), "channel=chat": (1.0, "pass")})] * 3
+    turned = Point(10.0, "pass", segments={"channel=email": (30.0, "fail"), "channel=chat": (1.0, "pass")})
+    metric = MetricTrend("frt", "FRT", "min", "lower", (*steady, turned))
+    assert metric.changes == [] and metric.changed_within(1, 4)
+    change, segment = metric.last_change
+    assert (change.index, change.before, change.after, segment) == (3, "pass", "fail", "channel=email")
+    assert [s.label for s in metric.segments] == ["channel=email", "channel=chat"]  # worst first
+    quiet = MetricTrend("frt", "FRT", "min", "lower", (turned, *steady))
+    assert quiet.changed_within(1, 4) is False and quiet.changed_within(3, 4) is True

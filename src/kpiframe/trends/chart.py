@@ -182,9 +182,14 @@ def status_strip(statuses: list[str | None], what: str) -> str:
     """One cell per run in its status colour (blank where the run lacked the metric): the year at a glance."""
     cell, gap, height = 6, 1, 12
     paths: dict[str, list[str]] = {}
+    start = 0
     for i, status in enumerate(statuses):
+        if i + 1 < len(statuses) and statuses[i + 1] == status:
+            continue  # a run of one status is one shape: a steady year costs a few bytes, not 52 cells
         if status is not None:
-            paths.setdefault(status, []).append(f"M{i * (cell + gap)} 0h{cell}v{height}h-{cell}z")
+            width = (i - start + 1) * (cell + gap) - gap
+            paths.setdefault(status, []).append(f"M{start * (cell + gap)} 0h{width}v{height}h-{width}z")
+        start = i + 1
     width = max(1, len(statuses) * (cell + gap) - gap)
     counts: dict[str, int] = {}
     for status in statuses:

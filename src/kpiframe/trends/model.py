@@ -67,9 +67,20 @@ class SegmentTrend:
         return self.points[-1] if self.points else None
 
     @property
+    def change_indices(self) -> list[int]:
+        """The runs whose status differs from the segment's previous run (runs without it passed over)."""
+        found, previous = [], None
+        for index, point in enumerate(self.points):
+            if point is None:
+                continue
+            if previous is not None and point[1] != previous:
+                found.append(index)
+            previous = point[1]
+        return found
+
+    @property
     def changes(self) -> int:
-        statuses = [p[1] for p in self.points if p is not None]
-        return sum(1 for a, b in zip(statuses, statuses[1:], strict=False) if a != b)
+        return len(self.change_indices)
 
 
 @dataclass(frozen=True)
@@ -150,9 +161,29 @@ class MetricTrend:
 
         return sorted(trends, key=rank)
 
+    @property
+    def last_change(self) -> tuple[StatusChange, str | None] | None:
+        """The newest status change of the metric or of a segment (with its label); the metric's own on a tie."""
+        found: list[tuple[int, int, StatusChange, str | None]] = [(c.index, 1, c, None) for c in self.changes]
+        for segment in self.segments:
+            for index in segment.change_indices:
+                before = next(p for p in reversed(segment.points[:index]) if p is not None)
+                after = segment.points[index]
+                if after is None:  # never: a change index is a run that had the segment
+                    continue
+                found.append((index, 0, StatusChange(index, before[1], after[1]), segment.label))
+        if not found:
+            return None
+        _, _, change, label = max(found, key=lambda item: (item[0], item[1]))
+        return change, label
+
     def changed_within(self, runs: int, total: int) -> bool:
-        """Whether the status changed in the last ``runs`` runs of ``total``."""
-        return any(change.index >= total - runs for change in self.changes)
+        """Whether the status of the metric, or of one of its segments, changed in the last ``runs`` runs of
+        ``total``: segments gate a run like metrics, so ``channel=email`` turning red is news too."""
+        first = total - runs
+        return any(change.index >= first for change in self.changes) or any(
+            index >= first for segment in self.segments for index in segment.change_indices
+        )
 
 
 @dataclass(frozen=True)

@@ -77,12 +77,22 @@ def _card(m: MetricTrend, trends: Trends, index: int) -> dict[str, Any]:
             }
             for c in reversed(changes)
         ],
+        "last_change": _last_change(m, trends),
         "chart": chart.trend_line(m, trends.runs, {c.index for c in changes}),
         "strip": chart.status_strip([p.status for p in m.points], m.title),
         "rows": rows,
         "segments": [_segment(seg, m) for seg in m.segments[:SEGMENTS_SHOWN]],
         "more_segments": max(0, len(m.segments) - SEGMENTS_SHOWN),
     }
+
+
+def _last_change(m: MetricTrend, trends: Trends) -> str:
+    found = m.last_change
+    if found is None:
+        return ""
+    change, segment = found
+    text = f"{_LABELS.get(change.before, change.before)} → {_LABELS.get(change.after, change.after)}"
+    return f"{segment + ': ' if segment else ''}{text}, {trends.runs[change.index].label}"
 
 
 #: Segments a card lists (worst first in the latest run); the JSON has them all.

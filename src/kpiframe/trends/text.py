@@ -112,11 +112,12 @@ def _cell(text: Any) -> str:
 
 
 def _last_change(m: MetricTrend, trends: Trends) -> str:
-    changes = m.changes
-    if not changes:
+    found = m.last_change
+    if found is None:
         return ""
-    change = changes[-1]
-    return f"{STATUS_LABELS.get(change.before, change.before)} → {STATUS_LABELS.get(change.after, change.after)} on {trends.runs[change.index].label}"
+    change, segment = found
+    text = f"{STATUS_LABELS.get(change.before, change.before)} → {STATUS_LABELS.get(change.after, change.after)}"
+    return f"{segment + ': ' if segment else ''}{text} on {trends.runs[change.index].label}"
 
 
 def _row_cells(m: MetricTrend, trends: Trends, icons: bool) -> list[str]:
