@@ -544,3 +544,22 @@ def test_a_segment_that_changed_makes_its_metric_changed_recently():
     assert [s.label for s in metric.segments] == ["channel=email", "channel=chat"]  # worst first
     quiet = MetricTrend("frt", "FRT", "min", "lower", (turned, *steady))
     assert quiet.changed_within(1, 4) is False and quiet.changed_within(3, 4) is True
+
+
+def test_runs_of_different_window_lengths_under_one_title_are_flagged(cli, tmp_path):
+    import dataclasses
+
+    from kpiframe.scorecard import WindowInfo
+
+    cards = weekly_scorecards(2, 3)
+    monthly = cards[-1]
+    window = WindowInfo("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", "last month")
+    cards.append(dataclasses.replace(monthly, run=dataclasses.replace(monthly.run, window=window)))
+    store = str(tmp_path / "h.duckdb")
+    record(store, cards)
+    result = cli("report", "--history", store, "-o", tmp_path / "t.html")
+    assert result.exit_code == 0
+    assert "windows of different lengths (7d, 31d)" in result.stderr
+    assert "windows of different lengths (7d, 31d)" in (tmp_path / "t.html").read_text()
+    steady = cli("history", "show", str(tmp_path / "h.duckdb"), "--last", "1")
+    assert steady.exit_code == 0 and "different lengths" not in steady.stderr

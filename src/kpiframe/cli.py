@@ -336,7 +336,7 @@ def report(
     from kpiframe.trends.commands import write_report
 
     trends = write_report(history, title, last, recent, output)
-    for warning in trends.skipped:
+    for warning in trends.warnings:
         typer.echo(f"warning: {printable(state.redactor(warning))}", err=True)
     typer.echo(f"trends of {len(trends.metrics)} metrics over {len(trends.runs)} runs written to {output}")
 
@@ -653,7 +653,7 @@ def history_show(
         from kpiframe.trends.commands import show
 
         text, trends = show(store, title, last, recent, format)
-        for warning in trends.skipped:
+        for warning in trends.warnings:
             typer.echo(f"warning: {printable(state.redactor(warning))}", err=True)
         typer.echo(state.redactor(text), nl=False)
         return

@@ -193,7 +193,8 @@ class Trends:
     runs: tuple[RunPoint, ...]  # oldest first
     metrics: tuple[MetricTrend, ...]
     recent: int  # "changed recently" means: in the last this-many runs
-    skipped: tuple[str, ...] = field(default=())
+    #: What the reader should know: unreadable rows skipped, runs of mixed window lengths.
+    warnings: tuple[str, ...] = field(default=())
 
     def changed_recently(self, metric: MetricTrend) -> bool:
         return metric.changed_within(self.recent, len(self.runs))
@@ -230,13 +231,34 @@ def load_trends(store: HistoryStore, title: str | None = None, last: int = 26, r
     elif title not in titles:
         raise ConfigError(f"no runs titled {title!r} in {store.location}{present}")
     runs = list(reversed(store.runs(title, limit=last)))
+    points = tuple(_run_point(run) for run in runs)
     return Trends(
         title=title,
         location=store.location,
-        runs=tuple(_run_point(run) for run in runs),
+        runs=points,
         metrics=tuple(_metric_trends(runs)),
         recent=recent,
-        skipped=tuple(store.skipped),
+        warnings=tuple(store.skipped) + _mixed_windows(points),
+    )
+
+
+def _mixed_windows(runs: tuple[RunPoint, ...]) -> tuple[str, ...]:
+    """A warning when the runs cover windows of different lengths (a weekly job and a monthly one under
+    one title): their values are not comparable run over run."""
+    from datetime import datetime
+
+    lengths = set()
+    for run in runs:
+        if run.window_start and run.window_end:
+            start = datetime.fromisoformat(run.window_start.replace("Z", "+00:00"))
+            end = datetime.fromisoformat(run.window_end.replace("Z", "+00:00"))
+            lengths.add(round((end - start).total_seconds() / 86400, 2))
+    if len(lengths) <= 1:
+        return ()
+    shown = ", ".join(f"{days:g}d" for days in sorted(lengths))
+    return (
+        f"the runs shown cover windows of different lengths ({shown}); values of different windows are not"
+        " comparable run over run. Give each job its own title, or record with one window",
     )
 
 
