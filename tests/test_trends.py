@@ -563,3 +563,13 @@ def test_runs_of_different_window_lengths_under_one_title_are_flagged(cli, tmp_p
     assert "windows of different lengths (7d, 31d)" in (tmp_path / "t.html").read_text()
     steady = cli("history", "show", str(tmp_path / "h.duckdb"), "--last", "1")
     assert steady.exit_code == 0 and "different lengths" not in steady.stderr
+
+
+def test_calendar_months_of_28_to_31_days_are_one_sequence():
+    from kpiframe.trends.model import RunPoint, _mixed_windows
+
+    months = [("2026-01-01", "2026-02-01"), ("2026-02-01", "2026-03-01"), ("2026-03-01", "2026-04-01")]
+    runs = tuple(
+        RunPoint(str(i), e, e, f"{s}T00:00:00Z", f"{e}T00:00:00Z", "pass", None) for i, (s, e) in enumerate(months)
+    )
+    assert _mixed_windows(runs) == ()

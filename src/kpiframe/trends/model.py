@@ -253,7 +253,8 @@ def _mixed_windows(runs: tuple[RunPoint, ...]) -> tuple[str, ...]:
             start = datetime.fromisoformat(run.window_start.replace("Z", "+00:00"))
             end = datetime.fromisoformat(run.window_end.replace("Z", "+00:00"))
             lengths.add(round((end - start).total_seconds() / 86400, 2))
-    if len(lengths) <= 1:
+    # Calendar months run 28 to 31 days and are one sequence: only a ratio beyond that is a mix.
+    if not lengths or max(lengths) <= 1.2 * min(lengths):
         return ()
     shown = ", ".join(f"{days:g}d" for days in sorted(lengths))
     return (
