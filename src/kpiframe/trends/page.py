@@ -83,6 +83,7 @@ def _card(m: MetricTrend, trends: Trends, index: int) -> dict[str, Any]:
         "rows": rows,
         "segments": [_segment(seg, m) for seg in m.segments[:SEGMENTS_SHOWN]],
         "more_segments": max(0, len(m.segments) - SEGMENTS_SHOWN),
+        "segment_changes": sum(segment.changes for segment in m.segments),
     }
 
 
