@@ -314,6 +314,37 @@ def _protected_files(loaded: Any, history: str | None) -> Any:
 
 
 @app.command()
+def report(
+    history: Annotated[
+        str,
+        typer.Option(
+            "--history",
+            envvar="KPIFRAME_HISTORY",
+            help="The history store to read (DuckDB or SQLite file, or PostgreSQL URL); it is never written.",
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Where to write: .html (the trends page), .json or .md."),
+    ],
+    title: Annotated[
+        str | None, typer.Option("--title", help="The scorecard title (needed when the store holds several).")
+    ] = None,
+    last: Annotated[int, typer.Option("--last", min=1, max=10000, help="Show the newest N runs.")] = 26,
+    recent: Annotated[
+        int, typer.Option("--recent", min=1, max=10000, help='"Changed recently" means in the last N runs.')
+    ] = 4,
+) -> None:
+    """Write the trends page: every metric run over run, with its target bands and status changes."""
+    from kpiframe.trends.commands import write_report
+
+    trends = write_report(history, title, last, recent, output)
+    for warning in trends.warnings:
+        typer.echo(f"warning: {printable(state.redactor(warning))}", err=True)
+    typer.echo(f"trends of {len(trends.metrics)} metrics over {len(trends.runs)} runs written to {output}")
+
+
+@app.command()
 def diff(
     old: Annotated[Path, typer.Argument(help="The earlier scorecard JSON.")],
     new: Annotated[Path, typer.Argument(help="The later scorecard JSON.")],
@@ -613,10 +644,39 @@ def _warn_skipped(history: Any) -> None:
 @history_app.command("show")
 def history_show(
     store: Annotated[str, _HISTORY_ARG],
-    run_ref: Annotated[str, typer.Argument(metavar="RUN", help="A run id (or its first characters) or a date.")],
-    format: Annotated[str, typer.Option("--format", "-f", help="table, json, markdown...")] = "table",
+    run_ref: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[RUN]",
+            help="A run id (or its first characters) or a date; without it, the trends of the last runs.",
+        ),
+    ] = None,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="With RUN: table, json, markdown or any reporter. Without: the trends as table, md or json.",
+        ),
+    ] = "table",
+    title: Annotated[
+        str | None,
+        typer.Option("--title", help="The scorecard title (for the trends, needed when the store holds several)."),
+    ] = None,
+    last: Annotated[int, typer.Option("--last", min=1, max=10000, help="Trends: the newest N runs.")] = 26,
+    recent: Annotated[
+        int, typer.Option("--recent", min=1, max=10000, help='Trends: "changed recently" means in the last N runs.')
+    ] = 4,
 ) -> None:
-    """Print one run's scorecard."""
+    """Print one run's scorecard, or (without RUN) every metric's trend over the last runs."""
+    if run_ref is None:
+        from kpiframe.trends.commands import show
+
+        text, trends = show(store, title, last, recent, format)
+        for warning in trends.warnings:
+            typer.echo(f"warning: {printable(state.redactor(warning))}", err=True)
+        typer.echo(state.redactor(text), nl=False)
+        return
     from kpiframe.history import open_history
     from kpiframe.plugins import make_plugin_manager
     from kpiframe.scorecard import Scorecard
@@ -629,7 +689,7 @@ def history_show(
     from kpiframe.scorecard_file import scorecard_problem
 
     history = open_history(store)
-    run = history.find(run_ref)
+    run = history.find(run_ref, title)
     _warn_skipped(history)
     problem = scorecard_problem(run.scorecard)
     if problem:

@@ -283,6 +283,14 @@ class HistoryStore:
             rows = con.execute(self._sql(query), tuple(params)).fetchall()
         return [run for row in rows if (run := self._read(row)) is not None]
 
+    def titles(self) -> dict[str, int]:
+        """Each scorecard title in the store and how many runs it has (reads no scorecard)."""
+        with self.session() as con:
+            if not self._check(con):
+                return {}
+            rows = con.execute("select title, count(*) from kpiframe_runs group by title").fetchall()
+        return {str(title): int(count) for title, count in rows}
+
     def _read(self, row: tuple[Any, ...]) -> Run | None:
         """A stored row as a Run, or None (and a warning in :attr:`skipped`) when it is unreadable."""
         try:
