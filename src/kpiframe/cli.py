@@ -375,12 +375,29 @@ def sql(
 
 
 @app.command()
-def validate(config: Annotated[Path, typer.Argument(help="The YAML config.")]) -> None:
-    """Check a config (schema, plugins, targets, expressions) without reading any data."""
-    from kpiframe.api import load_config
+def validate(
+    configs: Annotated[
+        list[Path],
+        typer.Argument(metavar="CONFIG...", help="The YAML configs (several at once, as pre-commit passes them)."),
+    ],
+) -> None:
+    """Check configs (schema, plugins, targets, expressions) without reading any data.
 
-    loaded = load_config(config, config_plugins=state.config_plugins)
-    typer.echo(f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)")
+    Every config is checked, and each wrong one reported; the exit code is the worst (2 for a config error).
+    """
+    from kpiframe.api import load_config
+    from kpiframe.cli_boundary import report_error
+    from kpiframe.errors import KpiframeError
+
+    worst = ExitCode.OK
+    for config in configs:
+        try:
+            loaded = load_config(config, config_plugins=state.config_plugins)
+        except KpiframeError as error:
+            worst = max(worst, report_error(error))
+            continue
+        typer.echo(f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)")
+    raise typer.Exit(int(worst))
 
 
 @app.command()
