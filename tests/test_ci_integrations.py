@@ -40,8 +40,9 @@ def kpiframe_commands(text: str) -> list[str]:
     joined = re.sub(r"\\\n\s*", " ", text)
     commands = []
     for line in joined.splitlines():
-        match = re.search(r"(?:^|[\s;&|(`])kpiframe(\s+[^\n#]*|$)", line)
-        if match and not line.lstrip().startswith("#"):
+        code = re.sub(r"(^|\s)#.*$", "", line)  # a comment (YAML's or the shell's) runs nothing
+        match = re.search(r"(?:^|[\s;&|(])kpiframe(\s+.*|$)", code)
+        if match:
             commands.append("kpiframe" + match.group(1).rstrip())
     return commands
 

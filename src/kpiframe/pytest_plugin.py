@@ -165,7 +165,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for path, scorecard in runs:
         counts = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in scorecard.summary.items() if n)
         terminalreporter.write_line(
-            f"kpiframe: {_shown(config, path)} ({scorecard.title}), window {scorecard.run.window.label}, as of"
+            f"kpiframe: {_shown(config, path)} ({scorecard.title}) ran {len(scorecard.metrics)} metrics, window"
+            f" {scorecard.run.window.label}, as of"
             f" {scorecard.run.as_of}: {counts or 'no metrics'}"
         )
 
