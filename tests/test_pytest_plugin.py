@@ -267,6 +267,18 @@ def test_a_run_that_cannot_start_is_an_error_of_every_item_and_is_tried_once(pro
     assert (project.path / "h.duckdb").read_text(encoding="utf-8") == "not a history store"
 
 
+def test_a_crash_is_shown_once_with_its_traceback_and_the_config_is_not_run_again(project):
+    (project.path / "counter.py").write_text(
+        COUNTER + "    raise RuntimeError('the notifier broke')\n", encoding="utf-8"
+    )
+    result = run(project, "--kpiframe", "kpis.yaml")
+    result.assert_outcomes(errors=6)
+    assert runs_recorded(project) == ["2026-03-01T00:00:00Z"]
+    out = result.stdout.str()
+    assert out.count("RuntimeError: the notifier broke") == 2  # the traceback and the short summary
+    assert out.count("the run of kpis.yaml crashed (RuntimeError); see the first error") >= 5
+
+
 def test_a_metric_that_cannot_be_computed_is_an_error_with_the_reason(project):
     (project.path / "kpis.yaml").write_text(
         CONFIG.replace("params: {column: wait}", "params: {column: wiat}", 1), encoding="utf-8"
@@ -323,3 +335,10 @@ def test_the_entry_point_is_declared_in_the_installed_metadata():
         .count('kpiframe = "kpiframe.pytest_plugin"')
         == 1
     )
+
+
+def test_a_segment_target_with_no_such_segment_in_the_window_is_skipped(project):
+    # Windows end 14 March: the last 30 days hold only the email rows.
+    result = run(project, "--kpiframe", "kpis.yaml", "--kpiframe-as-of", "2026-03-14", "-k", "phone", "-rs")
+    result.assert_outcomes(skipped=1, deselected=5)
+    result.stdout.fnmatch_lines(["SKIPPED * wait_by_channel: no segment channel=phone in the window"])

@@ -203,7 +203,14 @@ class KpiframeConfig(pytest.File):
     def scorecard(self) -> Scorecard:
         """The run's scorecard, computed on the first call; a run that could not start raises :class:`KpiError`."""
         if self._outcome is None:
-            self._outcome = self._run()
+            try:
+                self._outcome = self._run()
+            except Exception as crash:
+                # A bug (in kpiframe or a plugin): its traceback once, on this item; the others point at it.
+                self._outcome = (
+                    f"the run of {_shown(self.config, self.path)} crashed ({type(crash).__name__}); see the first error"
+                )
+                raise
         if isinstance(self._outcome, str):
             raise KpiError(self._outcome)
         return self._outcome
