@@ -245,6 +245,13 @@ def test_fail_on_warn_fails_a_warn(project):
     result.stdout.fnmatch_lines(
         ["min_wait: warn 10 (target <= 100, warn <= 5)", "FAILED kpis.yaml::min_wait - KpiFailure: *"]
     )
+    # Warnings turned into errors, as pytest users do, fail it the same way.
+    result = run(
+        project, "--kpiframe", "kpis.yaml", "-k", "min_wait", "-W", "error::kpiframe.pytest_plugin.KpiframeWarning"
+    )
+    result.assert_outcomes(failed=1, deselected=5)
+    result.stdout.fnmatch_lines(["min_wait: warn 10 (target <= 100, warn <= 5)", "  at kpis.yaml:27"])
+    assert "pytest_plugin.py" not in result.stdout.str()
 
 
 def test_a_config_error_is_a_collection_error_that_names_the_line_without_a_traceback(project):

@@ -34,13 +34,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from kpiframe.scorecard import MetricResult, Scorecard, SegmentResult
+    from kpiframe.scorecard import Scorecard
 
 __all__ = ["KpiframeWarning"]
 
 #: ``--kpiframe-fail-on``: the lowest status that fails an item (fail and error always do).
 FAIL_ON = ("fail", "no_data", "warn")
-_SEVERITY = {"pass": 0, "info": 0, "warn": 1, "no_data": 2, "fail": 3, "error": 4}
 _KEY = pytest.StashKey[dict[str, Any]]()
 
 
@@ -183,13 +182,14 @@ class KpiframeConfig(pytest.File):
 
     def collect(self) -> Iterator[KpiframeItem]:
         from kpiframe.api import prepare
+        from kpiframe.pytest_verdicts import segment_label
 
         self._loaded, self._context = prepare(self.path)
         self._outcome: Any = None
         for metric in self._loaded.metrics.values():
             yield KpiframeItem.from_parent(self, name=metric.id, metric_id=metric.id, segment=None)
             for key in metric.segment_levels:
-                label = ", ".join(f"{k}={v}" for k, v in sorted(key, key=lambda pair: metric.by.index(pair[0])))
+                label = segment_label(key, metric.by)
                 yield KpiframeItem.from_parent(self, name=f"{metric.id}[{label}]", metric_id=metric.id, segment=key)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
@@ -246,16 +246,20 @@ class KpiframeItem(pytest.Item):
     def setup(self) -> None:
         # Computing the KPI is the setup: when it cannot be computed, the item is an error, not a failure.
         scorecard = self.parent.scorecard()
-        self.verdict = _verdict(scorecard.metric(self.metric_id), self.segment, self.parent)
+        from kpiframe.pytest_verdicts import verdict
+
+        spec = self.parent._loaded.metrics[self.metric_id]
+        self.verdict = verdict(scorecard.metric(self.metric_id), self.segment, spec.segment_levels)
         status, message = self.verdict
         self.user_properties += [("kpiframe_status", status), ("kpiframe_title", scorecard.title)]
         if status == "error":
             raise KpiError(f"{message}\n  at {self.location_text()}")
 
     def runtest(self) -> None:
+        from kpiframe.status import SEVERITY
+
         status, message = self.verdict
-        fail_on = self.config.stash[_KEY]["fail_on"]
-        if _SEVERITY[status] >= _SEVERITY[fail_on]:
+        if SEVERITY[status] >= SEVERITY[self.config.stash[_KEY]["fail_on"]]:
             raise KpiFailure(f"{message}\n  at {self.location_text()}")
         if status == "no_data":
             # Reported at the metric's line in the config, as a skip mark is at its test's.
@@ -263,7 +267,10 @@ class KpiframeItem(pytest.Item):
         if status == "warn":
             # Attributed to the config's line, so the warnings summary points at the metric, not at this plugin.
             line = self.parent.line_of(("metrics", self.metric_id)) or 1
-            warnings.warn_explicit(KpiframeWarning(message), KpiframeWarning, str(self.path), line)
+            try:
+                warnings.warn_explicit(KpiframeWarning(message), KpiframeWarning, str(self.path), line)
+            except KpiframeWarning:  # -W error::kpiframe.pytest_plugin.KpiframeWarning: a failure like any other
+                raise KpiFailure(f"{message}\n  at {self.location_text()}") from None
 
     def location_text(self) -> str:
         """``configs/ci-sla.yaml:22``: where the metric is defined."""
@@ -274,55 +281,3 @@ class KpiframeItem(pytest.Item):
         path = ("metrics", self.metric_id)
         line = self.parent.line_of(path + ("targets",) if self.segment else path)
         return self.path, None if line is None else line - 1, f"kpiframe: {self.name}"
-
-
-def _verdict(
-    metric: MetricResult, segment: tuple[tuple[str, str], ...] | None, config: KpiframeConfig
-) -> tuple[str, str]:
-    """(status, message) of an item: a metric with the segments no item of their own judges, or one segment target."""
-    spec = config._loaded.metrics[metric.id]
-    mine = [s for s in metric.segments if _owner(s, spec.segment_levels) == segment]
-    if metric.status == "error":
-        return "error", f"{metric.id}: error: {metric.reason}"
-    if segment is None:
-        statuses = [metric.status, *(s.status for s in mine)]
-        head = _line(metric.id, metric, metric.unit)
-    elif mine:
-        statuses = [s.status for s in mine]
-        head = f"{metric.id} segments {_label(segment)}"
-    else:
-        return "no_data", f"{metric.id}: no segment {_label(segment)} in the window"
-    worst = max(statuses, key=lambda status: _SEVERITY[status])
-    lines = [head] + [
-        "  " + _line(s.label, s, metric.unit) for s in mine if segment is not None or s.status not in ("pass", "info")
-    ]
-    return worst, "\n".join(lines)
-
-
-def _owner(
-    segment: SegmentResult, levels: dict[tuple[tuple[str, str], ...], Any]
-) -> tuple[tuple[str, str], ...] | None:
-    """The per-segment target that judged ``segment`` (the first that matches, as the run chose), or None."""
-    have = {(name, _text(value).lower()) for name, value in segment.key.items()}
-    return next((key for key in levels if all((k, v.lower()) in have for k, v in key)), None)
-
-
-def _text(value: Any) -> str:
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return "" if value is None else str(value)
-
-
-def _label(segment: tuple[tuple[str, str], ...]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in segment)
-
-
-def _line(name: str, result: MetricResult | SegmentResult, unit: str) -> str:
-    """``frt_p90: fail 26.1 h (target <= 24h, warn <= 20h): reason``."""
-    from kpiframe.formatting import value_text
-
-    levels = [f"target {result.target}"] if result.target else []
-    levels += [f"warn {result.warn}"] if result.warn and result.status == "warn" else []
-    value = f" {value_text(result.value, unit)}" if result.value is not None else ""
-    text = f"{name}: {result.status}{value}" + (f" ({', '.join(levels)})" if levels else "")
-    return text + (f": {result.reason}" if result.reason else "")
