@@ -75,7 +75,7 @@ def scripts_of_action() -> list[str]:
 
 def gitlab_script() -> str:
     job = load(GITLAB)[".kpiframe"]
-    return "\n".join(job["before_script"] + job["script"])
+    return "\n".join(job["script"])
 
 
 def test_the_command_checker_catches_a_renamed_option_and_a_missing_command():
@@ -123,28 +123,42 @@ def step_env(step: dict[str, Any], inputs: dict[str, str]) -> dict[str, str]:
     return {name: INPUTS.sub(lambda m: inputs[m.group(1)], value) for name, value in step["env"].items()}
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="the action's scripts are bash")
-def test_the_actions_run_step_writes_the_reports_the_summary_and_kpiframes_exit_code(tmp_path):
-    (tmp_path / "waits.csv").write_text("ts,wait\n2026-02-10T10:00:00,10\n2026-02-11T10:00:00,300\n", encoding="utf-8")
-    (tmp_path / "kpis.yaml").write_text(
+def failing_gate(folder: Path) -> dict[str, str]:
+    """A config whose max_wait (300) misses its target (<= 200), and the environment to run a CI script in."""
+    (folder / "waits.csv").write_text("ts,wait\n2026-02-10T10:00:00,10\n2026-02-11T10:00:00,300\n", encoding="utf-8")
+    (folder / "kpis.yaml").write_text(
         'version: 1\ntitle: Waits\nas_of: "2026-03-01T00:00:00Z"\nwindow: {last: 30d}\n'
         "sources: {waits: {connector: csv, path: waits.csv, time: ts}}\n"
         'metrics: {max_wait: {calc: max, source: waits, params: {column: wait}, target: "<= 200"}}\n',
         encoding="utf-8",
     )
-    action = load(ACTION)
-    inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()} | {"config": "kpis.yaml"}
-    step = next(step for step in action["runs"]["steps"] if step.get("id") == "run")
-    bin_dir = tmp_path / "bin"
+    bin_dir = folder / "bin"
     bin_dir.mkdir()
     # `kpiframe` as the installed console script would run, with this checkout's source.
     (bin_dir / "kpiframe").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m kpiframe "$@"\n', encoding="utf-8")
     (bin_dir / "kpiframe").chmod(0o755)
-    env = {
+    return {
         **os.environ,
-        **step_env(step, inputs),
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+
+
+def recorded_statuses(store: Path) -> list[str]:
+    from kpiframe.history import open_history
+
+    return [run.status for run in open_history(str(store)).runs("Waits")]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="the action's scripts are bash")
+def test_the_actions_run_step_writes_the_reports_the_summary_and_kpiframes_exit_code(tmp_path):
+    base_env = failing_gate(tmp_path)
+    action = load(ACTION)
+    inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()} | {"config": "kpis.yaml"}
+    step = next(step for step in action["runs"]["steps"] if step.get("id") == "run")
+    env = {
+        **base_env,
+        **step_env(step, inputs),
         "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
     }
@@ -154,10 +168,7 @@ def test_the_actions_run_step_writes_the_reports_the_summary_and_kpiframes_exit_
     assert "<testcase" in (tmp_path / "kpi-report.xml").read_text(encoding="utf-8")
     assert "<!doctype html>" in (tmp_path / "kpi-report.html").read_text(encoding="utf-8").lower()
     assert "max_wait" in (tmp_path / "summary.md").read_text(encoding="utf-8").lower().replace(" ", "_")
-    from kpiframe.history import open_history
-
-    runs = open_history(str(tmp_path / "kpi-history.duckdb")).runs("Waits")
-    assert [run.status for run in runs] == ["fail"]
+    assert recorded_statuses(tmp_path / "kpi-history.duckdb") == ["fail"]
     # step-summary: false leaves the summary alone; an as-of reaches kpiframe (before 11 Feb: max 10 passes).
     (tmp_path / "summary.md").unlink()
     env.update(step_env(step, inputs | {"step-summary": "false", "as-of": "2026-02-11", "history": ""}))
@@ -180,6 +191,20 @@ def test_the_gitlab_template_is_a_hidden_job_with_history_cache_and_reports():
     assert f"junit={junit}" in commands[0]
     html = re.search(r"html=(\S+)", commands[0]).group(1)  # type: ignore[union-attr]
     assert html in job["artifacts"]["paths"]
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="GitLab runs the script with a POSIX shell")
+def test_the_gitlab_script_writes_its_reports_and_history_and_fails_the_job(tmp_path):
+    job = load(GITLAB)[".kpiframe"]
+    env = failing_gate(tmp_path) | {name: str(value) for name, value in job["variables"].items()}
+    env["KPIFRAME_AS_OF"] = "2026-03-01"
+    (run_line,) = (line for line in job["script"] if line.startswith("kpiframe "))
+    (tmp_path / ".kpiframe").mkdir()
+    done = subprocess.run(["sh", "-c", run_line], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    for path in [job["artifacts"]["reports"]["junit"], *job["artifacts"]["paths"]]:
+        assert (tmp_path / path).stat().st_size > 0, path
+    assert recorded_statuses(tmp_path / job["cache"]["paths"][0]) == ["fail"]
 
 
 def test_the_pre_commit_hook_validates_the_configs_it_matches():
