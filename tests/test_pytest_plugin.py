@@ -12,6 +12,7 @@ import sys
 import textwrap
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -72,6 +73,7 @@ metrics:
 # A config plugin that counts runs: one line per scorecard.
 COUNTER = """\
 from pathlib import Path
+from typing import Any
 
 from kpiframe import hookimpl
 
@@ -349,3 +351,73 @@ def test_a_segment_target_with_no_such_segment_in_the_window_is_skipped(project)
     result = run(project, "--kpiframe", "kpis.yaml", "--kpiframe-as-of", "2026-03-14", "-k", "phone", "-rs")
     result.assert_outcomes(skipped=1, deselected=5)
     result.stdout.fnmatch_lines(["SKIPPED * wait_by_channel: no segment channel=phone in the window"])
+
+
+def frt(*segments: tuple[dict[str, str], str, float], hidden: int = 0) -> Any:
+    from kpiframe.scorecard import MetricResult, SegmentResult
+    from kpiframe.status import Status
+
+    return MetricResult(
+        id="frt",
+        title="FRT",
+        calc="duration",
+        source="tickets",
+        unit="h",
+        direction="lower",
+        status=Status.PASS,
+        value=20.0,
+        target="<= 24h",
+        hidden_segments=hidden,
+        segments=tuple(
+            SegmentResult(
+                key=key,
+                label=", ".join(f"{k}={v}" for k, v in key.items()),
+                status=Status(status),
+                value=value,
+                target="<= 24h",
+            )
+            for key, status, value in segments
+        ),
+    )
+
+
+PHONE, GOLD = (("channel", "phone"),), (("tier", "gold"),)
+
+
+def test_a_segment_belongs_to_the_first_own_target_it_matches_case_insensitively_as_the_run_judged_it():
+    from kpiframe.pytest_verdicts import verdict
+
+    metric = frt(
+        ({"channel": "Phone", "tier": "gold"}, "fail", 30.0),  # matches both: the first target judged it
+        ({"channel": "email", "tier": "gold"}, "warn", 22.0),
+        ({"channel": "email", "tier": "basic"}, "fail", 26.0),  # no own target: the metric's item
+    )
+    levels = {PHONE: object(), GOLD: object()}
+    assert verdict(metric, PHONE, levels) == (
+        "fail",
+        "frt segments channel=phone\n  channel=Phone, tier=gold: fail 30 h (target <= 24h)",
+    )
+    assert verdict(metric, GOLD, levels)[0] == "warn"
+    assert verdict(metric, None, levels) == (
+        "fail",
+        "frt: pass 20 h (target <= 24h)\n  channel=email, tier=basic: fail 26 h (target <= 24h)",
+    )
+
+
+def test_a_metric_item_lists_only_its_segments_that_did_not_pass():
+    from kpiframe.pytest_verdicts import verdict
+
+    metric = frt(({"channel": "chat"}, "pass", 1.0), ({"channel": "email"}, "warn", 23.5))
+    assert verdict(metric, None, {}) == (
+        "warn",
+        "frt: pass 20 h (target <= 24h)\n  channel=email: warn 23.50 h (target <= 24h)",
+    )
+
+
+def test_a_segment_target_without_its_segment_says_how_many_segments_top_hid():
+    from kpiframe.pytest_verdicts import verdict
+
+    assert verdict(frt(({"channel": "chat"}, "pass", 1.0), hidden=3), PHONE, {PHONE: object()}) == (
+        "no_data",
+        "frt: no segment channel=phone in the window (3 segments hidden by top/worst)",
+    )

@@ -41,7 +41,8 @@ def verdict(metric: MetricResult, segment: Key | None, segment_levels: Mapping[K
         statuses = [s.status for s in mine]
         head = f"{metric.id} segments {_label(segment)}"
     else:
-        return "no_data", f"{metric.id}: no segment {_label(segment)} in the window"
+        hidden = f" ({metric.hidden_segments} segments hidden by top/worst)" if metric.hidden_segments else ""
+        return "no_data", f"{metric.id}: no segment {_label(segment)} in the window{hidden}"
     worst = max(statuses, key=lambda status: SEVERITY[status])
     lines = [head] + [
         "  " + _line(s.label, s, metric.unit) for s in mine if segment is not None or s.status not in ("pass", "info")
