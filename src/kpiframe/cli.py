@@ -410,7 +410,10 @@ def sql(
 
 @app.command()
 def validate(
-    config: Annotated[Path, typer.Argument(help="The YAML config.")],
+    configs: Annotated[
+        list[Path],
+        typer.Argument(metavar="CONFIG...", help="The YAML configs (several at once, as pre-commit passes them)."),
+    ],
     print_merged: Annotated[
         bool,
         typer.Option(
@@ -420,16 +423,27 @@ def validate(
         ),
     ] = False,
 ) -> None:
-    """Check a config (schema, plugins, targets, expressions) without reading any data."""
+    """Check configs (schema, plugins, targets, expressions) without reading any data.
+
+    Every config is checked, and each wrong one reported; the exit code is the worst (2 for a config error).
+    """
     from kpiframe.api import load_config
+    from kpiframe.cli_boundary import report_error
+    from kpiframe.errors import KpiframeError
 
-    loaded = load_config(config, config_plugins=state.config_plugins)
-    summary = f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)"
-    if print_merged:
-        from kpiframe.config.printing import render_merged
+    worst = ExitCode.OK
+    for config in configs:
+        try:
+            loaded = load_config(config, config_plugins=state.config_plugins)
+        except KpiframeError as error:
+            worst = max(worst, report_error(error))
+            continue
+        if print_merged:
+            from kpiframe.config.printing import render_merged
 
-        typer.echo(render_merged(loaded), nl=False)
-    typer.echo(summary, err=print_merged)
+            typer.echo(render_merged(loaded), nl=False)
+        typer.echo(f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)", err=print_merged)
+    raise typer.Exit(int(worst))
 
 
 @app.command()
