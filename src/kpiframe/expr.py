@@ -33,7 +33,7 @@ from typing import Any
 from kpiframe import expr_time
 from kpiframe.errors import ExpressionError
 
-__all__ = ["Node", "parse", "names", "to_ibis", "evaluate"]
+__all__ = ["Node", "compile_text", "evaluate", "names", "parse", "to_ibis"]
 
 
 # ---------------------------------------------------------------- AST
@@ -145,7 +145,30 @@ class _Parser:
     def fail(self, what: str) -> None:
         tok = self.tok
         found = "the end" if tok.kind == "end" else repr(tok.text)
-        raise ExpressionError(f"{what} at position {tok.pos + 1} of {self.text!r}, found {found}")
+        message = f"{what} at position {tok.pos + 1} of {self.text!r}, found {found}"
+        words = self.words_around(self.i)
+        if words is not None:
+            raise NameWithSpacesError(message, self.text, *words)
+        raise ExpressionError(message)
+
+    def words_around(self, i: int) -> tuple[int, int] | None:
+        """Where a name with spaces lies (``Speed of answer in seconds``) when the parser stopped
+        between two words; ``None`` when the mistake is something else."""
+        wordlike = ("name", "keyword", "number")
+        if i == 0 or self.tokens[i].kind not in wordlike or self.tokens[i - 1].kind not in ("name", "keyword"):
+            return None
+
+        def word(j: int) -> bool:
+            tok = self.tokens[j]
+            return tok.kind in wordlike and tok.text not in ("and", "or") and self.text[tok.pos] != "`"
+
+        first, last = i - 1, i
+        while first > 0 and word(first - 1):
+            first -= 1
+        while self.tokens[last + 1].kind != "end" and word(last + 1):
+            last += 1
+        end_tok = self.tokens[last]
+        return self.tokens[first].pos, end_tok.pos + len(end_tok.text)
 
     def parse(self) -> Node:
         if self.tok.kind == "end":
@@ -273,6 +296,19 @@ class _Parser:
         raise AssertionError  # unreachable: fail() raises
 
 
+class NameWithSpacesError(ExpressionError):
+    """Two words in a row where an operator was expected: most likely a column name with spaces.
+
+    ``guess`` is the run of words; the hint shows the text with it in backticks. Code
+    that knows the source's columns (:func:`compile_text`) adds the closest ones.
+    """
+
+    def __init__(self, message: str, text: str, start: int, end: int):
+        self.guess = text[start:end]
+        self.suggestion = f"{text[:start]}`{self.guess}`{text[end:]}"
+        super().__init__(message, f"a name with spaces or symbols goes in backticks: {self.suggestion}")
+
+
 def parse(text: str) -> Node:
     """Parse ``text`` into an expression tree, or raise :class:`ExpressionError`."""
     if not isinstance(text, str):
@@ -381,9 +417,76 @@ def _coalesce(*args: Any) -> Any:
     return ibis.coalesce(*[expr_time.like(a, first) for a in args])
 
 
+def column_named(text: str, columns: list[str]) -> str | None:
+    """The column ``text`` names as a whole (``Speed of answer in seconds``), exactly or but for
+    case and surrounding spaces; ``None`` when it names none."""
+    if text in columns:
+        return text
+    wanted = text.strip().lower()
+    matches = [c for c in columns if c.strip().lower() == wanted]
+    return matches[0] if len(matches) == 1 else None
+
+
+def check_syntax(text: str) -> None:
+    """Raise :class:`ExpressionError` unless ``text`` parses or may be one column's whole name
+    (``Speed of answer in seconds``), which only the source's columns can tell: a config is
+    checked before any source is opened, and :func:`compile_text` decides then."""
+    try:
+        parse(text)
+    except NameWithSpacesError as exc:
+        if exc.guess != text.strip():
+            raise
+
+
+def compile_text(text: str, table: Any) -> Any:
+    """The one way a config's text becomes an Ibis expression over ``table`` (roles, ``column:``,
+    ``start:``, ``by:``, ``where:``...).
+
+    Text that is exactly one column's name is that column, spaces and symbols and all
+    (``Speed of answer in seconds``, ``Answered (Y/N)``); any other text is an expression.
+    When it fails, the hint shows the backticks it needs and the closest column names.
+    """
+    columns = list(table.columns)
+    named = column_named(text, columns) if isinstance(text, str) else None
+    if named is not None:
+        return table[named]
+    try:
+        return to_ibis(parse(text), table)
+    except NameWithSpacesError as exc:
+        if exc.guess == text.strip():  # plain words, but no column's name
+            raise ExpressionError(
+                f"unknown column {exc.guess!r}; the source has: {', '.join(columns)}",
+                _backtick_hint(text, columns, exc),
+            ) from None
+        raise ExpressionError(exc.message, _backtick_hint(text, columns, exc)) from None
+    except ExpressionError as exc:
+        hint = _backtick_hint(text, columns, exc)
+        if hint is None:
+            raise
+        raise ExpressionError(exc.message, hint) from None
+
+
+def _backtick_hint(text: str, columns: list[str], exc: ExpressionError) -> str | None:
+    """A hint naming the source's columns that the text holds without the backticks they need."""
+    odd = [c for c in columns if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", c) and c in text]
+    odd = [c for c in sorted(odd, key=len, reverse=True) if f"`{c}`" not in text]
+    if odd:
+        fixed = text
+        for name in odd:
+            fixed = fixed.replace(name, f"`{name}`") if f"`{name}`" not in fixed else fixed
+        return f"put the column name in backticks: {fixed}"
+    if isinstance(exc, NameWithSpacesError):
+        close = difflib.get_close_matches(exc.guess, columns, n=3, cutoff=0.4)
+        closest = f"the closest columns: {', '.join(repr(c) for c in close)}" if close else None
+        if exc.guess == text.strip():
+            return closest
+        return f"{exc.hint}; {closest}" if closest else exc.hint
+    return None
+
+
 def to_condition(text: str, table: Any) -> Any:
     """Compile ``text`` as a condition (``where:``, ``match:``): an error unless it is true or false."""
-    predicate = _as_expr(to_ibis(parse(text), table))  # a literal (`0`, `true`) becomes an expression too
+    predicate = _as_expr(compile_text(text, table))  # a literal (`0`, `true`) becomes an expression too
     if not predicate.type().is_boolean():
         raise ExpressionError(
             f"{text!r} is not a condition (it gives {predicate.type()}, not true or false)",

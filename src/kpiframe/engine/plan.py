@@ -26,7 +26,7 @@ from kpiframe.contracts import Calculator, DerivedCalculator, Period, call_parts
 from kpiframe.engine.sources import OpenedSource
 from kpiframe.engine.windows import Window, comparison_window, local_naive, resolve, time_column, window_predicate
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError
-from kpiframe.expr import parse, suggest, to_condition, to_ibis
+from kpiframe.expr import compile_text, suggest, to_condition
 
 GRAIN_UNITS = {"day": "D", "week": "W", "month": "M"}
 ROWS = "_rows_in_scope"
@@ -188,7 +188,7 @@ class _Planner:
         group.table = table
         grouping = group.grouping
         for name, text in zip(grouping.outer() if not (grouping.grain or grouping.heatmap) else [], grouping.keys):
-            group.keys[name] = to_ibis(parse(text), table)
+            group.keys[name] = compile_text(text, table)
         if grouping.grain or grouping.heatmap:
             column = time_column(table, group.clock or "")
             if grouping.grain:
@@ -197,10 +197,13 @@ class _Planner:
                 group.keys["weekday"] = column.day_of_week.index()
                 group.keys["hour"] = column.hour()
         for name, text in zip(grouping.inner(), grouping.per):
-            group.keys[name] = to_ibis(parse(text), table)
+            group.keys[name] = compile_text(text, table)
         for request in list(group.requests):
             try:
                 self.parts(request, table, source, shared)
+            except ExpressionError as exc:  # a param's expression: a config problem, located
+                self.fail(request.metric, exc.message)
+                self.problem(_location(request.metric.spec, exc), exc.message, exc.hint)
             except Exception as exc:  # a calculator bug: only this metric fails
                 self.fail(
                     request.metric,
@@ -244,7 +247,7 @@ class _Planner:
         if spec.where:
             to_condition(spec.where, table)
         for text in (*spec.by, *spec.per):
-            to_ibis(parse(text), table)
+            compile_text(text, table)
 
     def metric(self, plan: MetricPlan) -> None:
         spec, calculator = plan.spec, plan.calculator
@@ -307,12 +310,15 @@ class _Planner:
 
 
 def _location(spec: MetricSpec, exc: ExpressionError) -> tuple[Any, ...]:
-    """The config key an expression error most likely comes from."""
+    """The config key an expression error most likely comes from (a param's own key when one holds it)."""
     quoted = exc.message.split("'")
     name = quoted[1] if len(quoted) > 1 else None
     for key, texts in (("where", [spec.where or ""]), ("by", list(spec.by)), ("per", list(spec.per))):
         if name and any(name in text for text in texts):
             return ("metrics", spec.id, key)
+    for key, value in spec.params.items():
+        if name and isinstance(value, str) and name in value:
+            return ("metrics", spec.id, "params", key)
     return ("metrics", spec.id, "params")
 
 
