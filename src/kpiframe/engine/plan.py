@@ -66,6 +66,7 @@ class MetricPlan:
     requests: list[Request] = field(default_factory=list)
     time_column: str | None = None  # the column its window filters on; None: not windowed
     min_rows: int | None = None  # its source's min_rows
+    timezone: str = "UTC"  # its source's zone: the local days its window spans
 
 
 @dataclass
@@ -261,6 +262,7 @@ class _Planner:
         windowed = calculator.windowing == "rows" and bool(window.start or window.end)
         plan.time_column = (time_role or source.spec.time) if windowed else None
         plan.min_rows = source.spec.min_rows
+        plan.timezone = source.spec.timezone
         if (windowed or spec.grain or spec.heatmap) and not (time_role or source.spec.time):
             self.problem(
                 ("sources", spec.source),
