@@ -75,6 +75,7 @@ BANK_METRICS = """
 metrics:
   calls_by_weekday: {calc: count, source: calls, by: ["weekday(called_at)"]}
   calls_by_hour: {calc: count, source: calls, by: ["hour(called_at)"]}
+  calls_by_hour_short: {calc: count, source: calls, by: ["hour(timestamp(date, vru_entry))"]}
   calls_by_month: {calc: count, source: calls, by: ["month(to_date(date, '%y%m%d'))"]}
   calls_per_week: {calc: count, source: calls, grain: week}
   queue_wait:
@@ -122,6 +123,7 @@ def check_bank(card: kpiframe.Scorecard) -> None:
         assert metric.status not in ("error", "no_data"), (metric.id, metric.reason)
     assert _counts(card.metric("calls_by_weekday")) == dict(expected["weekday"])
     assert _counts(card.metric("calls_by_hour")) == dict(expected["hour"])
+    assert _counts(card.metric("calls_by_hour_short")) == dict(expected["hour"])
     assert {_plain(k): n for k, n in _counts(card.metric("calls_by_month")).items()} == dict(expected["month"])
     series = {p.period: p.n for p in card.metric("calls_per_week").series or () if p.n}
     assert series == dict(expected["week"])
@@ -297,6 +299,9 @@ def _values(text: str) -> list[Any]:
     ("text", "expected"),
     [
         ("to_date(yymmdd, '%y%m%d')", [date(1999, 2, 1), date(2000, 1, 5)]),
+        ("to_date(yymmdd)", [date(1999, 2, 1), date(2000, 1, 5)]),
+        ("to_date(yymmdd + 19000000)", [date(1999, 2, 1), date(1900, 1, 5)]),  # 8 digits: YYYYMMDD
+        ("timestamp(yymmdd, text)", [datetime(1999, 2, 1, 7, 2, 47), datetime(2000, 1, 5, 23, 59, 1)]),
         ("to_timestamp(yymmdd, '%y%m%d')", [datetime(1999, 2, 1), datetime(2000, 1, 5)]),
         ("to_time(hhmmss, '%H%M%S')", [time(7, 2, 47), time(23, 59, 1)]),
         ("to_time(text)", [time(7, 2, 47), time(23, 59, 1)]),
@@ -325,7 +330,7 @@ def test_each_date_and_time_function_matches_python(text, expected):
     [
         ("hour(day)", "a date has no time of day", "timestamp(date_column, time_column)"),
         ("month(clock)", "a time has no date", "timestamp(date_column, time_column)"),
-        ("to_date(yymmdd)", "needs a format", "to_date(x, '%y%m%d')"),
+        ("to_timestamp(yymmdd)", "needs a format", "from_unix(x)"),
         ("to_date(text, '%Q')", "unsupported directive '%Q'", "%y"),
         ("seconds(yymmdd)", "seconds() needs a timestamp", "already is one"),
     ],

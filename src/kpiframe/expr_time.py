@@ -227,8 +227,22 @@ def to_date(value: Any, fmt: Any = None) -> Any:
         return value.date()
     if found == "string":
         return _expr(value).cast("date")
+    if found == "integer":
+        return _digits_date(_expr(value))
     raise ExpressionError(
         f"to_date() of a {_expr(value).type()} value needs a format", "for example to_date(x, '%y%m%d')"
+    )
+
+
+def _digits_date(number: Any) -> Any:
+    """A date written as a whole number: YYYYMMDD from 8 digits (``20260914``), else YYMMDD
+    (``990201``; ``105`` is 2000-01-05), as call-centre exports write them."""
+    import ibis
+
+    return ibis.ifelse(
+        number >= 10_000_000,
+        _text(number, "%Y%m%d", "to_date").as_date("%Y%m%d"),
+        _text(number, "%y%m%d", "to_date").as_date("%y%m%d"),
     )
 
 
@@ -324,12 +338,14 @@ TIME_FUNCTION_DOCS: dict[str, tuple[str, str, str]] = {
     ),
     "timestamp": (
         "timestamp(date, time)",
-        "the timestamp a date and a time of day name, to the second (also written `date + time`)",
-        "timestamp(to_date(date, '%y%m%d'), vru_entry)",
+        "the timestamp a date and a time of day name, to the second (also written `date + time`); the date"
+        " and time are read as `to_date` and `to_time` read them, so a YYMMDD number works",
+        "timestamp(date, vru_entry)",
     ),
     "to_date": (
         "to_date(x[, format])",
-        "a date from text, or from a whole number such as 990201 (zero-padded to the format's width)",
+        "a date from text, or from a whole number: YYMMDD such as 990201 or YYYYMMDD such as 20260914"
+        " without a format; with one, the number is zero-padded to the format's width",
         "to_date(date, '%y%m%d')",
     ),
     "to_time": (
