@@ -122,7 +122,10 @@ def explain_expressions() -> str:
         "expressions: where:, match:, roles and derived metrics",
         "",
         "operators:  + - * / %   == != < <= > >=   and or not   in [...]   is null, is not null",
-        "names:      a column (or a metric, in `calc: expr`); `backticks` around a name with spaces",
+        "names:      a column (or a metric, in `calc: expr`); `backticks` around a name with spaces in an expression;",
+        "            a param that is exactly one column's name needs none (column: Speed of answer in seconds)",
+        "dates:      to_date(date, '%y%m%d') + to_time(vru_entry) is a timestamp; hour(), weekday(), month()...",
+        "            work on DATE, TIMESTAMP and TIME columns",
         "",
         "functions:",
     ]

@@ -48,10 +48,14 @@ def key_text(value: Any, part: str | None = None) -> str:
     """A key's value as a label shows it: ``Mon``, ``09:00``, ``2026-09``, ``2026-W36``, ``2026-09-14``."""
     if value is None:
         return ""
+    if part in FIXED and isinstance(value, float) and value.is_integer():
+        value = int(value)  # an engine that returns EXTRACT as a decimal
     if part == "weekday" and isinstance(value, int) and 0 <= value < 7:
         return WEEKDAYS[value]
     if part == "hour" and isinstance(value, int):
         return f"{value:02d}:00"
+    if part == "minute" and isinstance(value, int):
+        return f"{value:02d}"
     if isinstance(value, datetime):
         value = value.date() if part in PERIODS else value
     if isinstance(value, date) and not isinstance(value, datetime):
