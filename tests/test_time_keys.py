@@ -150,3 +150,21 @@ def test_every_reporter_shows_the_completed_keys_and_their_labels(calls, write_c
         jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(card)
         hours = next(m for m in card["metrics"] if m["id"] == "by_hour")["segments"]
         assert len(hours) == 24 and hours[3]["status"] == "no_data" and hours[3]["n"] == 0
+
+
+def test_a_time_part_alone_is_that_part_of_the_sources_time_column(calls, write_config):
+    card = _run(
+        write_config,
+        "  by_hour: {calc: count, source: calls, by: [hour]}\n  by_day: {calc: count, source: calls, by: [weekday]}\n",
+    )
+    hours = card.metric("by_hour").segments
+    assert [s.label for s in hours] == [f"hour={h:02d}:00" for h in range(24)]
+    expected = Counter(moment.hour for moment, _ in CALLS)
+    assert [s.n for s in hours] == [expected[h] for h in range(24)]
+    assert [s.label for s in card.metric("by_day").segments] == [f"weekday={d}" for d in WEEKDAYS]
+
+
+def test_a_column_named_like_a_time_part_is_that_column_and_is_not_filled(tmp_path, write_config):
+    (tmp_path / "calls.csv").write_text("Call time,hour\n2026-09-07 09:05:00,morning\n2026-09-07 15:00:00,afternoon\n")
+    card = _run(write_config, "  by_hour: {calc: count, source: calls, by: [hour]}\n")
+    assert sorted(s.label for s in card.metric("by_hour").segments) == ["hour=afternoon", "hour=morning"]

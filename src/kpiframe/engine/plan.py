@@ -24,9 +24,10 @@ from kpiframe.config.model import Config, MetricSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import Calculator, DerivedCalculator, Period, call_parts
 from kpiframe.engine.sources import OpenedSource
+from kpiframe.engine.time_keys import key_expression
 from kpiframe.engine.windows import Window, comparison_window, local_naive, resolve, time_column, window_predicate
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError
-from kpiframe.expr import compile_text, suggest, to_condition
+from kpiframe.expr import suggest, to_condition
 
 GRAIN_UNITS = {"day": "D", "week": "W", "month": "M"}
 ROWS = "_rows_in_scope"
@@ -189,7 +190,7 @@ class _Planner:
         group.table = table
         grouping = group.grouping
         for name, text in zip(grouping.outer() if not (grouping.grain or grouping.heatmap) else [], grouping.keys):
-            group.keys[name] = compile_text(text, table)
+            group.keys[name] = key_expression(text, table, source.spec.time)
         if grouping.grain or grouping.heatmap:
             column = time_column(table, group.clock or "")
             if grouping.grain:
@@ -198,7 +199,7 @@ class _Planner:
                 group.keys["weekday"] = column.day_of_week.index()
                 group.keys["hour"] = column.hour()
         for name, text in zip(grouping.inner(), grouping.per):
-            group.keys[name] = compile_text(text, table)
+            group.keys[name] = key_expression(text, table, source.spec.time)
         for request in list(group.requests):
             try:
                 self.parts(request, table, source, shared)
@@ -243,12 +244,12 @@ class _Planner:
         plan.requests.clear()
         self.failed.append(plan)
 
-    def check_expressions(self, spec: MetricSpec, table: Any) -> None:
+    def check_expressions(self, spec: MetricSpec, source: OpenedSource) -> None:
         """Compile the metric's own expressions once against the source, so mistakes are config problems."""
         if spec.where:
-            to_condition(spec.where, table)
+            to_condition(spec.where, source.table)
         for text in (*spec.by, *spec.per):
-            compile_text(text, table)
+            key_expression(text, source.table, source.spec.time)
 
     def metric(self, plan: MetricPlan) -> None:
         spec, calculator = plan.spec, plan.calculator
@@ -273,7 +274,7 @@ class _Planner:
             return
         per = spec.per
         try:
-            self.check_expressions(spec, source.table)
+            self.check_expressions(spec, source)
             self.request(plan, "overall", self.group(source, time_role, Grouping(per=per)), window, windowed)
             if spec.by:
                 self.request(

@@ -17,7 +17,7 @@ from typing import Any
 
 from kpiframe.errors import ExpressionError
 
-__all__ = ["WEEKDAYS", "fill_keys", "key_name", "key_text", "periods", "time_part"]
+__all__ = ["WEEKDAYS", "fill_keys", "key_expression", "key_name", "key_text", "periods", "time_part"]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: Parts whose every value is known beforehand.
@@ -26,10 +26,23 @@ FIXED = {"hour": range(24), "weekday": range(7), "minute": range(60)}
 PERIODS = {"date": "day", "week": "week", "month": "month"}
 
 
+def key_expression(key: str, table: Any, time_column: str | None) -> Any:
+    """A ``by:`` or ``per:`` key as an Ibis expression. A time part's name alone (``by: [hour]``)
+    is that part of the source's ``time:`` column, unless the source has a column of that name."""
+    from kpiframe.expr import column_named, compile_text
+
+    part = key.strip()
+    if (part in FIXED or part in PERIODS) and time_column and column_named(key, list(table.columns)) is None:
+        return compile_text(f"{part}(`{time_column}`)", table)
+    return compile_text(key, table)
+
+
 def time_part(key: str) -> str | None:
-    """``hour`` for the key ``hour(created_at)``; ``None`` for a key that is no time part."""
+    """``hour`` for the key ``hour(created_at)`` (or ``hour`` alone); ``None`` for a key that is no time part."""
     from kpiframe.expr import parse
 
+    if key.strip() in FIXED or key.strip() in PERIODS:
+        return key.strip()
     try:
         node = parse(key)
     except ExpressionError:
@@ -103,6 +116,12 @@ def _as_day(value: Any) -> date | None:
     return value if isinstance(value, date) else None
 
 
+def _typed(part: str, values: Iterable[Any]) -> bool:
+    """Whether a key's values are what its part gives (a column named ``hour`` may hold text)."""
+    wanted: Any = (int, float) if part in FIXED else date
+    return all(isinstance(v, wanted) and not isinstance(v, bool) for v in values if v is not None)
+
+
 def _domain(part: str, seen: Iterable[Any], span: tuple[date | None, date | None], limit: int) -> list[Any] | None:
     """Every value a time key takes: fixed ones, or the periods of the window (else of the data)."""
     if part in FIXED:
@@ -121,7 +140,7 @@ def fill_keys(
     """The keys missing from ``keys`` for every time part to be complete, for each combination of the
     other keys that has rows. ``span`` is the window's first and last local day (``None``: unbounded).
     Nothing is filled when the total would pass ``limit`` (a key with one value per row)."""
-    timed = [i for i, part in enumerate(parts) if part]
+    timed = [i for i, part in enumerate(parts) if part and _typed(parts[i] or "", (key[i] for key in keys))]
     if not timed or not keys:
         return []
     domains = []
@@ -136,7 +155,9 @@ def fill_keys(
         total *= len(domain)
     if total > limit:
         return []
-    present = {tuple(_as_day(v) if parts[i] in PERIODS else v for i, v in enumerate(key)) for key in keys}
+    present = {
+        tuple(_as_day(v) if i in timed and parts[i] in PERIODS else v for i, v in enumerate(key)) for key in keys
+    }
     missing = []
     for rest, values in itertools.product(others, itertools.product(*domains)):
         rest_iter, values_iter = iter(rest), iter(values)
