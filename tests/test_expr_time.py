@@ -124,6 +124,18 @@ def check_bank(card: kpiframe.Scorecard) -> None:
     assert _counts(card.metric("calls_by_weekday")) == dict(expected["weekday"])
     assert _counts(card.metric("calls_by_hour")) == dict(expected["hour"])
     assert _counts(card.metric("calls_by_hour_short")) == dict(expected["hour"])
+    hours = card.metric("calls_by_hour").segments  # all 24, labelled, the empty ones as no_data
+    assert [s.label for s in hours] == [f"hour(called_at)={h:02d}:00" for h in range(24)]
+    assert [s.n for s in hours] == [expected["hour"][h] for h in range(24)]
+    assert [s.label.split("=")[1] for s in card.metric("calls_by_weekday").segments] == [
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+    ]
     assert {_plain(k): n for k, n in _counts(card.metric("calls_by_month")).items()} == dict(expected["month"])
     series = {p.period: p.n for p in card.metric("calls_per_week").series or () if p.n}
     assert series == dict(expected["week"])
