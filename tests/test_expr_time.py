@@ -361,3 +361,32 @@ def test_every_function_is_documented_with_an_example_that_parses(cli):
         parse(example)
     for name in ("to_timestamp", "to_date", "to_time", "timestamp", "week", "month", "hour", "weekday", "seconds"):
         assert name in FUNCTION_DOCS
+
+
+def test_seconds_of_a_postgres_interval_and_of_a_difference_are_exact(postgres_schema, write_config, monkeypatch):
+    import psycopg
+
+    handles = [timedelta(days=1, hours=2, minutes=3, seconds=4.5), timedelta(seconds=90), timedelta(minutes=7)]
+    with psycopg.connect(postgres_schema, autocommit=True) as con:
+        con.execute("create table work (handle interval, opened timestamp, closed timestamp, since time, till time)")
+        with con.cursor() as cur:
+            cur.executemany(
+                "insert into work values (%s, %s, %s, %s, %s)",
+                [
+                    (h, datetime(2026, 1, 1, 10), datetime(2026, 1, 1, 10) + h, time(7, i), time(8, 2 * i))
+                    for i, h in enumerate(handles)
+                ],
+            )
+    monkeypatch.setenv("PG_DSN", postgres_schema)
+    config = write_config(
+        'version: 1\nwindow: all\nsources:\n  work: {connector: postgres, dsn: "${PG_DSN}", table: work}\n'
+        "metrics:\n"
+        '  handle: {calc: sum, source: work, params: {column: "seconds(handle)"}}\n'
+        '  span: {calc: sum, source: work, params: {column: "seconds(closed - opened)"}}\n'
+        '  shift: {calc: sum, source: work, params: {column: "seconds(till - since)"}}\n'
+    )
+    card = kpiframe.run(config, as_of=AS_OF)
+    total = sum(h.total_seconds() for h in handles)
+    assert card.metric("handle").value == pytest.approx(total, rel=1e-12)
+    assert card.metric("span").value == pytest.approx(total, rel=1e-12)
+    assert card.metric("shift").value == sum(3600 + 60 * i for i in range(len(handles)))
