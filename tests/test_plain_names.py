@@ -14,7 +14,8 @@ import pytest
 import kpiframe
 from conftest import AS_OF
 from kpiframe.errors import ExpressionError
-from kpiframe.expr import compile_text, parse
+from kpiframe.expr import parse
+from kpiframe.expr_names import compile_text
 
 ROWS = [
     # Call Id, Agent, Date, Time, Answered (Y/N), Speed of answer in seconds, Satisfaction rating

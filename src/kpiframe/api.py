@@ -13,7 +13,8 @@ from kpiframe.config import load_config as _load_config
 from kpiframe.config.load import load_with_registry
 from kpiframe.context import RunContext
 from kpiframe.errors import ConfigError
-from kpiframe.expr import compile_text, to_condition
+from kpiframe.expr import to_condition
+from kpiframe.expr_names import compile_text
 from kpiframe.scorecard import RunInfo, Scorecard, WindowInfo
 
 __all__ = ["RunContext", "column", "condition", "load_config", "prepare", "run"]

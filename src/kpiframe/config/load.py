@@ -27,7 +27,8 @@ from kpiframe.config.validation import validate
 from kpiframe.config.yaml_source import Document, dotted, parse_yaml
 from kpiframe.contracts import DerivedCalculator
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError, PluginError
-from kpiframe.expr import check_syntax, suggest
+from kpiframe.expr import suggest
+from kpiframe.expr_names import check_syntax
 from kpiframe.redaction import Redactor
 from kpiframe.titles import title_from_id
 

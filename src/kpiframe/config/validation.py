@@ -10,7 +10,7 @@ from jsonschema.exceptions import ValidationError
 
 from kpiframe.config.yaml_source import Document, Path
 from kpiframe.errors import ConfigProblem, ExpressionError
-from kpiframe.expr import check_syntax
+from kpiframe.expr_names import check_syntax
 
 #: ``"format": "kpiframe-expression"`` in a plugin's params schema makes kpiframe
 #: parse that string as an expression when the config loads (no data needed).

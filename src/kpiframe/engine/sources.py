@@ -9,7 +9,8 @@ from kpiframe.config.model import Config, SourceSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import SourceContext
 from kpiframe.errors import ConfigProblem, ExpressionError, SourceError
-from kpiframe.expr import compile_text, suggest, to_condition
+from kpiframe.expr import suggest, to_condition
+from kpiframe.expr_names import compile_text
 
 
 @dataclass

@@ -29,7 +29,7 @@ PERIODS = {"date": "day", "week": "week", "month": "month"}
 def key_expression(key: str, table: Any, time_column: str | None) -> Any:
     """A ``by:`` or ``per:`` key as an Ibis expression. A time part's name alone (``by: [hour]``)
     is that part of the source's ``time:`` column, unless the source has a column of that name."""
-    from kpiframe.expr import column_named, compile_text
+    from kpiframe.expr_names import column_named, compile_text
 
     part = key.strip()
     if (part in FIXED or part in PERIODS) and time_column and column_named(key, list(table.columns)) is None:
