@@ -394,3 +394,11 @@ def test_seconds_of_a_postgres_interval_and_of_a_difference_are_exact(postgres_s
     assert card.metric("handle").value == pytest.approx(total, rel=1e-12)
     assert card.metric("span").value == pytest.approx(total, rel=1e-12)
     assert card.metric("shift").value == sum(3600 + 60 * i for i in range(len(handles)))
+
+
+@pytest.mark.parametrize("name", ["to_date", "timestamp", "hour()"])
+def test_explain_names_one_function_with_its_example(cli, name):
+    result = cli("explain", name)
+    signature, what, example = FUNCTION_DOCS[name.removesuffix("()")]
+    assert result.exit_code == 0
+    assert signature in result.stdout and what in result.stdout and example in result.stdout

@@ -134,3 +134,14 @@ def explain_expressions() -> str:
         lines.append(f"  {signature.ljust(width)}  {what}")
         lines.append(f"  {''.ljust(width)}  e.g. {example}")
     return "\n".join(lines) + "\n"
+
+
+def explain_function(name: str) -> str | None:
+    """One expression function (``kpiframe explain to_date``), or ``None`` when there is none of that name."""
+    from kpiframe.expr import FUNCTION_DOCS
+
+    entry = FUNCTION_DOCS.get(name.strip().lower().removesuffix("()"))
+    if entry is None:
+        return None
+    signature, what, example = entry
+    return f"{signature}  (expression function)\n\n{what}\n\nexample:  {example}\n"
