@@ -79,8 +79,6 @@ def key_text(value: Any, part: str | None = None) -> str:
             return f"{year}-W{week:02d}"
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     return str(value)
 
 
