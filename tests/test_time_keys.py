@@ -168,3 +168,12 @@ def test_a_column_named_like_a_time_part_is_that_column_and_is_not_filled(tmp_pa
     (tmp_path / "calls.csv").write_text("Call time,hour\n2026-09-07 09:05:00,morning\n2026-09-07 15:00:00,afternoon\n")
     card = _run(write_config, "  by_hour: {calc: count, source: calls, by: [hour]}\n")
     assert sorted(s.label for s in card.metric("by_hour").segments) == ["hour=afternoon", "hour=morning"]
+
+
+def test_periods_past_max_segments_are_not_filled_in(calls, write_config):
+    metrics = (
+        '  daily: {calc: count, source: calls, by: ["date(`Call time`)"], max_segments: 50,'
+        ' window: {between: ["2000-01-01", "2100-01-01"]}}\n'
+    )
+    segments = _run(write_config, metrics).metric("daily").segments
+    assert [s.key["date(`Call time`)"] for s in segments] == sorted({moment.date() for moment, _ in CALLS})
