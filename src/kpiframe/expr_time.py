@@ -85,7 +85,10 @@ def date(value: Any) -> Any:
 
 
 def week(value: Any) -> Any:
-    return _instant(value, "week").truncate("W").date()  # the Monday its ISO week starts on
+    """The Monday its ISO week starts on: days back to Monday, which every engine can do
+    (MySQL cannot truncate to a week)."""
+    instant = _instant(value, "week")
+    return (instant - instant.day_of_week.index().cast("int32").as_interval("D")).date()
 
 
 def month(value: Any) -> Any:
@@ -263,15 +266,14 @@ def to_time(value: Any, fmt: Any = None) -> Any:
 
 def timestamp(day: Any, clock: Any = None) -> Any:
     """The instant a date and a time of day name together (to the second), or ``to_timestamp(x)``."""
-    import ibis
-
     if clock is None:
         return to_timestamp(day)
     day = day if kind(day) == "date" else to_date(day)
     clock = clock if kind(clock) == "time" else to_time(clock)
     if kind(day) != "date" or kind(clock) != "time":
         raise ExpressionError("timestamp(date, time) needs a date and a time of day")
-    return ibis.timestamp(day.year(), day.month(), day.day(), clock.hour(), clock.minute(), clock.second())
+    # Midnight plus the time's whole seconds: MySQL has no MAKE_TIMESTAMP, every engine adds intervals.
+    return day.cast("timestamp") + (clock.hour() * 3600 + clock.minute() * 60 + clock.second()).as_interval("s")
 
 
 def add(left: Any, right: Any) -> Any | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kpiframe import expr_time
 from kpiframe.config.literals import DateRangeError, check_date
 from kpiframe.config.model import Config, MetricSpec
 from kpiframe.context import RunContext
@@ -29,7 +30,7 @@ from kpiframe.engine.windows import Window, comparison_window, local_naive, reso
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError
 from kpiframe.expr import suggest, to_condition
 
-GRAIN_UNITS = {"day": "D", "week": "W", "month": "M"}
+PERIOD_OF = {"day": expr_time.date, "week": expr_time.week, "month": expr_time.month}
 ROWS = "_rows_in_scope"
 #: The rows in a metric's window, for its source's ``min_rows``; a plain COUNT(*),
 #: so it shares the column of any other metric's COUNT(*) in the fused query.
@@ -193,8 +194,8 @@ class _Planner:
             group.keys[name] = key_expression(text, table, source.spec.time)
         if grouping.grain or grouping.heatmap:
             column = time_column(table, group.clock or "")
-            if grouping.grain:
-                group.keys["period"] = column.truncate(GRAIN_UNITS[grouping.grain]).date()
+            if grouping.grain:  # the day, week or month as `by: [week(...)]` gives it
+                group.keys["period"] = PERIOD_OF[grouping.grain](column)
             else:
                 group.keys["weekday"] = column.day_of_week.index()
                 group.keys["hour"] = column.hour()
