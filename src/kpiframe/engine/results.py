@@ -11,7 +11,7 @@ from kpiframe.config.model import Level, MetricSpec
 from kpiframe.contracts import Value
 from kpiframe.engine.evaluate import status_of
 from kpiframe.engine.execute import Outcome, short_of_rows
-from kpiframe.engine.time_keys import WEEKDAYS, fill_keys, key_name, key_text, periods, time_part
+from kpiframe.engine.time_keys import WEEKDAYS, fill_keys, key_name, key_text, normalized, periods, time_part
 from kpiframe.engine.windows import Window, local_naive
 from kpiframe.scorecard import SEVERITY, LevelInfo, MetricResult, SegmentResult, SeriesPoint, WindowInfo
 from kpiframe.status import Status
@@ -101,7 +101,10 @@ def _complete(spec: MetricSpec, outcome: Outcome, parts: list[str | None]) -> di
     """The segments, with every hour, weekday or period of a time key that had no rows as ``no_data``, n = 0
     (not with ``top:`` or ``worst:``, where only segments with rows compete)."""
     current = dict(outcome.values.get("segments", {}))
-    if any(parts) and not (spec.top or spec.worst):
+    if not any(parts):
+        return current
+    current = {normalized(key, parts): value for key, value in current.items()}
+    if not (spec.top or spec.worst):
         for key in fill_keys(list(current), parts, _span(outcome), spec.max_segments):
             current[key] = Value.no_data("no rows in the window", n=0)
     return current
@@ -110,7 +113,7 @@ def _complete(spec: MetricSpec, outcome: Outcome, parts: list[str | None]) -> di
 def _segments(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any) -> tuple[tuple[SegmentResult, ...], int]:
     parts = [time_part(name) for name in spec.by]
     current = _complete(spec, outcome, parts)
-    previous = outcome.values.get("previous_segments", {})
+    previous = {normalized(key, parts): value for key, value in outcome.values.get("previous_segments", {}).items()}
     results = []
     for key, value in current.items():
         pairs = tuple(sorted((name, _key_text(v)) for name, v in zip(spec.by, key)))

@@ -17,7 +17,7 @@ from typing import Any
 
 from kpiframe.errors import ExpressionError
 
-__all__ = ["WEEKDAYS", "fill_keys", "key_expression", "key_name", "key_text", "periods", "time_part"]
+__all__ = ["WEEKDAYS", "fill_keys", "normalized", "key_expression", "key_name", "key_text", "periods", "time_part"]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: Parts whose every value is known beforehand.
@@ -130,6 +130,11 @@ def _domain(part: str, seen: Iterable[Any], span: tuple[date | None, date | None
     if first is None or last is None:
         return []
     return periods(PERIODS[part], first, last, limit)
+
+
+def normalized(key: tuple[Any, ...], parts: list[str | None]) -> tuple[Any, ...]:
+    """A key whose periods are dates (an engine may return a DATE key as a midnight timestamp)."""
+    return tuple(v.date() if parts[i] in PERIODS and isinstance(v, datetime) else v for i, v in enumerate(key))
 
 
 def fill_keys(
