@@ -13,7 +13,8 @@ from kpiframe.config import load_config as _load_config
 from kpiframe.config.load import load_with_registry
 from kpiframe.context import RunContext
 from kpiframe.errors import ConfigError
-from kpiframe.expr import parse, to_condition, to_ibis
+from kpiframe.expr import to_condition
+from kpiframe.expr_names import compile_text
 from kpiframe.scorecard import RunInfo, Scorecard, WindowInfo
 
 __all__ = ["RunContext", "column", "condition", "load_config", "prepare", "run"]
@@ -28,9 +29,10 @@ def column(table: Any, text: str) -> Any:
     """Compile a value expression (``"talk_seconds + hold_seconds"``) against ``table``.
 
     For calculators: params that name a column accept any expression of the
-    config language; unknown columns raise :class:`kpiframe.ExpressionError`.
+    config language, or one column's whole name (``Speed of answer in seconds``);
+    unknown columns raise :class:`kpiframe.ExpressionError`.
     """
-    return to_ibis(parse(text), table)
+    return compile_text(text, table)
 
 
 def condition(table: Any, text: str, where: Any = None) -> Any:

@@ -517,8 +517,8 @@ def explain(
         str,
         typer.Argument(
             help=(
-                "A calculator (support.csat, percentile, or what people call it: frt, aht), a connector, a preset, or"
-                " `expressions`."
+                "A calculator (support.csat, percentile, or what people call it: frt, aht), a connector, a preset, an"
+                " expression function (to_date), or `expressions`."
             )
         ),
     ],
@@ -542,6 +542,8 @@ def explain(
         texts = [explaining.explain_connector(registry.connectors[name])] if name in registry.connectors else []
         texts += [explaining.explain_preset(registry.presets[name])] if name in registry.presets else []
         typer.echo("\n".join(texts), nl=False)
+    elif (function := explaining.explain_function(name)) is not None:
+        typer.echo(function, nl=False)
     else:
         known = [*registry.calculators, *registry.connectors, *registry.presets, *registry.abbreviations, "expressions"]
         hint = suggest(name, sorted(known))

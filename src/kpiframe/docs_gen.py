@@ -191,6 +191,35 @@ def metrics_catalogue() -> str:
     return "".join(parts)
 
 
+def expressions_reference() -> str:
+    """Every function of the expression language, from ``kpiframe.expr.FUNCTION_DOCS``."""
+    from kpiframe.expr import FUNCTION_DOCS
+
+    parts = [
+        HEADER,
+        "# Expression reference\n\n",
+        (
+            "The functions of the expression language used by `where:`, `match:`, roles (`columns:`), `by:`,"
+            " `per:` and params such as `column:` (see [Filters and expressions](../config-guide.md)). A name"
+            " with spaces or symbols goes in backticks (`` `Speed of answer in seconds` ``); a param that is"
+            " exactly one column's name needs none. `kpiframe explain expressions` prints the same list.\n\n"
+        ),
+        "| function | gives | example |\n|---|---|---|\n",
+    ]
+    for name in sorted(FUNCTION_DOCS):
+        signature, what, example = FUNCTION_DOCS[name]
+        parts.append(f"| `{_cell(signature)}` | {_cell(what)} | `{_cell(example)}` |\n")
+    parts.append(
+        "\nDates and times: `date()`, `week()`, `month()` and `weekday()` take a DATE or a TIMESTAMP;"
+        " `hour()` and `minute()` a TIMESTAMP or a TIME. Asking a value for a part it does not have (the hour"
+        " of a date) is an error that says what to build instead. `date + time` is `timestamp(date, time)`."
+        " `seconds(end - start)` is exact for timestamps and for times of day. Formats use strftime"
+        " directives; a whole number (`990201`) is read as text zero-padded to the format's width, so"
+        " `105` with `'%y%m%d'` is 2000-01-05.\n"
+    )
+    return "".join(parts)
+
+
 def _registry() -> Registry:
     return make_plugin_manager(environ={"KPIFRAME_PLUGINS": "builtin"})
 
@@ -199,6 +228,7 @@ PAGES = {
     "reference/config.md": config_reference,
     "reference/calculators.md": calculators_reference,
     "reference/cli.md": cli_reference,
+    "reference/expressions.md": expressions_reference,
     "metrics.md": metrics_catalogue,
 }
 

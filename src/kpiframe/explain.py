@@ -122,7 +122,10 @@ def explain_expressions() -> str:
         "expressions: where:, match:, roles and derived metrics",
         "",
         "operators:  + - * / %   == != < <= > >=   and or not   in [...]   is null, is not null",
-        "names:      a column (or a metric, in `calc: expr`); `backticks` around a name with spaces",
+        "names:      a column (or a metric, in `calc: expr`); `backticks` around a name with spaces in an expression;",
+        "            a param that is exactly one column's name needs none (column: Speed of answer in seconds)",
+        "dates:      to_date(date, '%y%m%d') + to_time(vru_entry) is a timestamp; hour(), weekday(), month()...",
+        "            work on DATE, TIMESTAMP and TIME columns",
         "",
         "functions:",
     ]
@@ -131,3 +134,14 @@ def explain_expressions() -> str:
         lines.append(f"  {signature.ljust(width)}  {what}")
         lines.append(f"  {''.ljust(width)}  e.g. {example}")
     return "\n".join(lines) + "\n"
+
+
+def explain_function(name: str) -> str | None:
+    """One expression function (``kpiframe explain to_date``), or ``None`` when there is none of that name."""
+    from kpiframe.expr import FUNCTION_DOCS
+
+    entry = FUNCTION_DOCS.get(name.strip().lower().removesuffix("()"))
+    if entry is None:
+        return None
+    signature, what, example = entry
+    return f"{signature}  (expression function)\n\n{what}\n\nexample:  {example}\n"

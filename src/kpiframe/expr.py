@@ -30,9 +30,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kpiframe import expr_time
 from kpiframe.errors import ExpressionError
 
-__all__ = ["Node", "parse", "names", "to_ibis", "evaluate"]
+__all__ = ["Node", "NameWithSpacesError", "evaluate", "names", "parse", "to_condition", "to_ibis"]
 
 
 # ---------------------------------------------------------------- AST
@@ -144,7 +145,30 @@ class _Parser:
     def fail(self, what: str) -> None:
         tok = self.tok
         found = "the end" if tok.kind == "end" else repr(tok.text)
-        raise ExpressionError(f"{what} at position {tok.pos + 1} of {self.text!r}, found {found}")
+        message = f"{what} at position {tok.pos + 1} of {self.text!r}, found {found}"
+        words = self.words_around(self.i)
+        if words is not None:
+            raise NameWithSpacesError(message, self.text, *words)
+        raise ExpressionError(message)
+
+    def words_around(self, i: int) -> tuple[int, int] | None:
+        """Where a name with spaces lies (``Speed of answer in seconds``) when the parser stopped
+        between two words; ``None`` when the mistake is something else."""
+        wordlike = ("name", "keyword", "number")
+        if i == 0 or self.tokens[i].kind not in wordlike or self.tokens[i - 1].kind not in ("name", "keyword"):
+            return None
+
+        def word(j: int) -> bool:
+            tok = self.tokens[j]
+            return tok.kind in wordlike and tok.text not in ("and", "or") and self.text[tok.pos] != "`"
+
+        first, last = i - 1, i
+        while first > 0 and word(first - 1):
+            first -= 1
+        while self.tokens[last + 1].kind != "end" and word(last + 1):
+            last += 1
+        end_tok = self.tokens[last]
+        return self.tokens[first].pos, end_tok.pos + len(end_tok.text)
 
     def parse(self) -> Node:
         if self.tok.kind == "end":
@@ -272,6 +296,19 @@ class _Parser:
         raise AssertionError  # unreachable: fail() raises
 
 
+class NameWithSpacesError(ExpressionError):
+    """Two words in a row where an operator was expected: most likely a column name with spaces.
+
+    ``guess`` is the run of words; the hint shows the text with it in backticks. Code
+    that knows the source's columns (:func:`compile_text`) adds the closest ones.
+    """
+
+    def __init__(self, message: str, text: str, start: int, end: int):
+        self.guess = text[start:end]
+        self.suggestion = f"{text[:start]}`{self.guess}`{text[end:]}"
+        super().__init__(message, f"a name with spaces or symbols goes in backticks: {self.suggestion}")
+
+
 def parse(text: str) -> Node:
     """Parse ``text`` into an expression tree, or raise :class:`ExpressionError`."""
     if not isinstance(text, str):
@@ -317,92 +354,74 @@ def suggest(name: str, known: list[str]) -> str | None:
 
 # ---------------------------------------------------------------- to Ibis
 def _ibis_functions() -> dict[str, Callable[..., Any]]:
-    import ibis
-
     return {
-        "coalesce": lambda *a: ibis.coalesce(*a),
+        "coalesce": _coalesce,
         "abs": lambda x: x.abs(),
         "lower": lambda x: x.lower(),
         "upper": lambda x: x.upper(),
         "length": lambda x: x.length(),
-        "date": lambda x: x.date(),
-        "week": lambda x: x.truncate("W").date(),  # the Monday the ISO week starts on
-        "month": lambda x: x.truncate("M").date(),  # the first day of the month
-        "hour": lambda x: x.hour(),
-        "weekday": lambda x: x.day_of_week.index(),  # Monday = 0, as Python's datetime
-        "seconds": _seconds,
         "round": lambda x, digits=None: x.round(digits) if digits is not None else x.round(),
-        "from_unix": lambda x: x.cast("int64").as_timestamp("s"),  # Intercom and many APIs: seconds since 1970
         "if": _if,
+        **expr_time.time_functions(),
     }
 
 
-def epoch(ts: Any) -> Any:
-    """Seconds since 1970 as a float on every engine (PostgreSQL's EXTRACT(EPOCH) is numeric)."""
-    return ts.epoch_seconds().cast("float64")
-
-
-def _seconds(value: Any) -> Any:
-    """Seconds in a value: since the epoch for a timestamp; for a time of day or an
-    ``hh:mm:ss`` text (how call-centre exports write durations), the seconds it spans."""
-    dtype = value.type()
-    if dtype.is_string():
-        value, dtype = value.cast("time"), value.cast("time").type()
-    if dtype.is_time():
-        return value.hour() * 3600 + value.minute() * 60 + value.second() + value.millisecond() / 1000
-    return epoch(value)
-
+epoch = expr_time.epoch
 
 #: Every function of the expression language: (signature, what it gives, an example).
 #: `kpiframe explain expressions` and docs/reference/expressions.md are written from it.
 FUNCTION_DOCS: dict[str, tuple[str, str, str]] = {
     "abs": ("abs(x)", "the absolute value", "abs(balance_change) > 100"),
-    "coalesce": ("coalesce(a, b, ...)", "the first argument that is not null", "coalesce(resolved_at, closed_at)"),
-    "date": ("date(ts)", "the calendar date of a timestamp", "date(created_at) == '2026-03-02'"),
-    "from_unix": (
-        "from_unix(seconds)",
-        "a timestamp from seconds since 1970 (Intercom and many APIs)",
-        "from_unix(created_at_epoch)",
+    "coalesce": (
+        "coalesce(a, b, ...)",
+        "the first argument that is not null, in the type of the first (text next to a date is read as one)",
+        "coalesce(resolved_at, closed_at)",
     ),
-    "hour": ("hour(ts)", "the hour of the day, 0 to 23", "hour(created_at) >= 9 and hour(created_at) < 17"),
     "if": (
         "if(condition, a, b)",
-        "a where the condition holds, else b (null when b is left out)",
+        "a where the condition holds, else b (null when b is left out), in a's type",
         "if(channel == 'phone', talk_s, 0)",
     ),
     "length": ("length(text)", "the number of characters", "length(comment) > 0"),
     "lower": ("lower(text)", "the text in lower case", "lower(status) == 'solved'"),
-    "month": ("month(ts)", "the first day of the timestamp's month", "month(created_at)"),
     "round": (
         "round(x[, digits])",
         "x rounded half to even, to whole numbers or to `digits` places",
         "round(score / 2)",
     ),
-    "seconds": (
-        "seconds(x)",
-        "seconds since 1970 for a timestamp; the seconds an `hh:mm:ss` time or text spans",
-        "seconds(talk_time) + seconds(hold_time)",
-    ),
     "upper": ("upper(text)", "the text in upper case", "upper(answered) == 'Y'"),
-    "week": ("week(ts)", "the Monday the timestamp's ISO week starts on", "week(created_at)"),
-    "weekday": ("weekday(ts)", "the day of the week, Monday = 0 to Sunday = 6", "weekday(created_at) < 5"),
+    **expr_time.TIME_FUNCTION_DOCS,
 }
 FUNCTIONS = tuple(sorted(FUNCTION_DOCS))
 
 
 def _if(condition: Any, then: Any, otherwise: Any = None) -> Any:
-    """``if(cond, a, b)``: a where cond holds, else b (a null ``b`` takes a's type)."""
+    """``if(cond, a, b)``: a where cond holds, else b, in one type: a null takes the other
+    branch's type, and text beside a date or time is read as one."""
     import ibis
 
+    then, otherwise = expr_time.like(then, otherwise), expr_time.like(otherwise, then)
+    if then is None and isinstance(otherwise, ibis.Expr):
+        then = ibis.null(otherwise.type())
     then_expr = _as_expr(then)
     if otherwise is None:
         otherwise = ibis.null(then_expr.type())
     return ibis.ifelse(_as_bool(condition), then_expr, otherwise)
 
 
+def _coalesce(*args: Any) -> Any:
+    """``coalesce(a, b, ...)`` in the type of its first value (``coalesce(ended_at, '2026-01-01')``)."""
+    import ibis
+
+    first = next((a for a in args if isinstance(a, ibis.Expr) and not a.type().is_null()), None)
+    return ibis.coalesce(*[expr_time.like(a, first) for a in args])
+
+
 def to_condition(text: str, table: Any) -> Any:
     """Compile ``text`` as a condition (``where:``, ``match:``): an error unless it is true or false."""
-    predicate = _as_expr(to_ibis(parse(text), table))  # a literal (`0`, `true`) becomes an expression too
+    from kpiframe.expr_names import compile_text
+
+    predicate = _as_expr(compile_text(text, table))  # a literal (`0`, `true`) becomes an expression too
     if not predicate.type().is_boolean():
         raise ExpressionError(
             f"{text!r} is not a condition (it gives {predicate.type()}, not true or false)",
@@ -436,14 +455,8 @@ def to_ibis(node: Node, table: Any) -> Any:
         )
 
     def compare_operand(expr: Any, other: Any) -> Any:
-        # A string literal compared with a timestamp or date column is read as one.
-        if isinstance(other, ibis.Expr) and isinstance(expr, str):
-            dtype = other.type()
-            if dtype.is_timestamp():
-                return ibis.literal(expr).cast(dtype)
-            if dtype.is_date():
-                return ibis.literal(expr).cast("date")
-        return expr
+        # A string literal compared with a timestamp, date or time column is read as one.
+        return expr_time.like(expr, other)
 
     def go(n: Node) -> Any:
         kind = n.kind
@@ -457,6 +470,8 @@ def to_ibis(node: Node, table: Any) -> Any:
             left, right = go(n.args[0]), go(n.args[1])
             if not isinstance(left, ibis.Expr) and not isinstance(right, ibis.Expr):
                 return _apply_python(n.value, left, right)
+            if n.value == "+" and (moment := expr_time.add(left, right)) is not None:
+                return moment  # date + time
             left, right = _as_expr(left), right
             ops = {
                 "+": lambda: left + right,
@@ -496,6 +511,10 @@ def to_ibis(node: Node, table: Any) -> Any:
         if kind == "call":
             if n.value not in functions:
                 raise ExpressionError(f"unknown function {n.value}()", f"known functions: {', '.join(FUNCTIONS)}")
+            if n.value == "seconds" and len(n.args) == 1 and n.args[0].kind == "binary" and n.args[0].value == "-":
+                between = expr_time.seconds_between(go(n.args[0].args[0]), go(n.args[0].args[1]))
+                if between is not None:
+                    return between  # seconds(end - start), exactly, times of day too
             args = [go(a) for a in n.args]
             try:
                 return functions[n.value](*[_as_expr(a) if i == 0 else a for i, a in enumerate(args)])

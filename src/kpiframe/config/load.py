@@ -32,8 +32,8 @@ from kpiframe.config.validation import validate
 from kpiframe.config.yaml_source import Document, dotted, parse_yaml
 from kpiframe.contracts import DerivedCalculator
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError, PluginError
-from kpiframe.expr import parse as parse_expression
 from kpiframe.expr import suggest
+from kpiframe.expr_names import check_syntax
 from kpiframe.redaction import Redactor
 from kpiframe.titles import title_from_id
 
@@ -152,7 +152,7 @@ class _Checker:
         if not isinstance(text, str) or self.bad(path):
             return
         try:
-            parse_expression(text)
+            check_syntax(text)
         except ExpressionError as exc:
             self.add(path, exc.message, exc.hint)
 

@@ -10,7 +10,7 @@ from jsonschema.exceptions import ValidationError
 
 from kpiframe.config.yaml_source import Document, Path
 from kpiframe.errors import ConfigProblem, ExpressionError
-from kpiframe.expr import parse as parse_expression
+from kpiframe.expr_names import check_syntax
 
 #: ``"format": "kpiframe-expression"`` in a plugin's params schema makes kpiframe
 #: parse that string as an expression when the config loads (no data needed).
@@ -21,7 +21,7 @@ _FORMATS = FormatChecker()
 @_FORMATS.checks(EXPRESSION_FORMAT, raises=ExpressionError)  # type: ignore[untyped-decorator]
 def _is_expression(value: object) -> bool:
     if isinstance(value, str):
-        parse_expression(value)
+        check_syntax(value)  # a column's whole name (`Speed of answer in seconds`) waits for the source
     return True
 
 

@@ -19,16 +19,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kpiframe import expr_time
 from kpiframe.config.literals import DateRangeError, check_date
 from kpiframe.config.model import Config, MetricSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import Calculator, DerivedCalculator, Period, call_parts
 from kpiframe.engine.sources import OpenedSource
+from kpiframe.engine.time_keys import key_expression
 from kpiframe.engine.windows import Window, comparison_window, local_naive, resolve, time_column, window_predicate
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError
-from kpiframe.expr import parse, suggest, to_condition, to_ibis
+from kpiframe.expr import suggest, to_condition
 
-GRAIN_UNITS = {"day": "D", "week": "W", "month": "M"}
+PERIOD_OF = {"day": expr_time.date, "week": expr_time.week, "month": expr_time.month}
 ROWS = "_rows_in_scope"
 #: The rows in a metric's window, for its source's ``min_rows``; a plain COUNT(*),
 #: so it shares the column of any other metric's COUNT(*) in the fused query.
@@ -66,6 +68,7 @@ class MetricPlan:
     requests: list[Request] = field(default_factory=list)
     time_column: str | None = None  # the column its window filters on; None: not windowed
     min_rows: int | None = None  # its source's min_rows
+    timezone: str = "UTC"  # its source's zone: the local days its window spans
 
 
 @dataclass
@@ -188,19 +191,22 @@ class _Planner:
         group.table = table
         grouping = group.grouping
         for name, text in zip(grouping.outer() if not (grouping.grain or grouping.heatmap) else [], grouping.keys):
-            group.keys[name] = to_ibis(parse(text), table)
+            group.keys[name] = key_expression(text, table, source.spec.time)
         if grouping.grain or grouping.heatmap:
             column = time_column(table, group.clock or "")
-            if grouping.grain:
-                group.keys["period"] = column.truncate(GRAIN_UNITS[grouping.grain]).date()
+            if grouping.grain:  # the day, week or month as `by: [week(...)]` gives it
+                group.keys["period"] = PERIOD_OF[grouping.grain](column)
             else:
                 group.keys["weekday"] = column.day_of_week.index()
                 group.keys["hour"] = column.hour()
         for name, text in zip(grouping.inner(), grouping.per):
-            group.keys[name] = to_ibis(parse(text), table)
+            group.keys[name] = key_expression(text, table, source.spec.time)
         for request in list(group.requests):
             try:
                 self.parts(request, table, source, shared)
+            except ExpressionError as exc:  # a param's expression: a config problem, located
+                self.fail(request.metric, exc.message)
+                self.problem(_location(request.metric.spec, exc), exc.message, exc.hint)
             except Exception as exc:  # a calculator bug: only this metric fails
                 self.fail(
                     request.metric,
@@ -239,12 +245,12 @@ class _Planner:
         plan.requests.clear()
         self.failed.append(plan)
 
-    def check_expressions(self, spec: MetricSpec, table: Any) -> None:
+    def check_expressions(self, spec: MetricSpec, source: OpenedSource) -> None:
         """Compile the metric's own expressions once against the source, so mistakes are config problems."""
         if spec.where:
-            to_condition(spec.where, table)
+            to_condition(spec.where, source.table)
         for text in (*spec.by, *spec.per):
-            to_ibis(parse(text), table)
+            key_expression(text, source.table, source.spec.time)
 
     def metric(self, plan: MetricPlan) -> None:
         spec, calculator = plan.spec, plan.calculator
@@ -258,6 +264,7 @@ class _Planner:
         windowed = calculator.windowing == "rows" and bool(window.start or window.end)
         plan.time_column = (time_role or source.spec.time) if windowed else None
         plan.min_rows = source.spec.min_rows
+        plan.timezone = source.spec.timezone
         if (windowed or spec.grain or spec.heatmap) and not (time_role or source.spec.time):
             self.problem(
                 ("sources", spec.source),
@@ -268,7 +275,7 @@ class _Planner:
             return
         per = spec.per
         try:
-            self.check_expressions(spec, source.table)
+            self.check_expressions(spec, source)
             self.request(plan, "overall", self.group(source, time_role, Grouping(per=per)), window, windowed)
             if spec.by:
                 self.request(
@@ -307,12 +314,15 @@ class _Planner:
 
 
 def _location(spec: MetricSpec, exc: ExpressionError) -> tuple[Any, ...]:
-    """The config key an expression error most likely comes from."""
+    """The config key an expression error most likely comes from (a param's own key when one holds it)."""
     quoted = exc.message.split("'")
     name = quoted[1] if len(quoted) > 1 else None
     for key, texts in (("where", [spec.where or ""]), ("by", list(spec.by)), ("per", list(spec.per))):
         if name and any(name in text for text in texts):
             return ("metrics", spec.id, key)
+    for key, value in spec.params.items():
+        if name and isinstance(value, str) and name in value:
+            return ("metrics", spec.id, "params", key)
     return ("metrics", spec.id, "params")
 
 

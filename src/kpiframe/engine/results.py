@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from kpiframe.config.model import Level, MetricSpec
 from kpiframe.contracts import Value
 from kpiframe.engine.evaluate import status_of
 from kpiframe.engine.execute import Outcome, short_of_rows
-from kpiframe.engine.windows import Window
+from kpiframe.engine.time_keys import WEEKDAYS, fill_keys, key_name, key_text, normalized, periods, time_part
+from kpiframe.engine.windows import Window, local_naive
 from kpiframe.scorecard import SEVERITY, LevelInfo, MetricResult, SegmentResult, SeriesPoint, WindowInfo
 from kpiframe.status import Status
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: The most periods a series is completed to (a daily series over decades is left as it came).
+MAX_PERIODS = 10_000
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -88,14 +90,38 @@ def _noise(spec: MetricSpec, baselines: Any, segment: str | None) -> dict[int, A
     return {runs: baselines.noise(spec.id, segment, runs) for runs in wanted} if baselines else {}
 
 
+def _span(outcome: Outcome) -> tuple[date | None, date | None]:
+    """The first and last local day of the metric's window (``None`` where it is unbounded)."""
+    window, zone = outcome.plan.window, outcome.plan.timezone
+    start, end = local_naive(window.start, zone), local_naive(window.end, zone)
+    return (start.date() if start else None, (end - timedelta(microseconds=1)).date() if end else None)
+
+
+def _complete(spec: MetricSpec, outcome: Outcome, parts: list[str | None]) -> dict[Any, Value]:
+    """The segments, with every hour, weekday or period of a time key that had no rows as ``no_data``, n = 0
+    (not with ``top:`` or ``worst:``, where only segments with rows compete)."""
+    current = dict(outcome.values.get("segments", {}))
+    if not any(parts):
+        return current
+    current = {normalized(key, parts): value for key, value in current.items()}
+    if not (spec.top or spec.worst):
+        for key in fill_keys(list(current), parts, _span(outcome), spec.max_segments):
+            current[key] = Value.no_data("no rows in the window", n=0)
+    return current
+
+
 def _segments(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any) -> tuple[tuple[SegmentResult, ...], int]:
-    current = outcome.values.get("segments", {})
-    previous = outcome.values.get("previous_segments", {})
+    parts = [time_part(name) for name in spec.by]
+    current = _complete(spec, outcome, parts)
+    previous = {normalized(key, parts): value for key, value in outcome.values.get("previous_segments", {}).items()}
     results = []
     for key, value in current.items():
         pairs = tuple(sorted((name, _key_text(v)) for name, v in zip(spec.by, key)))
-        label = ", ".join(f"{name}={_key_text(v) or '(blank)'}" for name, v in zip(spec.by, key))
-        target = _match(spec, pairs)
+        shown = tuple(sorted((name, key_text(v, part)) for name, v, part in zip(spec.by, key, parts)))
+        label = ", ".join(
+            f"{key_name(name)}={key_text(v, part) or '(blank)'}" for name, v, part in zip(spec.by, key, parts)
+        )
+        target = _match(spec, pairs) or _match(spec, shown)
         base = previous.get(key)
         baseline = base.value if base else None
         if baseline is None and baselines is not None and not spec.compare:
@@ -124,15 +150,17 @@ def _segments(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any) -
     # Worst first: status, then the value from worst to best for the metric's direction.
     sign = -1 if spec.direction == "lower" else 1
     results.sort(key=lambda s: (-SEVERITY[s.status], s.value is None, sign * (s.value or 0), s.label))
-    keep = spec.top or spec.worst
+    keep, hidden = spec.top or spec.worst, 0
     if keep and len(results) > keep:
         if spec.top:
             chosen = sorted(results, key=lambda s: -(s.n or 0))[:keep]
             results = [s for s in results if s in chosen]
         else:
             results = results[:keep]
-        return tuple(results), len(current) - keep
-    return tuple(results), 0
+        hidden = len(current) - keep
+    if any(parts):  # a profile reads in time order: 00:00 to 23:00, Mon to Sun, by agent then hour
+        results.sort(key=lambda s: tuple((s.key[name] is None, s.key[name]) for name in spec.by))
+    return tuple(results), hidden
 
 
 def _match(spec: MetricSpec, pairs: tuple[tuple[str, str], ...]) -> Any:
@@ -144,11 +172,23 @@ def _match(spec: MetricSpec, pairs: tuple[tuple[str, str], ...]) -> Any:
     return None
 
 
-def _series(outcome: Outcome) -> tuple[SeriesPoint, ...] | None:
+def _series(spec: MetricSpec, outcome: Outcome) -> tuple[SeriesPoint, ...] | None:
+    """The value per period, every period of the window present (an empty one has no value and n = 0)."""
     if "series" not in outcome.values:
         return None
-    points = sorted(outcome.values["series"].items(), key=lambda item: item[0])
-    return tuple(SeriesPoint(_key_text(key[0]), finite(value.value), value.n) for key, value in points)
+    values = {_day(key[0]): value for key, value in outcome.values["series"].items()}
+    first, last = _span(outcome)
+    days = [d for d in values if d is not None]
+    first, last = first or (min(days) if days else None), last or (max(days) if days else None)
+    filled = periods(spec.grain, first, last, MAX_PERIODS) if spec.grain and first and last else None
+    for day in filled or ():
+        values.setdefault(day, Value.no_data("no rows in the window", n=0))
+    points = sorted(values.items(), key=lambda item: (item[0] is None, item[0] or date.min))
+    return tuple(SeriesPoint(_key_text(day), finite(value.value), value.n) for day, value in points)
+
+
+def _day(value: Any) -> Any:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _matrix(outcome: Outcome) -> dict[str, Any] | None:
@@ -204,7 +244,7 @@ def build(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any = None
         description=spec.description,
         segments=segments,
         hidden_segments=hidden,
-        series=_series(outcome),
+        series=_series(spec, outcome),
         baseline=finite(baseline),
         baseline_window=baseline_from,
         delta=delta,

@@ -9,7 +9,8 @@ from kpiframe.config.model import Config, SourceSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import SourceContext
 from kpiframe.errors import ConfigProblem, ExpressionError, SourceError
-from kpiframe.expr import parse, suggest, to_condition, to_ibis
+from kpiframe.expr import suggest, to_condition
+from kpiframe.expr_names import compile_text
 
 
 @dataclass
@@ -57,7 +58,7 @@ def open_sources(
             if role in spec.columns:
                 continue  # the config's own mapping wins
             try:
-                preset_roles[role] = to_ibis(parse(text), table)
+                preset_roles[role] = compile_text(text, table)
             except ExpressionError as exc:
                 unmapped[role] = f"preset {spec.preset!r} maps it to `{text}`, but {exc.message.split(';')[0]}"
         if preset_roles:
@@ -72,7 +73,7 @@ def open_sources(
             roles, failed = {}, False
             for role, text in spec.columns.items():
                 try:
-                    roles[role] = to_ibis(parse(text), table)
+                    roles[role] = compile_text(text, table)
                 except ExpressionError as exc:
                     failed = True
                     message = exc.message.replace("unknown column", f"role {role!r} maps to unknown column", 1)
