@@ -26,6 +26,7 @@ from kpiframe.config.schema import DEFAULT_MAX_SEGMENTS, SOURCE_CORE_KEYS, core_
 from kpiframe.config.validation import validate
 from kpiframe.config.yaml_source import Document, dotted, parse_yaml
 from kpiframe.contracts import DerivedCalculator
+from kpiframe.derive import DeriveProblem, derive_levels
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError, PluginError
 from kpiframe.expr import parse as parse_expression
 from kpiframe.expr import suggest
@@ -197,6 +198,7 @@ class _Checker:
             preset_columns=preset_columns,
             time=time,
             timezone=self.zone(raw.get("timezone"), path + ("timezone",)),
+            derive=self.derive(raw.get("derive"), path + ("derive",)),
             columns=dict(raw["columns"]) if isinstance(raw.get("columns"), dict) else {},
             where=raw.get("where"),
             min_rows=(
@@ -205,6 +207,18 @@ class _Checker:
                 else None
             ),
         )
+
+    def derive(self, raw: Any, path: tuple[Any, ...]) -> dict[str, str]:
+        """A source's derived columns in dependency order; a cycle is a problem at the column that starts it."""
+        if not isinstance(raw, dict) or self.bad(path):
+            return {}
+        derive = {str(k): v for k, v in raw.items() if isinstance(v, str)}
+        try:
+            levels = derive_levels(derive)
+        except DeriveProblem as exc:
+            self.add(path + (exc.column,), exc.message, exc.hint)
+            return {}
+        return {column: derive[column] for level in levels for column in level}
 
     def business_hours(
         self, params: dict[str, Any], path: tuple[Any, ...], schedules: Mapping[str, Any]

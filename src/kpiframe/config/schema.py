@@ -96,7 +96,17 @@ WINDOW: dict[str, Any] = {
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
-SOURCE_CORE_KEYS = ("connector", "time", "timezone", "columns", "preset", "where", "description", "min_rows")
+SOURCE_CORE_KEYS = (
+    "connector",
+    "time",
+    "timezone",
+    "derive",
+    "columns",
+    "preset",
+    "where",
+    "description",
+    "min_rows",
+)
 
 SOURCE: dict[str, Any] = {
     "type": "object",
@@ -108,6 +118,15 @@ SOURCE: dict[str, Any] = {
         },
         "time": {"type": "string", "description": "the timestamp column windows filter on"},
         "timezone": {"type": "string", "description": "IANA zone of naive timestamps in this source (default UTC)"},
+        "derive": {
+            "type": "object",
+            "propertyNames": {"pattern": IDENTIFIER},
+            "additionalProperties": {"type": "string", "format": "kpiframe-expression"},
+            "description": (
+                "new column → expression over the source's columns (`answered: \"outcome == 'AGENT'\"`); metrics,"
+                " roles, `by:`, `where:` and `time:` use it like a real column, and one derived column may use another"
+            ),
+        },
         "columns": {
             "type": "object",
             "additionalProperties": {"type": "string", "format": "kpiframe-expression"},

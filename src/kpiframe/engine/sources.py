@@ -8,6 +8,7 @@ from typing import Any
 from kpiframe.config.model import Config, SourceSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import SourceContext
+from kpiframe.derive import DeriveProblem, apply_derived
 from kpiframe.errors import ConfigProblem, ExpressionError, SourceError
 from kpiframe.expr import parse, suggest, to_condition, to_ibis
 
@@ -49,6 +50,11 @@ def open_sources(
         decimals = {name: table[name].cast("float64") for name, dtype in table.schema().items() if dtype.is_decimal()}
         if decimals:
             table = table.mutate(**decimals)
+        try:
+            table = apply_derived(table, spec.derive)
+        except DeriveProblem as exc:
+            problems.append(locate(("sources", sid, "derive", exc.column), exc.message, exc.hint))
+            continue
         unmapped: dict[str, str] = {}
         preset_roles: dict[str, Any] = {}
         for role, text in spec.preset_columns.items():
