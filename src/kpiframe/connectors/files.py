@@ -112,17 +112,16 @@ class _DuckDBFileConnector(Connector):
         except SourceError:
             raise
         except Exception as exc:
-            raise SourceError(f"cannot read {params['path']!r} as {self.name}: {self.explain(exc, params)}") from None
+            raise SourceError(f"cannot read {params['path']!r} as {self.name}: {self.explain(exc)}") from None
 
-    def explain(self, exc: Exception, params: Mapping[str, Any]) -> str:
+    def explain(self, exc: Exception) -> str:
         """The engine's error in one line, with the option that fixes it where one does."""
         text = str(exc)
         if "Invalid unicode" in text:
             return "the file is not UTF-8 text; say its encoding, e.g. `encoding: latin-1` (or utf-16)"
         if "COLUMN_TYPES error" in text:
-            return "`types:` names a column the file does not have: " + first_line(
-                text.split("COLUMN_TYPES error:")[-1]
-            )
+            detail = text.split("COLUMN_TYPES error:")[-1].strip().splitlines()[0]
+            return f"`types:` names a column the file does not have: {detail}"
         return first_line(exc)
 
 
