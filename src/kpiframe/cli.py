@@ -378,8 +378,11 @@ def sql(
 def validate(config: Annotated[Path, typer.Argument(help="The YAML config.")]) -> None:
     """Check a config (schema, plugins, targets, expressions) without reading any data."""
     from kpiframe.api import load_config
+    from kpiframe.config.zones import zone_warnings
 
     loaded = load_config(config, config_plugins=state.config_plugins)
+    for warning in zone_warnings(loaded):
+        typer.echo(f"warning: {printable(state.redactor(warning.render()))}", err=True)
     typer.echo(f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)")
 
 

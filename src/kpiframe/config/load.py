@@ -25,6 +25,7 @@ from kpiframe.config.model import Config, Level, MetricSpec, SourceSpec, WindowS
 from kpiframe.config.schema import DEFAULT_MAX_SEGMENTS, SOURCE_CORE_KEYS, core_schema
 from kpiframe.config.validation import validate
 from kpiframe.config.yaml_source import Document, dotted, parse_yaml
+from kpiframe.config.zones import reporting_zone
 from kpiframe.contracts import DerivedCalculator
 from kpiframe.derive import DeriveProblem, derive_levels
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError, PluginError
@@ -68,6 +69,7 @@ class _Checker:
         self.problems: list[ConfigProblem] = []
         self.reported = reported  # dotted paths the schema already complained about
         self.schedules: dict[str, Any] = {}
+        self.top_zone: str | None = None  # the top-level `timezone:`, when the config sets one
         self.calc_uses: dict[str, int] = {}
         self.default_baseline: Any = "previous"
 
@@ -197,7 +199,8 @@ class _Checker:
             preset=preset_name if isinstance(preset_name, str) else None,
             preset_columns=preset_columns,
             time=time,
-            timezone=self.zone(raw.get("timezone"), path + ("timezone",)),
+            # Naive timestamps: the source's zone, else the top-level one (engine/windows.py has the rule).
+            timezone=self.zone(raw.get("timezone", self.top_zone), path + ("timezone",)),
             derive=self.derive(raw.get("derive"), path + ("derive",)),
             columns=dict(raw["columns"]) if isinstance(raw.get("columns"), dict) else {},
             where=raw.get("where"),
@@ -605,12 +608,15 @@ def load_with_registry(
                 parse_schedule(schedule)
             except ValueError as exc:
                 check.add(("business_hours", name, "hours"), str(exc))
-    zone = (
-        check.zone(data.get("timezone"), ("timezone",))
-        if isinstance(data.get("timezone"), (str, type(None)))
-        else "UTC"
-    )
     raw_sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
+    top_zone = data.get("timezone") if isinstance(data.get("timezone"), str) else None
+    check.top_zone = top_zone if top_zone is None or _zone_ok(top_zone) else None
+    if top_zone is not None:
+        zone = check.zone(top_zone, ("timezone",))
+    elif data.get("timezone") is None:  # windows follow the sources' zone when they name one (engine/windows.py)
+        zone = reporting_zone(None, [raw.get("timezone") for raw in raw_sources.values() if isinstance(raw, dict)])
+    else:
+        zone = "UTC"  # not text: the schema reported it
     raw_metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
     sources = {sid: s for sid, raw in raw_sources.items() if (s := check.guarded(check.source, sid, raw))}
     for raw in raw_metrics.values():

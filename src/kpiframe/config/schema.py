@@ -117,7 +117,13 @@ SOURCE: dict[str, Any] = {
             "description": "the connector plugin: csv, parquet, jsonl, json, duckdb, sqlite...",
         },
         "time": {"type": "string", "description": "the timestamp column windows filter on"},
-        "timezone": {"type": "string", "description": "IANA zone of naive timestamps in this source (default UTC)"},
+        "timezone": {
+            "type": "string",
+            "description": (
+                "IANA zone of naive timestamps in this source (default: the top-level timezone, else UTC);"
+                " when the config sets no top-level zone, windows and hours follow this one"
+            ),
+        },
         "derive": {
             "type": "object",
             "propertyNames": {"pattern": IDENTIFIER},
@@ -349,7 +355,13 @@ def core_schema() -> dict[str, Any]:
                 **TIMESTAMP,
                 "description": "the instant windows end at; --as-of overrides it; default now (UTC)",
             },
-            "timezone": {"type": "string", "description": "IANA zone for calendar windows (default UTC)"},
+            "timezone": {
+                "type": "string",
+                "description": (
+                    "IANA zone of the scorecard: calendar windows, dates without an offset, hours and weekdays"
+                    " (default: the zone the sources name, else UTC)"
+                ),
+            },
             "window": WINDOW,
             "baseline": {
                 **BASELINE,

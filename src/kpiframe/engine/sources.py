@@ -9,6 +9,7 @@ from kpiframe.config.model import Config, SourceSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import SourceContext
 from kpiframe.derive import DeriveProblem, apply_derived
+from kpiframe.engine.windows import to_reporting_clock
 from kpiframe.errors import ConfigProblem, ExpressionError, SourceError
 from kpiframe.expr import parse, suggest, to_condition, to_ibis
 
@@ -54,6 +55,11 @@ def open_sources(
             table = apply_derived(table, spec.derive)
         except DeriveProblem as exc:
             problems.append(locate(("sources", sid, "derive", exc.column), exc.message, exc.hint))
+            continue
+        try:
+            table, spec = to_reporting_clock(table, spec, config.timezone)
+        except SourceError as exc:
+            opened[sid] = OpenedSource(spec, error=run.redactor(str(exc)))
             continue
         unmapped: dict[str, str] = {}
         preset_roles: dict[str, Any] = {}
