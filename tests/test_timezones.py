@@ -199,3 +199,19 @@ def test_zones_agree_on_postgres(postgres_schema, write_config, monkeypatch):
         inside = data[(data[clock] >= lo) & (data[clock] < hi)]
         hours = {f"hour(called_at)={k}": int(v) for k, v in inside.groupby(inside[clock].dt.hour)["n"].sum().items()}
         assert {s.label: s.value for s in card.metric("h").segments} == hours, clock
+
+
+def test_an_as_of_without_an_offset_on_the_command_line_is_a_time_in_the_scorecards_zone(calls_csv, write_config, cli):
+    import json
+
+    config = write_config(
+        "version: 1\nwindow: {last: 1d}\nsources:\n"
+        f"  calls: {{connector: csv, path: calls.csv, time: called_at, timezone: {LOCAL}}}\n"
+        "metrics:\n  s: {calc: sum, source: calls, params: {column: n}}\n"
+    )
+    result = cli("run", config, "--as-of", "2026-03-02T01:00:00", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (metric,) = json.loads(result.stdout)["metrics"]
+    expected = weight_between("local", "2026-03-01T01:00", "2026-03-02T01:00")
+    assert expected != weight_between("utc", "2026-03-01T01:00", "2026-03-02T01:00")
+    assert metric["value"] == expected
