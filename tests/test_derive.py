@@ -174,3 +174,10 @@ def test_derived_columns_on_postgres_equal_those_on_a_parquet_copy(
         assert {seg.label: seg.value for seg in card.metric(f"by_kind_{s}").segments} == kinds
         late = [t for t in slow if t["first_response_at"] and (t["first_response_at"] - t["created_at"]).seconds > 1000]
         assert card.metric(f"late_{s}").value == pytest.approx(100 * len(late) / len(window))
+
+
+def test_a_source_derives_at_most_a_hundred_columns(calls_csv, write_config, cli):
+    many = "".join(f'      extra_{i}: "wait + {i}"\n' for i in range(98))
+    result = cli("validate", write_config(CONFIG.replace("    columns:\n", many + "    columns:\n")))
+    assert result.exit_code == 2
+    assert "sources.calls.derive: a source derives at most 100 columns; this one has 102" in result.output

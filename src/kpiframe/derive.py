@@ -22,7 +22,11 @@ from typing import Any
 from kpiframe.errors import ExpressionError
 from kpiframe.expr import Node, names, parse, to_ibis
 
-__all__ = ["DeriveProblem", "apply_derived", "derive_levels"]
+__all__ = ["MAX_DERIVED", "DeriveProblem", "apply_derived", "derive_levels"]
+
+#: Derived columns a source may have: each level is a projection the engine compiles,
+#: and a few hundred chained ones take seconds to compile for no real export's sake.
+MAX_DERIVED = 100
 
 
 class DeriveProblem(Exception):

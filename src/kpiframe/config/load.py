@@ -27,7 +27,7 @@ from kpiframe.config.validation import validate
 from kpiframe.config.yaml_source import Document, dotted, parse_yaml
 from kpiframe.config.zones import reporting_zone
 from kpiframe.contracts import DerivedCalculator
-from kpiframe.derive import DeriveProblem, derive_levels
+from kpiframe.derive import MAX_DERIVED, DeriveProblem, derive_levels
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError, PluginError
 from kpiframe.expr import parse as parse_expression
 from kpiframe.expr import suggest
@@ -216,6 +216,13 @@ class _Checker:
         if not isinstance(raw, dict) or self.bad(path):
             return {}
         derive = {str(k): v for k, v in raw.items() if isinstance(v, str)}
+        if len(derive) > MAX_DERIVED:
+            self.add(
+                path,
+                f"a source derives at most {MAX_DERIVED} columns; this one has {len(derive)}",
+                "derive the columns metrics use; a long chain is better split into roles or a view in the database",
+            )
+            return {}
         try:
             levels = derive_levels(derive)
         except DeriveProblem as exc:

@@ -126,7 +126,6 @@ SOURCE: dict[str, Any] = {
         },
         "derive": {
             "type": "object",
-            "maxProperties": 100,
             "propertyNames": {"pattern": IDENTIFIER},
             "additionalProperties": {"type": "string", "format": "kpiframe-expression"},
             "description": (

@@ -42,7 +42,7 @@ def existing_files(params: Mapping[str, Any], context: SourceContext) -> list[Pa
     never end, and a folder is a mistake worth naming.
     """
     pattern = context.resolve_path(params["path"])
-    matches = sorted(Path(p) for p in glob.glob(str(pattern), recursive=True))
+    matches = sorted(Path(p) for p in glob.glob(str(pattern)))
     if not matches:
         raise SourceError(f"no file matches {params['path']!r} (looked for {pattern})")
     for match in matches:
