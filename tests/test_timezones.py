@@ -215,3 +215,17 @@ def test_an_as_of_without_an_offset_on_the_command_line_is_a_time_in_the_scoreca
     expected = weight_between("local", "2026-03-01T01:00", "2026-03-02T01:00")
     assert expected != weight_between("utc", "2026-03-01T01:00", "2026-03-02T01:00")
     assert metric["value"] == expected
+
+
+@pytest.mark.parametrize(("head", "clock"), [("timezone: UTC\n", "utc"), ("", "local")])
+def test_a_derived_time_column_from_a_date_and_a_time_follows_the_same_rule(tmp_path, write_config, head, clock):
+    text = "call_date,call_time,n\n" + "".join(f"{t.replace(' ', ',')}:00,{w}\n" for t, w in zip(CALLS, WEIGHTS))
+    (tmp_path / "calls.csv").write_text(text)
+    config = write_config(
+        f"version: 1\n{head}window: {{calendar: previous_week}}\nsources:\n  calls:\n    connector: csv\n"
+        f"    path: calls.csv\n    time: called_at\n    timezone: {LOCAL}\n"
+        '    derive: {called_at: "from_unix(seconds(call_date) + seconds(call_time))"}\n'
+        "metrics:\n  s: {calc: sum, source: calls, params: {column: n}}\n"
+    )
+    card = kpiframe.run(config, as_of=datetime(2026, 3, 3, 12, tzinfo=UTC))
+    assert card.metric("s").value == weight_between(clock, "2026-02-23", "2026-03-02")
