@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from test_sql_sources import MARIADB, mariadb  # noqa: F401
 
 import kpiframe
 from conftest import AS_OF, TICKETS, write_parquet
@@ -181,3 +182,24 @@ def test_a_source_derives_at_most_a_hundred_columns(calls_csv, write_config, cli
     result = cli("validate", write_config(CONFIG.replace("    columns:\n", many + "    columns:\n")))
     assert result.exit_code == 2
     assert "sources.calls.derive: a source derives at most 100 columns; this one has 102" in result.output
+
+
+def test_derived_columns_on_mariadb_and_a_zone_it_cannot_convert_is_a_clear_source_error(
+    mariadb,  # noqa: F811
+    write_config,
+    cli,
+):
+    text = (
+        "version: 1\nwindow: {last: 30d}\nsources:\n"
+        f"  my:\n    connector: mysql\n    dsn: '{MARIADB}'\n    table: {mariadb}\n    time: opened\n"
+        '    derive: {opened: "created_at", slow: "wait > 10"}\n'
+        "metrics:\n  slow: {calc: count, source: my, where: slow}\n"
+    )
+    card = kpiframe.run(write_config(text), as_of=AS_OF)
+    window = [t for t in TICKETS if t["created_at"] >= AS_OF.replace(tzinfo=None) - timedelta(days=30)]
+    assert card.metric("slow").value == sum(1 for t in window if t["wait"] is not None and t["wait"] > 10)
+    # naive times in Jerusalem on a UTC scorecard would need the server's zone tables: refused, not guessed
+    zoned = text.replace("    time: opened\n", "    time: opened\n    timezone: Asia/Jerusalem\n")
+    result = cli("run", write_config("timezone: UTC\n" + zoned))
+    assert result.exit_code == 3
+    assert "kpiframe converts between zones on DuckDB and PostgreSQL, not on mysql" in result.output
