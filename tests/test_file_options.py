@@ -238,3 +238,19 @@ def test_the_options_are_documented_in_the_guide():
     for option in ("delimiter", "header", "encoding", "null_values", "types", "timestamp_format", "date_format"):
         assert f"`{option}" in guide, option
     assert "skip_blank_rows" in guide
+
+
+def test_a_yymmdd_date_column_is_read_as_a_date_with_date_format(tmp_path, write_config):
+    # the call-centre export that needed a 15-line days-from-civil formula
+    rows = [("990101", "00:05:10", "AGENT"), ("990131", "23:59:59", "HANG"), ("990201", "00:00:00", "AGENT")]
+    (tmp_path / "t.csv").write_text("vru_date,vru_entry,outcome\n" + "".join(f"{','.join(r)}\n" for r in rows))
+    card = card_for(
+        write_config,
+        "{connector: csv, path: t.csv, date_format: '%y%m%d', time: called_at,"
+        ' derive: {called_at: "from_unix(seconds(vru_date) + seconds(vru_entry))"}}',
+        "  n: {calc: count, source: t, by: [outcome]}\n",
+        window="{between: ['1999-01-01', '1999-02-01']}",
+    )
+    inside = [r for r in rows if datetime.strptime(r[0] + r[1], "%y%m%d%H:%M:%S") < datetime(1999, 2, 1)]
+    assert card.metric("n").value == len(inside) == 2
+    assert segments(card, "n") == {"outcome=AGENT": 1, "outcome=HANG": 1}
