@@ -229,3 +229,18 @@ def test_a_derived_time_column_from_a_date_and_a_time_follows_the_same_rule(tmp_
     )
     card = kpiframe.run(config, as_of=datetime(2026, 3, 3, 12, tzinfo=UTC))
     assert card.metric("s").value == weight_between(clock, "2026-02-23", "2026-03-02")
+
+
+def test_a_source_without_a_zone_reads_its_times_in_the_zone_another_source_names(calls_csv, write_config, cli):
+    config = write_config(
+        "version: 1\nwindow: {calendar: previous_week}\nsources:\n"
+        f"  named: {{connector: csv, path: calls.csv, time: called_at, timezone: {LOCAL}}}\n"
+        "  plain: {connector: csv, path: calls.csv, time: called_at}\n"
+        "metrics:\n  a: {calc: sum, source: named, params: {column: n}}\n"
+        "  b: {calc: sum, source: plain, params: {column: n}}\n"
+    )
+    card = kpiframe.run(config, as_of=datetime(2026, 3, 3, 12, tzinfo=UTC))
+    expected = weight_between("local", "2026-02-23", "2026-03-02")
+    assert card.metric("a").value == card.metric("b").value == expected
+    result = cli("validate", config)
+    assert result.exit_code == 0 and "warning" not in result.output

@@ -69,7 +69,7 @@ class _Checker:
         self.problems: list[ConfigProblem] = []
         self.reported = reported  # dotted paths the schema already complained about
         self.schedules: dict[str, Any] = {}
-        self.top_zone: str | None = None  # the top-level `timezone:`, when the config sets one
+        self.scorecard_zone = "UTC"  # the reporting zone: naive times of a source without `timezone:`
         self.calc_uses: dict[str, int] = {}
         self.default_baseline: Any = "previous"
 
@@ -97,9 +97,9 @@ class _Checker:
         if not self.bad(path):
             self.problems.append(self.doc.problem(path, message, hint, key=key))
 
-    def zone(self, name: Any, path: tuple[Any, ...]) -> str:
+    def zone(self, name: Any, path: tuple[Any, ...], default: str = "UTC") -> str:
         if name is None:
-            return "UTC"
+            return default
         if not _zone_ok(name):
             self.add(
                 path,
@@ -199,8 +199,8 @@ class _Checker:
             preset=preset_name if isinstance(preset_name, str) else None,
             preset_columns=preset_columns,
             time=time,
-            # Naive timestamps: the source's zone, else the top-level one (engine/windows.py has the rule).
-            timezone=self.zone(raw.get("timezone", self.top_zone), path + ("timezone",)),
+            # Naive timestamps: the source's zone, else the scorecard's (engine/windows.py has the rule).
+            timezone=self.zone(raw.get("timezone"), path + ("timezone",), self.scorecard_zone),
             derive=self.derive(raw.get("derive"), path + ("derive",)),
             columns=dict(raw["columns"]) if isinstance(raw.get("columns"), dict) else {},
             where=raw.get("where"),
@@ -617,13 +617,13 @@ def load_with_registry(
                 check.add(("business_hours", name, "hours"), str(exc))
     raw_sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
     top_zone = data.get("timezone") if isinstance(data.get("timezone"), str) else None
-    check.top_zone = top_zone if top_zone is None or _zone_ok(top_zone) else None
     if top_zone is not None:
         zone = check.zone(top_zone, ("timezone",))
     elif data.get("timezone") is None:  # windows follow the sources' zone when they name one (engine/windows.py)
         zone = reporting_zone(None, [raw.get("timezone") for raw in raw_sources.values() if isinstance(raw, dict)])
     else:
         zone = "UTC"  # not text: the schema reported it
+    check.scorecard_zone = zone
     raw_metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
     sources = {sid: s for sid, raw in raw_sources.items() if (s := check.guarded(check.source, sid, raw))}
     for raw in raw_metrics.values():

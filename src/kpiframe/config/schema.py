@@ -120,7 +120,7 @@ SOURCE: dict[str, Any] = {
         "timezone": {
             "type": "string",
             "description": (
-                "IANA zone of naive timestamps in this source (default: the top-level timezone, else UTC);"
+                "IANA zone of naive timestamps in this source (default: the scorecard's, the top-level timezone);"
                 " when the config sets no top-level zone, windows and hours follow this one"
             ),
         },

@@ -3,7 +3,7 @@
 The rule itself is written once, in :mod:`kpiframe.engine.windows`: the top-level
 ``timezone:`` is the *reporting zone*; when the top level names none, the one
 zone the sources' ``timezone:`` name is; else UTC. A source's naive timestamps
-are wall-clock times in its own ``timezone:``, else in the top-level one, else UTC.
+are wall-clock times in its own ``timezone:``, else in the reporting zone.
 """
 
 from __future__ import annotations
@@ -59,9 +59,7 @@ def zone_warnings(config: Config) -> list[ConfigProblem]:
     for sid, source in sorted(config.sources.items()):
         if sid not in used or source.timezone == zone:
             continue
-        whose = (
-            "the top-level `timezone:`" if top_set else "the zone the other sources name" if named else "the default"
-        )
+        whose = "the top-level `timezone:`" if top_set else "UTC, as the sources name different zones"
         path = ("sources", sid, "timezone") if ("sources", sid, "timezone") in doc.values else ("sources", sid)
         warnings.append(
             doc.problem(

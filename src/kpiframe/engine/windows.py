@@ -12,8 +12,8 @@ Time zones follow one rule:
    midnight, and ``between:`` and ``as_of:`` times written without an offset are
    its wall-clock times. ``last: 30d`` is a span of instants and has no zone.
 3. **A source's naive timestamps** are wall-clock times in its own
-   ``timezone:``; when it sets none, in the top-level ``timezone:``; else UTC.
-   Zone-aware timestamps are instants.
+   ``timezone:``; when it sets none, in the reporting zone. Zone-aware
+   timestamps are instants.
 4. **Hour, weekday, date, week and month keys** (``grain:``, ``heatmap:``,
    ``hour()``, ``weekday()``... in ``by:`` and expressions) read the wall clock
    in the reporting zone. So when a source's zone differs from the reporting
