@@ -203,3 +203,12 @@ def test_derived_columns_on_mariadb_and_a_zone_it_cannot_convert_is_a_clear_sour
     result = cli("run", write_config("timezone: UTC\n" + zoned))
     assert result.exit_code == 3
     assert "kpiframe converts between zones on DuckDB and PostgreSQL, not on mysql" in result.output
+
+
+def test_the_source_where_may_filter_on_a_derived_column(calls_csv, write_config):
+    text = CONFIG.replace("    columns:\n", '    where: "not answered_late"\n    columns:\n')
+    card = kpiframe.run(write_config(text), as_of=AS_OF)
+    inside = [r for r in CALLS if datetime(2026, 2, 2) <= called_at(r) < datetime(2026, 2, 4)]
+    kept = [r for r in inside if not (r[2] == "AGENT" and r[3] > 30)]
+    assert card.metric("calls").value == len(kept) == 3
+    assert card.metric("late").value == 0
