@@ -254,3 +254,17 @@ def test_a_yymmdd_date_column_is_read_as_a_date_with_date_format(tmp_path, write
     inside = [r for r in rows if datetime.strptime(r[0] + r[1], "%y%m%d%H:%M:%S") < datetime(1999, 2, 1)]
     assert card.metric("n").value == len(inside) == 2
     assert segments(card, "n") == {"outcome=AGENT": 1, "outcome=HANG": 1}
+
+
+def test_parquet_types_cast_a_column_for_metrics_and_keys(tmp_path, write_config):
+    write_parquet(
+        tmp_path / "t.parquet",
+        [{"code": 7, "day": "2026-02-03"}, {"code": 7, "day": "2026-02-04"}, {"code": 12, "day": "2026-02-04"}],
+    )
+    card = card_for(
+        write_config,
+        "{connector: parquet, path: t.parquet, types: {code: text, day: date}, time: day}",
+        "  n: {calc: count, source: t, by: [code]}\n",
+        window="{between: ['2026-02-04', '2026-02-05']}",
+    )
+    assert segments(card, "n") == {"code=7": 1, "code=12": 1}
