@@ -229,3 +229,42 @@ def test_a_value_that_is_not_finite_is_an_error_in_every_format(folder, cli, bad
     assert wait["status"] == "error" and wait["value"] is None and f"the value is {name}" in wait["reason"]
     # The other metrics still get their verdicts: n counts the six tickets of the window.
     assert next(m for m in card["metrics"] if m["id"] == "n")["value"] == 6
+
+
+# --- a reader that stops early ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["run", "--help"], ["--help"], ["run", "kpis.yaml", "--format", "json"]])
+def test_a_pipe_closed_by_the_reader_is_not_a_crash(folder, args):
+    """`kpiframe run ... | head -1` in a CI script: the reader stopping early is how shells
+    work, not a bug to report; the process ends like any Unix tool on SIGPIPE (141)."""
+    config(folder, extra="\n".join(f"  m{i}: {{calc: count, source: t}}" for i in range(300)).lstrip())
+    done = subprocess.run(
+        f"{sys.executable} -m kpiframe {' '.join(args)} | head -c 10 >/dev/null; echo exit=${{PIPESTATUS[0]}} >&2",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "80"},
+        timeout=120,
+        executable="/bin/bash",
+    )
+    assert "crashed" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert "Broken pipe" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1] in ("exit=0", "exit=141"), done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_under_stdout_is_a_clear_error_not_a_crash(folder):
+    config(folder)
+    done = subprocess.run(
+        f"{sys.executable} -m kpiframe run kpis.yaml >/dev/full",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "No space left on device" in done.stderr and "crashed" not in done.stderr

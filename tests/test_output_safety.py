@@ -21,6 +21,7 @@ HOSTILE = [
     "@SUM(A1)",
     "-2+3",
     "bell\x07\x08\x01",
+    "invoice\u202egpj.exe",
     "ok",
 ]
 
@@ -48,6 +49,8 @@ def test_the_terminal_table_shows_control_characters_instead_of_obeying_them(con
     out = cli("run", config, "--no-color").stdout
     assert "\x1b" not in out and "\x07" not in out and "\x08" not in out and "\x01" not in out
     assert "\\x1b[2J\\x1b]0;pwned\\x07red" in out and "Title with \\x1b[31m escape" in out
+    # A right-to-left override would show "invoiceexe.jpg" on the terminal.
+    assert "\u202e" not in out and "invoice\\u202egpj.exe" in out
 
 
 def test_junit_is_valid_xml_whatever_the_data_holds(config, cli, tmp_path):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from datetime import timedelta
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from test_business_hours import reference as business_reference
+from test_workforce import factorial_agents
 
 ROOT = Path(__file__).parents[1]
 START, END = pd.Timestamp("2026-09-01"), pd.Timestamp("2026-10-01")
@@ -101,6 +104,15 @@ def expected(data: dict[str, pd.DataFrame]) -> dict[str, float]:
     out["abandonment"] = share(offered.abandoned)
     out["blocked"] = share(c.blocked)
 
+    offered_calls = c[~c.blocked]
+    slots = ((offered_calls.queued_at - pd.Timestamp(0)).dt.total_seconds() // 1800).nunique()
+    full_aht = (answered.talk_seconds + answered.hold_seconds + answered.wrap_seconds).dropna()
+    load = len(offered_calls) / slots * full_aht.mean() / 1800
+    out["offered_load"] = load
+    out["agents_needed"] = math.ceil(factorial_agents(Fraction(load), full_aht.mean(), 20, 0.8) / 0.7 - 1e-9)
+    out["service_rate"] = 3600 / ((answered.talk_seconds + answered.hold_seconds).dropna().mean() + 30)
+    out["occupancy"] = 100 * full_aht.sum() / (2 * slots * 1800)
+
     out["resolution_rate"] = share(t.resolved_at.notna() & (t.resolved_at <= AS_OF))
     fcr = resolved.dropna(subset=["contacts"])
     out["fcr"] = share((fcr.contacts == 1) & ~fcr.reopened)
@@ -166,4 +178,4 @@ def test_every_support_kpi_matches_pandas(run):
 
 def test_support_kpis_run_in_few_queries(run):
     card, _ = run
-    assert len(card) == 42
+    assert len(card) == 46

@@ -10,9 +10,7 @@ The temporary file is removed when the write fails or is interrupted.
 from __future__ import annotations
 
 import os
-import signal
-import tempfile
-import threading
+import secrets
 from pathlib import Path
 
 from kpiframe.errors import ConfigError, first_line
@@ -38,41 +36,43 @@ def write_atomic(path: Path, data: str | bytes, *, append: bool = False, what: s
         mode = path.stat().st_mode & 0o777 if path.exists() else _default_mode()
     except OSError as exc:
         raise ConfigError(f"cannot write {what} {path}: {_reason(exc)}") from None
-    # A signal between creating the temporary file and the `try` that removes it would leave
-    # it behind: hold SIGINT and SIGTERM until the `try` has begun.
-    held = _hold_signals()
+    temporary = _temporary_name(path)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        _release_signals(held)
-        raise ConfigError(f"cannot write {what} {path}: {_reason(exc)}") from None
-    try:
-        _release_signals(held)
-        with os.fdopen(handle, "wb") as stream:
+        with os.fdopen(_create(temporary), "wb") as stream:
             stream.write(payload)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException as exc:  # also SIGTERM/SIGINT: never leave the temporary file behind
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
+        _discard(temporary, exc)
         if isinstance(exc, OSError):
             raise ConfigError(f"cannot write {what} {path}: {_reason(exc)}") from None
         raise
 
 
-def _hold_signals() -> object:
-    if hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread():
-        return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    return None
+def _temporary_name(path: Path) -> Path:
+    """A fresh hidden name beside ``path``, chosen before the file exists.
+
+    Knowing the name before the file is created is what makes cleaning up certain:
+    a signal can arrive at any bytecode (DuckDB's threads do not block it), also
+    between creating the file and entering the ``try`` that would remove it.
+    """
+    return path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
 
 
-def _release_signals(held: object) -> None:
-    if held is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # type: ignore[arg-type]
+def _create(temporary: Path) -> int:
+    return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+
+
+def _discard(temporary: Path, exc: BaseException | None = None) -> None:
+    """Remove our temporary file, unless creating it failed because the name was someone else's."""
+    if isinstance(exc, FileExistsError) and exc.filename == str(temporary):
+        return
+    try:
+        os.unlink(temporary)
+    except OSError:
+        pass
 
 
 def _default_mode() -> int:
@@ -93,25 +93,24 @@ def create_new(path: Path, text: str, *, what: str = "file") -> None:
         raise ConfigError(f"{path} already exists; {hint}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise ConfigError(f"cannot write {what} {path}: {_reason(exc)}") from None
+    temporary = _temporary_name(path)
     try:
-        with os.fdopen(handle, "wb") as stream:
+        with os.fdopen(_create(temporary), "wb") as stream:
             stream.write(text.encode("utf-8"))
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, _default_mode())
         os.link(temporary, path)
-    except FileExistsError:
-        raise ConfigError(f"{path} already exists; {hint}") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot write {what} {path}: {_reason(exc)}") from None
-    finally:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
+    except BaseException as exc:
+        _discard(temporary, exc)
+        if isinstance(exc, FileExistsError):
+            raise ConfigError(f"{path} already exists; {hint}") from None
+        if isinstance(exc, OSError):
+            raise ConfigError(f"cannot write {what} {path}: {_reason(exc)}") from None
+        raise
+    _discard(temporary)  # the link is in place; the temporary name goes
 
 
 def _reason(exc: OSError) -> str:

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kpiframe.cli_boundary import GuardedGroup, install_signal_handlers, state
+from kpiframe.cli_boundary import GuardedGroup, install_signal_handlers, reader_gone, state
 from kpiframe.errors import ConfigError
 from kpiframe.exit_codes import ExitCode
 from kpiframe.formatting import printable
@@ -304,12 +304,15 @@ def _protected_files(loaded: Any, history: str | None) -> Any:
 
     protected = ProtectedFiles()
     protected.add(loaded.path, "the config file")
+    for included in loaded.included:
+        protected.add(included, "a file the config includes")
     for source in loaded.sources.values():
         path = source.params.get("path")
         if isinstance(path, str) and "://" not in path:
             candidate = Path(path).expanduser()
             protected.add(
-                candidate if candidate.is_absolute() else loaded.base_dir / candidate, f"a file of source {source.id!r}"
+                candidate if candidate.is_absolute() else (source.base_dir or loaded.base_dir) / candidate,
+                f"a file of source {source.id!r}",
             )
     if history and "://" not in history:
         protected.add(history, "the history store")
@@ -385,7 +388,17 @@ def sql(
 
 
 @app.command()
-def validate(config: Annotated[Path, typer.Argument(help="The YAML config.")]) -> None:
+def validate(
+    config: Annotated[Path, typer.Argument(help="The YAML config.")],
+    print_merged: Annotated[
+        bool,
+        typer.Option(
+            "--print",
+            help="Print the merged config (includes and defaults applied) as YAML, ${VAR} kept as written;"
+            " the ok line goes to stderr.",
+        ),
+    ] = False,
+) -> None:
     """Check a config (schema, plugins, targets, expressions) without reading any data."""
     from kpiframe.api import load_config
     from kpiframe.config.zones import zone_warnings
@@ -393,7 +406,12 @@ def validate(config: Annotated[Path, typer.Argument(help="The YAML config.")]) -
     loaded = load_config(config, config_plugins=state.config_plugins)
     for warning in zone_warnings(loaded):
         typer.echo(f"warning: {printable(state.redactor(warning.render()))}", err=True)
-    typer.echo(f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)")
+    summary = f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)"
+    if print_merged:
+        from kpiframe.config.printing import render_merged
+
+        typer.echo(render_merged(loaded), nl=False)
+    typer.echo(summary, err=print_merged)
 
 
 @app.command()
@@ -684,3 +702,5 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except BrokenPipeError:  # top-level --help into a closed pipe, outside any command
+        sys.exit(reader_gone())

@@ -18,6 +18,7 @@ left as they were (see :mod:`kpiframe.atomic`), and the exit code is 128 + the s
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 import traceback
@@ -35,7 +36,7 @@ from kpiframe.errors import ConfigError, HistoryError, KpiframeError, PluginErro
 from kpiframe.exit_codes import ExitCode
 from kpiframe.redaction import Redactor
 
-__all__ = ["GuardedGroup", "exit_code_for", "install_signal_handlers", "state"]
+__all__ = ["GuardedGroup", "exit_code_for", "install_signal_handlers", "reader_gone", "state"]
 
 
 class _State:
@@ -96,21 +97,73 @@ def report_crash(error: BaseException) -> ExitCode:
 class GuardedGroup(TyperGroup):
     """A Typer group whose commands' errors all pass through :func:`report_error` or :func:`report_crash`."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        stdout_was_null = _stdout_is_null()
+        try:
+            return super().main(*args, **kwargs)
+        except SystemExit as done:
+            # A broken pipe outside a command (``--help | head``) is answered with exit 1, the
+            # code CI reads as "a target failed": by click and typer, which wrap stdout in
+            # PacifyFlushWrapper, and by rich, which points stdout at /dev/null. Neither
+            # happens on any other path.
+            if done.code == 1 and (
+                type(sys.stdout).__name__ == "PacifyFlushWrapper" or (_stdout_is_null() and not stdout_was_null)
+            ):
+                raise SystemExit(reader_gone()) from None
+            raise
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, TyperException):  # click's own usage errors and exits: exit 2 etc.
             raise
+        except BrokenPipeError:
+            raise typer.Exit(reader_gone()) from None
         except KpiframeError as error:
             raise typer.Exit(int(report_error(error))) from None
         except RecursionError as error:
             # Deeply nested input that slipped past the parsers' own limits is still input.
             raise typer.Exit(int(report_error(ConfigError(f"input nested too deeply to handle ({error})")))) from None
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+                raise typer.Exit(int(report_crash(error))) from None
+            # A full disk or a failing device is the machine's state, not a bug to report.
+            _echo(f"error: cannot write the output: {error.strerror}; free some space or write elsewhere")
+            _stdout_to_null()
+            raise typer.Exit(int(ExitCode.USAGE_ERROR)) from None
         except MemoryError:
             _echo("error: out of memory; narrow the window or the sources, or raise the memory limit")
             raise typer.Exit(int(ExitCode.SOURCE_ERROR)) from None
         except Exception as error:
             raise typer.Exit(int(report_crash(error))) from None
+
+
+def _stdout_is_null() -> bool:
+    import os
+
+    try:
+        return os.path.samestat(os.fstat(sys.stdout.fileno()), os.stat(os.devnull))
+    except (OSError, ValueError, AttributeError):  # no real stdout (a test runner's capture)
+        return False
+
+
+def reader_gone() -> int:
+    """The reader of stdout stopped early (``kpiframe run ... | head``): end as a Unix tool does.
+
+    Python would report the broken pipe again when it flushes stdout at exit, so
+    stdout is pointed at /dev/null first (the recipe of Python's ``signal`` docs).
+    The code is the shell's for a process ended by SIGPIPE, never 1 or 4.
+    """
+    _stdout_to_null()
+    return 128 + 13  # SIGPIPE
+
+
+def _stdout_to_null() -> None:
+    """Point stdout at /dev/null, so Python's flush at exit cannot fail a second time."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _terminate(signum: int, _frame: Any) -> None:

@@ -147,7 +147,7 @@ def _cell(text: str) -> str:
 def metrics_catalogue() -> str:
     """docs/metrics.md: every KPI of the support pack, and its presets, from their own metadata."""
     from kpiframe.explain import _params, example_block, roles_text
-    from kpiframe.packs.support import customers, experience, people, resolution, speed, volume
+    from kpiframe.packs.support import customers, experience, people, resolution, speed, volume, workforce
 
     registry = _registry()
     groups = [
@@ -157,6 +157,7 @@ def metrics_catalogue() -> str:
         ("Customer experience", experience),
         ("Customers and revenue", customers),
         ("People", people),
+        ("Workforce and staffing", workforce),
     ]
     parts = [
         HEADER,
@@ -169,6 +170,8 @@ def metrics_catalogue() -> str:
     ]
     for title, module in groups:
         parts.append(f"## {title}\n\n")
+        if getattr(module, "SECTION_NOTE", ""):
+            parts.append(module.SECTION_NOTE + "\n")
         for calc in module.KPIS:
             reg = registry.calculators[calc.name]
             parts.append(f"### `{calc.name}`\n\n**{calc.title}**. {calc.doc}\n\n")

@@ -98,18 +98,22 @@ def delta_text(delta: float | None, delta_pct: float | None, unit: str, directio
 # character must not make the JUnit file invalid XML, and a CSV cell must not become a
 # spreadsheet formula.
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: C0 and C1 controls, and the bidirectional overrides and isolates that make a terminal
+#: show text in another order than it is written ("Trojan Source", CVE-2021-42574).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 #: OWASP's list: a cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _visible(match: re.Match[str]) -> str:
-    return f"\\x{ord(match.group(0)):02x}"
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def printable(text: str) -> str:
-    """Control characters (ESC, BEL, backspace, C1...) as visible ``\\xNN``; newlines and tabs stay."""
+    """Control characters (ESC, BEL, backspace, C1...) as visible ``\\xNN``, bidirectional overrides
+    as ``\\uNNNN``; newlines and tabs stay."""
     return _CONTROL.sub(_visible, text)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,12 @@ from kpiframe.config.comparisons import (
     parse_comparison,
     stricter_hint,
 )
+from kpiframe.config.derived_slices import derived_slices
+from kpiframe.config.include import merge
 from kpiframe.config.interpolate import interpolate
 from kpiframe.config.literals import UnitError, check_date, parse_duration
 from kpiframe.config.model import Config, Level, MetricSpec, SourceSpec, WindowSpec
+from kpiframe.config.reading import Unreadable, read_config_text
 from kpiframe.config.schema import DEFAULT_MAX_SEGMENTS, SOURCE_CORE_KEYS, core_schema
 from kpiframe.config.validation import validate
 from kpiframe.config.yaml_source import Document, dotted, parse_yaml
@@ -33,9 +38,6 @@ from kpiframe.expr import parse as parse_expression
 from kpiframe.expr import suggest
 from kpiframe.redaction import Redactor
 from kpiframe.titles import title_from_id
-
-#: A config is a few kilobytes; anything past this is a mistake or an attack, refused unread.
-MAX_CONFIG_BYTES = 8 * 1024 * 1024
 
 
 def parse_timestamp(text: str, zone: str = "UTC") -> datetime:
@@ -72,6 +74,8 @@ class _Checker:
         self.scorecard_zone = "UTC"  # the reporting zone: naive times of a source without `timezone:`
         self.calc_uses: dict[str, int] = {}
         self.default_baseline: Any = "previous"
+        #: The folder of the included file each source comes from (the config's own: not listed).
+        self.source_dirs: dict[str, Path] = {}
 
     def bad(self, path: tuple[Any, ...]) -> bool:
         """Whether the schema already reported ``path`` or something inside or above it."""
@@ -209,6 +213,7 @@ class _Checker:
                 if isinstance(raw.get("min_rows"), int) and not isinstance(raw.get("min_rows"), bool)
                 else None
             ),
+            base_dir=self.source_dirs.get(sid),
         )
 
     def derive(self, raw: Any, path: tuple[Any, ...]) -> dict[str, str]:
@@ -413,6 +418,8 @@ class _Checker:
         params = self.business_hours(params, path + ("params",), self.schedules)
         derived = isinstance(calculator, DerivedCalculator)
         source = raw.get("source")
+        if derived and path + ("source",) in self.doc.inherited:
+            source = None  # `defaults: {source: ...}` is for the metrics that read a source
         if derived:
             if source is not None:
                 self.add(
@@ -550,30 +557,10 @@ def load_with_registry(
     environ = os.environ if environ is None else environ
     file = Path(path)
     display = str(path)
-    if file.exists() and not file.is_file():
-        kind = "a folder" if file.is_dir() else "not a regular file (a FIFO or a device)"
-        raise ConfigError(
-            [ConfigProblem(display, None, None, "", f"the config is {kind}", "give the path of a YAML file")]
-        )
-    if file.is_file() and file.stat().st_size > MAX_CONFIG_BYTES:
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    display,
-                    None,
-                    None,
-                    "",
-                    f"the config is over {MAX_CONFIG_BYTES // 2**20} MB",
-                    "a config is a few KB",
-                )
-            ]
-        )
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([ConfigProblem(display, None, None, "", "config file not found", "check the path")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([ConfigProblem(display, None, None, "", f"cannot read the config: {exc}")]) from None
+        text = read_config_text(file)
+    except Unreadable as exc:
+        raise ConfigError([ConfigProblem(display, None, None, "", exc.message, exc.hint)]) from None
 
     doc = parse_yaml(text, display)
     if not isinstance(doc.data, dict):
@@ -584,8 +571,10 @@ def load_with_registry(
                 )
             ]
         )
+    merged = merge(doc, text, file)
+    doc = merged.doc
     data, secrets, problems = interpolate(doc, environ)
-    problems = doc.problems + problems
+    problems = merged.read_problems + merged.problems + problems
     problems += validate(data, core_schema(), doc)
 
     plugins = data.get("plugins", ())
@@ -606,7 +595,8 @@ def load_with_registry(
     # Check what the schema could not (plugins' params, names, targets, expressions) even
     # when it found problems, so that one run reports every mistake at once.
     # A duplicate key leaves its first definition in place: that one is still checked.
-    check = _Checker(doc, registry, {p.path for p in problems if p not in doc.problems})
+    check = _Checker(doc, registry, {p.path for p in problems if p not in merged.read_problems})
+    check.source_dirs = merged.source_dirs
     check.schedules = data.get("business_hours") if isinstance(data.get("business_hours"), dict) else {}
     check.default_baseline = data.get("baseline", "previous")
     for name, schedule in check.schedules.items():
@@ -633,6 +623,7 @@ def load_with_registry(
         mid: m for mid, raw in raw_metrics.items() if (m := check.guarded(check.metric, mid, raw, raw_sources, zone))
     }
     check.guarded(check.derived_graph, metrics)
+    check.guarded(derived_slices, metrics, registry, check.add)
     window = check.window(data.get("window"), ("window",), zone) or WindowSpec("all")
     as_of = None
     if isinstance(data.get("as_of"), str) and not check.bad(("as_of",)):
@@ -642,8 +633,7 @@ def load_with_registry(
             check.add(("as_of",), f"not a valid timestamp: {exc}")
     problems += check.problems
     if problems:
-        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-        raise _redacted(problems, secrets)
+        raise _redacted(_in_order(problems, display, doc.inherited), secrets)
 
     config = Config(
         path=file,
@@ -653,14 +643,51 @@ def load_with_registry(
         window=window,
         timezone=zone,
         as_of=as_of.astimezone(UTC) if as_of else None,
-        hash=hashlib.sha256(text.encode()).hexdigest()[:16],
+        hash=_config_hash(merged.texts),
         secrets=frozenset(secrets),
         baseline=data.get("baseline", "previous"),
         document=doc,
         plugins=tuple(plugins),
         engine=dict(data["engine"]) if isinstance(data.get("engine"), dict) else {},
+        included=tuple(merged.included),
     )
     return config, registry
+
+
+def _config_hash(texts: list[str]) -> str:
+    """The config's fingerprint in the history: its text, and its included files' (unchanged without includes)."""
+    digest = hashlib.sha256(texts[0].encode())
+    for text in texts[1:]:
+        digest.update(b"\0" + text.encode())
+    return digest.hexdigest()[:16]
+
+
+_INHERITED = re.compile(r"^metrics\.(?P<metric>\w+)\.(?P<key>source|window|min_sample|warn)(?P<rest>\b.*)$")
+
+
+def _in_order(problems: list[ConfigProblem], main: str, inherited: frozenset[Any]) -> list[ConfigProblem]:
+    """The main config's problems first, then each included file's, by line; each once.
+
+    A wrong value in ``defaults:`` is wrong for every metric that inherits it: it is
+    reported once, at its place, under ``defaults.KEY``, naming the metrics that inherit it.
+    """
+    unique: dict[tuple[Any, ...], tuple[ConfigProblem, list[str]]] = {}
+    for p in sorted(problems, key=lambda p: (p.file != main, p.file, p.line or 0, p.column or 0)):
+        match = _INHERITED.match(p.path)
+        if match and ("metrics", match["metric"], match["key"]) in inherited:
+            defaults_path = f"defaults.{match['key']}{match['rest']}"
+            first, metrics = unique.setdefault(
+                (p.file, p.line, p.column, p.message), (replace(p, path=defaults_path), [])
+            )
+            metrics.append(match["metric"])
+        else:
+            unique.setdefault((p.file, p.line, p.column, p.message), (p, []))
+    return [
+        replace(p, hint="; ".join([*([p.hint] if p.hint else []), f"inherited by {', '.join(metrics)}"]))
+        if metrics
+        else p
+        for p, metrics in unique.values()
+    ]
 
 
 def _redacted(problems: list[ConfigProblem], secrets: set[str]) -> ConfigError:

@@ -39,6 +39,8 @@ class SourceSpec:
     preset: str | None = None
     preset_columns: dict[str, str] = field(default_factory=dict)  # mapped when the export has the columns
     min_rows: int | None = None  # fewer rows in a metric's window: the metric fails
+    #: The folder its relative paths resolve against when it comes from an included file (else the config's).
+    base_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ class Config:
     #: The embedded engine's limits (``engine: {memory_limit: 4GB, threads: 2}``).
     engine: dict[str, Any] = field(default_factory=dict)
     baseline: Any = "previous"  # the default baseline of change targets, with --history
+    #: The files ``include:`` brought in (directly or not), in the order they were read.
+    included: tuple[Path, ...] = ()
 
     @property
     def base_dir(self) -> Path:

@@ -340,6 +340,26 @@ ENGINE: dict[str, Any] = {
 }
 
 
+INCLUDE: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1},
+    "description": (
+        "other config files (paths relative to this file) whose sources, metrics and business_hours are merged in;"
+        " this file's own definitions win"
+    ),
+}
+
+#: The metric keys a file's ``defaults:`` may set for every metric of that file.
+DEFAULT_KEYS = ("source", "window", "min_sample", "warn")
+
+DEFAULTS: dict[str, Any] = {
+    "type": "object",
+    "properties": {key: METRIC["properties"][key] for key in DEFAULT_KEYS},
+    "additionalProperties": False,
+    "description": "settings for every metric of this file (not of the files it includes); a metric's own win",
+}
+
+
 def core_schema() -> dict[str, Any]:
     """The schema every config satisfies, without any plugin's parameters."""
     return {
@@ -349,6 +369,8 @@ def core_schema() -> dict[str, Any]:
         "type": "object",
         "properties": {
             "version": {"const": 1, "description": "config format version; 1"},
+            "include": INCLUDE,
+            "defaults": DEFAULTS,
             "title": {"type": "string", "description": "the scorecard's title"},
             "description": {"type": "string"},
             "as_of": {

@@ -33,6 +33,8 @@ MAX_NODES = 100_000
 class Location:
     line: int  # 1-based
     column: int  # 1-based
+    #: The file this position is in, when it is not the document's own (a value from an included file).
+    file: str | None = None
 
 
 @dataclass
@@ -45,6 +47,12 @@ class Document:
     keys: dict[Path, Location] = field(default_factory=dict)
     #: Mistakes found while reading (duplicate keys, unreadable scalars): reported with every other problem.
     problems: list[ConfigProblem] = field(default_factory=list)
+    #: How many values the file expanded to (aliases counted each time): the budget its includes share.
+    size: int = 0
+    #: Every file the data came from, this one first (more than one with ``include:``).
+    files: tuple[str, ...] = ()
+    #: Paths whose value a ``defaults:`` block gave, not the metric itself (``("metrics", "frt", "window")``).
+    inherited: frozenset[Path] = frozenset()
 
     def locate(self, path: Path, *, key: bool = False) -> Location | None:
         """The position of the value (or the key) at ``path``, or its nearest ancestor's."""
@@ -61,7 +69,7 @@ class Document:
     def problem(self, path: Path, message: str, hint: str | None = None, *, key: bool = False) -> ConfigProblem:
         loc = self.locate(path, key=key)
         return ConfigProblem(
-            self.file,
+            (loc.file if loc else None) or self.file,
             loc.line if loc else None,
             loc.column if loc else None,
             dotted(path),
@@ -93,8 +101,9 @@ class _TooLarge(Exception):
 
 
 class _Builder:
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, max_nodes: int = MAX_NODES):
         self.doc = doc
+        self.max_nodes = max_nodes
         self.constructor = yaml.constructor.SafeConstructor()
         self.problems: list[ConfigProblem] = []
         self.count = 0
@@ -109,7 +118,7 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
+        if self.count > self.max_nodes:
             raise _TooLarge(node)
         if id(node) in self.building:
             self.problem(
@@ -190,9 +199,13 @@ def _check_depth(text: str, file: str) -> None:
             depth -= 1
 
 
-def parse_yaml(text: str, file: str) -> Document:
-    """Parse one YAML document with the safe loader, keeping positions."""
-    doc = Document(file=file, data=None)
+def parse_yaml(text: str, file: str, *, max_nodes: int = MAX_NODES) -> Document:
+    """Parse one YAML document with the safe loader, keeping positions.
+
+    ``max_nodes`` is what is left of :data:`MAX_NODES` when this file is included by
+    others: the limit holds for a config and all its includes together.
+    """
+    doc = Document(file=file, data=None, files=(file,))
     try:
         _check_depth(text, file)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -208,14 +221,15 @@ def parse_yaml(text: str, file: str) -> Document:
     if node is None:
         doc.data = None
         return doc
-    builder = _Builder(doc)
+    builder = _Builder(doc, max_nodes)
     try:
         doc.data = builder.build(node, ())
     except _TooLarge as exc:
         raise _error_at(
             file,
             exc.node.start_mark,
-            f"the config expands to more than {MAX_NODES:,} values",
+            f"the config expands to more than {MAX_NODES:,} values"
+            + (" (with the files it includes)" if max_nodes < MAX_NODES else ""),
             "aliases (*name) repeat what they point to; a config this large is an alias bomb or a mistake",
         ) from None
     except yaml.constructor.ConstructorError as exc:
@@ -234,4 +248,5 @@ def parse_yaml(text: str, file: str) -> Document:
             ]
         ) from None
     doc.problems = builder.problems
+    doc.size = builder.count
     return doc

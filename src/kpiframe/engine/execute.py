@@ -435,28 +435,6 @@ def short_of_rows(outcome: Outcome) -> str | None:
 
 
 def _derive(plan: Plan, state: Execution) -> None:
-    pending = list(plan.derived)
-    while pending:
-        progressed = False
-        for metric in list(pending):
-            needs = metric.calculator.inputs(metric.spec.params)  # type: ignore[attr-defined]
-            if not all(
-                dep in state.outcomes and (state.outcomes[dep].value or state.outcomes[dep].error) for dep in needs
-            ):
-                continue
-            pending.remove(metric)
-            progressed = True
-            outcome = state.outcomes[metric.spec.id]
-            broken = sorted(dep for dep in needs if state.outcomes[dep].error)
-            if broken:
-                outcome.error = f"depends on metrics that failed: {', '.join(broken)}"
-                continue
-            inputs = {dep: state.outcomes[dep].value for dep in needs}
-            try:
-                outcome.values["overall"] = {(): metric.calculator.derive(inputs, metric.spec.params)}  # type: ignore[attr-defined]
-            except Exception as exc:
-                outcome.error = f"{type(exc).__name__}: {exc}"
-        if not progressed:  # inputs that were never planned (their source had a config problem)
-            for metric in pending:
-                state.outcomes[metric.spec.id].error = "depends on metrics that could not be computed"
-            return
+    from kpiframe.engine.derive import derive
+
+    derive(plan, state)

@@ -35,7 +35,9 @@ def open_sources(
         run.progress.update("sources opened", number, len(needed))
         spec = config.sources[sid]
         connector = run.registry.connector(spec.connector)
-        context = SourceContext(source_id=sid, base_dir=config.base_dir, timezone=spec.timezone, _backends=run.backends)
+        context = SourceContext(
+            source_id=sid, base_dir=spec.base_dir or config.base_dir, timezone=spec.timezone, _backends=run.backends
+        )
         try:
             table = connector.open(spec.params, context)
         except SourceError as exc:

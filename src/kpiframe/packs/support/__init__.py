@@ -6,11 +6,19 @@ Registered through the same hooks a third-party pack would use.
 from __future__ import annotations
 
 from kpiframe.contracts import Calculator, Preset
-from kpiframe.packs.support import customers, experience, people, resolution, speed, volume
+from kpiframe.packs.support import customers, experience, people, resolution, speed, volume, workforce
 from kpiframe.packs.support.presets import PRESETS
 from kpiframe.plugins import hookimpl
 
-KPIS: list[Calculator] = [*volume.KPIS, *speed.KPIS, *resolution.KPIS, *experience.KPIS, *customers.KPIS, *people.KPIS]
+KPIS: list[Calculator] = [
+    *volume.KPIS,
+    *speed.KPIS,
+    *resolution.KPIS,
+    *experience.KPIS,
+    *customers.KPIS,
+    *people.KPIS,
+    *workforce.KPIS,
+]
 
 
 @hookimpl
