@@ -53,14 +53,15 @@ def _use_color(choice: bool | None) -> bool:
     return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
 
-def _parse_as_of(text: str | None) -> datetime | None:
+def _parse_as_of(text: str | None, zone: str = "UTC") -> datetime | None:
+    """``--as-of``; without an offset it is a wall-clock time in ``zone``, the scorecard's (engine/windows.py)."""
     if text is None:
         return None
     from kpiframe.config.literals import DateRangeError
     from kpiframe.config.load import parse_timestamp
 
     try:
-        return parse_timestamp(text).astimezone(UTC)
+        return parse_timestamp(text, zone).astimezone(UTC)
     except DateRangeError as exc:
         raise ConfigError(f"--as-of: {exc}") from None
     except ValueError:
@@ -118,7 +119,11 @@ def run(
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="Windows end here (ISO date or timestamp; default: the config's as_of, else now, UTC)."
+            "--as-of",
+            help=(
+                "Windows end here (ISO date or timestamp, in the config's time zone unless it has an offset;"
+                " default: the config's as_of, else now)."
+            ),
         ),
     ] = None,
     format: Annotated[
@@ -221,6 +226,7 @@ def run(
     )
     loaded = select_metrics(loaded, context.registry, select or (), exclude or ())
     state.redactor.add(loaded.secrets)
+    moment = _parse_as_of(as_of, loaded.timezone)  # checked above; read now in the scorecard's zone
     registry = context.registry
     reporters = registry.reporters
     explicit = FORMAT_ALIASES.get(format, format) if format else None
@@ -376,7 +382,11 @@ def diff(
 def sql(
     config: Annotated[Path, typer.Argument(help="The YAML config.")],
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Windows end here (default: the config's as_of, else now, UTC).")
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Windows end here (in the config's time zone unless it has an offset; default: as_of, else now).",
+        ),
     ] = None,
     select: Annotated[
         list[str] | None,
@@ -394,7 +404,7 @@ def sql(
     loaded, context = prepare(config, config_plugins=state.config_plugins)
     loaded = select_metrics(loaded, context.registry, select or (), exclude or ())
     state.redactor.add(loaded.secrets)
-    moment = _parse_as_of(as_of) or loaded.as_of or datetime.now(UTC)
+    moment = _parse_as_of(as_of, loaded.timezone) or loaded.as_of or datetime.now(UTC)
     try:
         queries = compile_queries(loaded, context, moment)
     finally:
@@ -429,6 +439,7 @@ def validate(
     """
     from kpiframe.api import load_config
     from kpiframe.cli_boundary import report_error
+    from kpiframe.config.zones import zone_warnings
     from kpiframe.errors import KpiframeError
 
     worst = ExitCode.OK
@@ -438,6 +449,8 @@ def validate(
         except KpiframeError as error:
             worst = max(worst, report_error(error))
             continue
+        for warning in zone_warnings(loaded):
+            typer.echo(f"warning: {printable(state.redactor(warning.render()))}", err=True)
         if print_merged:
             from kpiframe.config.printing import render_merged
 

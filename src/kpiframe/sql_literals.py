@@ -12,9 +12,9 @@ __all__ = ["sql_literal"]
 
 
 def sql_literal(value: object) -> str:
-    """``it's`` → ``'it''s'``; a list → ``['a', 'b']``; ``True`` → ``true``; ``None`` → ``NULL``.
+    """``it's`` → ``'it''s'``; a list → ``['a', 'b']``; a dict → ``{'a': 1}``; ``True`` → ``true``; ``None`` → ``NULL``.
 
-    :raises TypeError: for any other type (a mapping, an object): never guess.
+    :raises TypeError: for any other type (a mapping with other than text keys, an object): never guess.
     """
     if value is None:
         return "NULL"
@@ -30,4 +30,7 @@ def sql_literal(value: object) -> str:
         return "'" + value.replace("'", "''") + "'"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(sql_literal(v) for v in value) + "]"
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        # A struct: read_csv's types = {'zip': 'VARCHAR'}; keys are quoted like strings.
+        return "{" + ", ".join(f"{sql_literal(k)}: {sql_literal(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"no SQL literal for {type(value).__name__}")

@@ -30,7 +30,9 @@ from kpiframe.config.reading import Unreadable, read_config_text
 from kpiframe.config.schema import DEFAULT_MAX_SEGMENTS, SOURCE_CORE_KEYS, core_schema, with_sections
 from kpiframe.config.validation import validate
 from kpiframe.config.yaml_source import Document, dotted, parse_yaml
+from kpiframe.config.zones import reporting_zone
 from kpiframe.contracts import DerivedCalculator
+from kpiframe.derive import MAX_DERIVED, DeriveProblem, derive_levels
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError, PluginError
 from kpiframe.expr import suggest
 from kpiframe.expr_names import check_syntax
@@ -69,6 +71,7 @@ class _Checker:
         self.problems: list[ConfigProblem] = []
         self.reported = reported  # dotted paths the schema already complained about
         self.schedules: dict[str, Any] = {}
+        self.scorecard_zone = "UTC"  # the reporting zone: naive times of a source without `timezone:`
         self.calc_uses: dict[str, int] = {}
         self.default_baseline: Any = "previous"
         #: The folder of the included file each source comes from (the config's own: not listed).
@@ -98,9 +101,9 @@ class _Checker:
         if not self.bad(path):
             self.problems.append(self.doc.problem(path, message, hint, key=key))
 
-    def zone(self, name: Any, path: tuple[Any, ...]) -> str:
+    def zone(self, name: Any, path: tuple[Any, ...], default: str = "UTC") -> str:
         if name is None:
-            return "UTC"
+            return default
         if not _zone_ok(name):
             self.add(
                 path,
@@ -200,7 +203,9 @@ class _Checker:
             preset=preset_name if isinstance(preset_name, str) else None,
             preset_columns=preset_columns,
             time=time,
-            timezone=self.zone(raw.get("timezone"), path + ("timezone",)),
+            # Naive timestamps: the source's zone, else the scorecard's (engine/windows.py has the rule).
+            timezone=self.zone(raw.get("timezone"), path + ("timezone",), self.scorecard_zone),
+            derive=self.derive(raw.get("derive"), path + ("derive",)),
             columns=dict(raw["columns"]) if isinstance(raw.get("columns"), dict) else {},
             where=raw.get("where"),
             min_rows=(
@@ -210,6 +215,25 @@ class _Checker:
             ),
             base_dir=self.source_dirs.get(sid),
         )
+
+    def derive(self, raw: Any, path: tuple[Any, ...]) -> dict[str, str]:
+        """A source's derived columns in dependency order; a cycle is a problem at the column that starts it."""
+        if not isinstance(raw, dict) or self.bad(path):
+            return {}
+        derive = {str(k): v for k, v in raw.items() if isinstance(v, str)}
+        if len(derive) > MAX_DERIVED:
+            self.add(
+                path,
+                f"a source derives at most {MAX_DERIVED} columns; this one has {len(derive)}",
+                "derive the columns metrics use; a long chain is better split into roles or a view in the database",
+            )
+            return {}
+        try:
+            levels = derive_levels(derive)
+        except DeriveProblem as exc:
+            self.add(path + (exc.column,), exc.message, exc.hint)
+            return {}
+        return {column: derive[column] for level in levels for column in level}
 
     def business_hours(
         self, params: dict[str, Any], path: tuple[Any, ...], schedules: Mapping[str, Any]
@@ -583,12 +607,15 @@ def load_with_registry(
                 parse_schedule(schedule)
             except ValueError as exc:
                 check.add(("business_hours", name, "hours"), str(exc))
-    zone = (
-        check.zone(data.get("timezone"), ("timezone",))
-        if isinstance(data.get("timezone"), (str, type(None)))
-        else "UTC"
-    )
     raw_sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
+    top_zone = data.get("timezone") if isinstance(data.get("timezone"), str) else None
+    if top_zone is not None:
+        zone = check.zone(top_zone, ("timezone",))
+    elif data.get("timezone") is None:  # windows follow the sources' zone when they name one (engine/windows.py)
+        zone = reporting_zone(None, [raw.get("timezone") for raw in raw_sources.values() if isinstance(raw, dict)])
+    else:
+        zone = "UTC"  # not text: the schema reported it
+    check.scorecard_zone = zone
     raw_metrics = data.get("metrics") if isinstance(data.get("metrics"), dict) else {}
     sources = {sid: s for sid, raw in raw_sources.items() if (s := check.guarded(check.source, sid, raw))}
     for raw in raw_metrics.values():

@@ -32,6 +32,8 @@ class SourceSpec:
     params: dict[str, Any]  # the connector's own keys
     time: str | None = None
     timezone: str = "UTC"
+    #: derived column → expression (``derive:``), in an order where each uses only earlier ones
+    derive: dict[str, str] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     where: str | None = None
     preset: str | None = None

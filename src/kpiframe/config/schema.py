@@ -96,7 +96,17 @@ WINDOW: dict[str, Any] = {
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
-SOURCE_CORE_KEYS = ("connector", "time", "timezone", "columns", "preset", "where", "description", "min_rows")
+SOURCE_CORE_KEYS = (
+    "connector",
+    "time",
+    "timezone",
+    "derive",
+    "columns",
+    "preset",
+    "where",
+    "description",
+    "min_rows",
+)
 
 SOURCE: dict[str, Any] = {
     "type": "object",
@@ -107,7 +117,22 @@ SOURCE: dict[str, Any] = {
             "description": "the connector plugin: csv, parquet, jsonl, json, duckdb, sqlite...",
         },
         "time": {"type": "string", "description": "the timestamp column windows filter on"},
-        "timezone": {"type": "string", "description": "IANA zone of naive timestamps in this source (default UTC)"},
+        "timezone": {
+            "type": "string",
+            "description": (
+                "IANA zone of naive timestamps in this source (default: the scorecard's, the top-level timezone);"
+                " when the config sets no top-level zone, windows and hours follow this one"
+            ),
+        },
+        "derive": {
+            "type": "object",
+            "propertyNames": {"pattern": IDENTIFIER},
+            "additionalProperties": {"type": "string", "format": "kpiframe-expression"},
+            "description": (
+                "new column → expression over the source's columns (`answered: \"outcome == 'AGENT'\"`); metrics,"
+                " roles, `by:`, `where:` and `time:` use it like a real column, and one derived column may use another"
+            ),
+        },
         "columns": {
             "type": "object",
             "additionalProperties": {"type": "string", "format": "kpiframe-expression"},
@@ -352,7 +377,13 @@ def core_schema() -> dict[str, Any]:
                 **TIMESTAMP,
                 "description": "the instant windows end at; --as-of overrides it; default now (UTC)",
             },
-            "timezone": {"type": "string", "description": "IANA zone for calendar windows (default UTC)"},
+            "timezone": {
+                "type": "string",
+                "description": (
+                    "IANA zone of the scorecard: calendar windows, dates without an offset, hours and weekdays"
+                    " (default: the zone the sources name, else UTC)"
+                ),
+            },
             "window": WINDOW,
             "baseline": {
                 **BASELINE,

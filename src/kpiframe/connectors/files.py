@@ -14,6 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from kpiframe.connectors.file_options import (
+    blank_row_filter,
+    csv_options,
+    format_options,
+    options_schema,
+    type_casts,
+)
 from kpiframe.contracts import Connector, SourceContext
 from kpiframe.errors import SourceError, first_line
 from kpiframe.plugins import hookimpl
@@ -87,50 +94,69 @@ class _DuckDBFileConnector(Connector):
         """The DuckDB table function call that reads ``files`` (``read_parquet([...])``)."""
         raise NotImplementedError
 
+    def refine(self, reader: str, table: Any, params: Mapping[str, Any]) -> str | None:
+        """A ``SELECT`` over ``reader`` that applies what needs the columns first (``types:``), or ``None``."""
+        if not params.get("types"):
+            return None
+        text = {name: dtype.is_string() for name, dtype in table.schema().items()}
+        return f"SELECT {type_casts(text, params)} FROM {reader}"
+
     def open(self, params: Mapping[str, Any], context: SourceContext) -> Any:
         files = existing_files(params, context)
+        timeout = params.get("timeout")
         try:
-            return context.view(f"SELECT * FROM {self.reader(files, params)}", params.get("timeout"))
+            reader = self.reader(files, params)
+            table = context.view(f"SELECT * FROM {reader}", timeout)
+            refined = self.refine(reader, table, params)
+            return table if refined is None else context.view(refined, timeout)
         except SourceError:
             raise
         except Exception as exc:
-            raise SourceError(f"cannot read {params['path']!r} as {self.name}: {first_line(exc)}") from None
+            raise SourceError(f"cannot read {params['path']!r} as {self.name}: {self.explain(exc)}") from None
+
+    def explain(self, exc: Exception) -> str:
+        """The engine's error in one line, with the option that fixes it where one does."""
+        text = str(exc)
+        if "Invalid unicode" in text:
+            return "the file is not UTF-8 text; say its encoding, e.g. `encoding: latin-1` (or utf-16)"
+        if "COLUMN_TYPES error" in text:
+            detail = text.split("COLUMN_TYPES error:")[-1].strip().splitlines()[0]
+            return f"`types:` names a column the file does not have: {detail}"
+        return first_line(exc)
 
 
 class CsvConnector(_DuckDBFileConnector):
     name = "csv"
-    description = "CSV files (one file or a glob), types detected by DuckDB."
+    description = "CSV files (one file or a glob), types detected by DuckDB unless `types:` says."
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
             "path": _PATH,
             "timeout": _TIMEOUT,
-            "delimiter": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": 1,
-                "description": "field separator (detected when absent)",
-            },
-            "header": {"type": "boolean", "description": "the first line holds column names (default: detected)"},
-            "null_values": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": "texts read as null, e.g. ['', 'N/A']",
-            },
+            **options_schema(
+                "delimiter",
+                "header",
+                "encoding",
+                "null_values",
+                "types",
+                "timestamp_format",
+                "date_format",
+                "skip_blank_rows",
+            ),
         },
         "required": ["path"],
         "additionalProperties": False,
     }
 
     def reader(self, files: list[Path], params: Mapping[str, Any]) -> str:
-        options: dict[str, Any] = {}
-        if "delimiter" in params:
-            options["delim"] = params["delimiter"]
-        if "header" in params:
-            options["header"] = params["header"]
-        if "null_values" in params:
-            options["nullstr"] = list(params["null_values"])
-        return _call("read_csv", files, options)
+        return _call("read_csv", files, {**csv_options(params), **_union(files)})
+
+    def refine(self, reader: str, table: Any, params: Mapping[str, Any]) -> str | None:
+        # `types:` went to read_csv itself (a ZIP code read as text keeps its zeros); left: blank rows.
+        if not params.get("skip_blank_rows", True):
+            return None
+        text = {name: dtype.is_string() for name, dtype in table.schema().items()}
+        return f"SELECT * FROM {reader} WHERE {blank_row_filter(text)}"
 
 
 class ParquetConnector(_DuckDBFileConnector):
@@ -138,19 +164,28 @@ class ParquetConnector(_DuckDBFileConnector):
     description = "Parquet files (one file or a glob); row groups are read in parallel."
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
-        "properties": {"path": _PATH, "timeout": _TIMEOUT},
+        "properties": {"path": _PATH, "timeout": _TIMEOUT, **options_schema("types")},
         "required": ["path"],
         "additionalProperties": False,
     }
 
     def reader(self, files: list[Path], params: Mapping[str, Any]) -> str:
-        return _call("read_parquet", files, {})
+        return _call("read_parquet", files, _union(files))
 
 
 class JsonLinesConnector(_DuckDBFileConnector):
     name = "jsonl"
     description = "Newline-delimited JSON records (one object per line)."
-    params_schema = ParquetConnector.params_schema
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "path": _PATH,
+            "timeout": _TIMEOUT,
+            **options_schema("types", "timestamp_format", "date_format"),
+        },
+        "required": ["path"],
+        "additionalProperties": False,
+    }
     json_format = "newline_delimited"
 
     def reader(self, files: list[Path], params: Mapping[str, Any]) -> str:
@@ -161,13 +196,19 @@ class JsonLinesConnector(_DuckDBFileConnector):
                     f"{file} nests deeper than {MAX_JSON_DEPTH} levels (at byte {where:,}); kpiframe refuses it before"
                     " reading"
                 )
-        return _call("read_json_auto", files, {"format": self.json_format})
+        options = {"format": self.json_format, **format_options(params), **_union(files)}
+        return _call("read_json_auto", files, options)
 
 
 class JsonConnector(JsonLinesConnector):
     name = "json"
     description = "A JSON file holding an array of records."
     json_format = "array"
+
+
+def _union(files: list[Path]) -> dict[str, Any]:
+    """Several files (a glob) are matched by column name, so monthly exports may order columns differently."""
+    return {"union_by_name": True} if len(files) > 1 else {}
 
 
 def _call(function: str, files: list[Path], options: Mapping[str, Any]) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 from kpiframe.config.model import Config, SourceSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import SourceContext
+from kpiframe.derive import DeriveProblem, apply_derived
+from kpiframe.engine.windows import to_reporting_clock
 from kpiframe.errors import ConfigProblem, ExpressionError, SourceError
 from kpiframe.expr import suggest, to_condition
 from kpiframe.expr_names import compile_text
@@ -52,6 +54,16 @@ def open_sources(
         decimals = {name: table[name].cast("float64") for name, dtype in table.schema().items() if dtype.is_decimal()}
         if decimals:
             table = table.mutate(**decimals)
+        try:
+            table = apply_derived(table, spec.derive)
+        except DeriveProblem as exc:
+            problems.append(locate(("sources", sid, "derive", exc.column), exc.message, exc.hint))
+            continue
+        try:
+            table, spec = to_reporting_clock(table, spec, config.timezone)
+        except SourceError as exc:
+            opened[sid] = OpenedSource(spec, error=run.redactor(str(exc)))
+            continue
         unmapped: dict[str, str] = {}
         preset_roles: dict[str, Any] = {}
         for role, text in spec.preset_columns.items():

@@ -1,13 +1,34 @@
 """Turn a window as written (``last: 30d``, ``calendar: previous_month``) into [start, end).
 
 Windows are half-open: ``start <= t < end``, so consecutive windows never
-count a row twice. Calendar boundaries are computed in the config's time zone;
-the result is always in UTC.
+count a row twice. The result is always in UTC.
+
+Time zones follow one rule:
+
+1. **The reporting zone** is the top-level ``timezone:``. When the config sets
+   none, it is the zone the sources' ``timezone:`` name, if they name exactly
+   one; otherwise UTC (:func:`kpiframe.config.zones.reporting_zone`).
+2. **Window edges** are in the reporting zone: calendar periods start at its
+   midnight, and ``between:`` and ``as_of:`` times written without an offset are
+   its wall-clock times. ``last: 30d`` is a span of instants and has no zone.
+3. **A source's naive timestamps** are wall-clock times in its own
+   ``timezone:``; when it sets none, in the reporting zone. Zone-aware
+   timestamps are instants.
+4. **Hour, weekday, date, week and month keys** (``grain:``, ``heatmap:``,
+   ``hour()``, ``weekday()``... in ``by:`` and expressions) read the wall clock
+   in the reporting zone. So when a source's zone differs from the reporting
+   zone, or it holds zone-aware timestamps and the reporting zone is not UTC, its
+   timestamps (derived columns included) are converted to naive reporting-zone
+   times as the source opens (:func:`to_reporting_clock`); every later step
+   sees one clock. Dates (without a time) are days as written.
+
+``kpiframe validate`` warns where a source's zone differs from the reporting
+zone (:func:`kpiframe.config.zones.zone_warnings`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -114,6 +135,50 @@ def comparison_window(spec: WindowSpec, window: Window, as_of: datetime, zone: s
 # Applying a window to a source's table: the one place that decides how window
 # edges (aware instants) meet a source's timestamps (naive ones are wall-clock
 # times in the source's zone).
+
+
+def to_reporting_clock(table: Any, spec: SourceSpec, zone: str) -> tuple[Any, SourceSpec]:
+    """The source's table with its timestamps as naive wall-clock times in ``zone`` (rule 4 above).
+
+    Returns the table and the spec as the engine must now read it: naive times in
+    ``zone``. Nothing changes when the source's clock already is ``zone``. The
+    conversion is the engine's (``timezone(zone, ts)`` on DuckDB and PostgreSQL),
+    inside the source's one scan.
+    """
+    naive_shift = spec.timezone != zone
+    columns = {}
+    for name, dtype in table.schema().items():
+        if dtype.is_timestamp() and (
+            dtype.timezone is not None and zone != "UTC" or dtype.timezone is None and naive_shift
+        ):
+            columns[name] = dtype.timezone
+        elif name == spec.time and dtype.is_string() and naive_shift:
+            columns[name] = None
+    if not columns:
+        return table, spec
+    backends, _ = table._find_backends()
+    engine = backends[0].name if backends else "duckdb"
+    if engine not in ("duckdb", "postgres"):
+        raise SourceError(
+            f"source {spec.id!r} holds times in {spec.timezone} and the scorecard's zone is {zone}; kpiframe converts"
+            f" between zones on DuckDB and PostgreSQL, not on {engine}: set the top-level `timezone:` and the source's"
+            " to one zone"
+        )
+    import ibis.expr.datatypes as dt
+    import ibis.expr.operations as ops
+
+    from kpiframe.business_hours import _builtin_timezone
+
+    instant_from_local, local_from_instant = _builtin_timezone()
+    converted = {}
+    for name, aware in columns.items():
+        if aware is not None:
+            converted[name] = local_from_instant(zone, table[name])
+        else:
+            # An explicit CAST: an expression Ibis types as naive may be an instant in SQL (to_timestamp).
+            naive = ops.Cast(table[name], to=dt.timestamp).to_expr()
+            converted[name] = local_from_instant(zone, instant_from_local(spec.timezone, naive))
+    return table.mutate(**converted), replace(spec, timezone=zone)
 
 
 def local_naive(moment: datetime | None, zone: str) -> datetime | None:
