@@ -55,6 +55,7 @@ __all__ = [
     "SourceContext",
     "SourceError",
     "Value",
+    "check_data",
     "column",
     "condition",
     "get_json",
@@ -67,7 +68,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from kpiframe.api import RunContext, column, condition, load_config, prepare, run
+    from kpiframe.api import RunContext, check_data, column, condition, load_config, prepare, run
     from kpiframe.http import get_json
     from kpiframe.scorecard import Scorecard
 
@@ -78,7 +79,7 @@ def __getattr__(name: str) -> Any:
         from kpiframe.http import get_json
 
         return get_json
-    if name in {"run", "load_config", "prepare", "column", "condition", "RunContext"}:
+    if name in {"run", "check_data", "load_config", "prepare", "column", "condition", "RunContext"}:
         from kpiframe import api
 
         return getattr(api, name)

@@ -375,12 +375,43 @@ def sql(
 
 
 @app.command()
-def validate(config: Annotated[Path, typer.Argument(help="The YAML config.")]) -> None:
-    """Check a config (schema, plugins, targets, expressions) without reading any data."""
-    from kpiframe.api import load_config
+def validate(
+    config: Annotated[Path, typer.Argument(help="The YAML config.")],
+    data: Annotated[
+        bool,
+        typer.Option(
+            "--data",
+            help=(
+                "Also open every source (its schema only, no rows) and check that every column a metric uses exists"
+                " and fits its use. Exit 2 on a mistake, 3 when a source cannot be opened."
+            ),
+        ),
+    ] = False,
+) -> None:
+    """Check a config (schema, plugins, targets, expressions); with --data, against the sources' columns too."""
+    from kpiframe.api import check_data, prepare
 
-    loaded = load_config(config, config_plugins=state.config_plugins)
-    typer.echo(f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)")
+    if not data:
+        from kpiframe.api import load_config
+
+        loaded = load_config(config, config_plugins=state.config_plugins)
+        typer.echo(f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)")
+        return
+    loaded, context = prepare(config, config_plugins=state.config_plugins)
+    state.redactor.add(loaded.secrets)
+    checked = check_data(loaded, context=context)
+    checked.raise_for_problems()
+    for problem in checked.unreadable:
+        typer.echo(printable(state.redactor(problem.render())), err=True)
+    if checked.unreadable:
+        count = len(checked.unreadable)
+        typer.echo(
+            f"{count} source{'s' if count != 1 else ''} could not be opened; their metrics were not checked.", err=True
+        )
+        raise typer.Exit(int(ExitCode.SOURCE_ERROR))
+    typer.echo(
+        f"{config}: ok ({checked.sources} sources opened, {checked.metrics} metrics checked against their columns)"
+    )
 
 
 @app.command()

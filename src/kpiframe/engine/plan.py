@@ -23,6 +23,7 @@ from kpiframe.config.literals import DateRangeError, check_date
 from kpiframe.config.model import Config, MetricSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import Calculator, DerivedCalculator, Period, call_parts
+from kpiframe.engine.checks import check_metric
 from kpiframe.engine.sources import OpenedSource
 from kpiframe.engine.windows import Window, comparison_window, local_naive, resolve, time_column, window_predicate
 from kpiframe.errors import ConfigError, ConfigProblem, ExpressionError
@@ -239,16 +240,17 @@ class _Planner:
         plan.requests.clear()
         self.failed.append(plan)
 
-    def check_expressions(self, spec: MetricSpec, table: Any) -> None:
-        """Compile the metric's own expressions once against the source, so mistakes are config problems."""
-        if spec.where:
-            to_condition(spec.where, table)
-        for text in (*spec.by, *spec.per):
-            to_ibis(parse(text), table)
+    def period(self, window: Window, source: OpenedSource) -> Period:
+        """The metric's window as its calculator sees it (naive times in the source's zone)."""
+        zone = source.spec.timezone
+        start, end = local_naive(window.start, zone), local_naive(window.end, zone)
+        return Period(start, end, local_naive(self.as_of, zone), zone)  # type: ignore[arg-type]
 
     def metric(self, plan: MetricPlan) -> None:
         spec, calculator = plan.spec, plan.calculator
         source = self.sources[spec.source or ""]
+        if set(calculator.roles_for(spec.params)) & source.broken_roles:
+            return  # the role's mapping is a problem already reported at the source
         missing = _missing_roles(self.run, spec, calculator, source)
         if missing:
             self.problems.append(missing)
@@ -266,9 +268,14 @@ class _Planner:
                 "add `time: <timestamp column>` to the source, or give the metric `window: all`",
             )
             return
+        problems = check_metric(
+            spec, calculator, source.table, source.spec, self.period(window, source), self.run.locator.problem
+        )
+        if problems:
+            self.problems.extend(problems)
+            return
         per = spec.per
         try:
-            self.check_expressions(spec, source.table)
             self.request(plan, "overall", self.group(source, time_role, Grouping(per=per)), window, windowed)
             if spec.by:
                 self.request(
@@ -351,7 +358,7 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
             planner.metric(plan)
         except Exception as exc:  # a calculator bug: only this metric fails
             planner.fail(plan, f"calculator {spec.calc} could not be planned: {type(exc).__name__}: {exc}")
-    if not planner.problems:
+    if not planner.problems and not any(source.faulty for source in sources.values()):
         by_source: dict[str, list[QueryGroup]] = {}
         for group in planner.groups.values():
             if group.requests:

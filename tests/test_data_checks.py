@@ -1,0 +1,292 @@
+"""`validate --data` and the run's own checks: every column a metric uses exists and fits its use,
+every mistake located at the key that names the column, before any query (exit 2); a source
+that cannot be opened is a source error (exit 3)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+import kpiframe
+from conftest import AS_OF, write_parquet
+from kpiframe.errors import ConfigError
+
+CALLS_CSV = """\
+id,day,talk,wait_time,answered,wait_s,yymmdd,channel,agent
+1,2026-02-02,00:03:10,00:00:12,Y,12,260202,phone,ann
+2,2026-02-03,00:05:00,00:00:40,N,40,260203,chat,bob
+3,2026-02-10,00:01:30,00:00:05,Y,5,260210,phone,ann
+"""
+# talk: 190 s, 300 s, 90 s; wait_time: 12 s, 40 s, 5 s (the same as wait_s)
+
+
+def write_calls(folder: Path) -> Path:
+    path = folder / "calls.csv"
+    path.write_text(CALLS_CSV, encoding="utf-8")
+    return path
+
+
+def write_tickets(folder: Path) -> Path:
+    """A Parquet export whose handle time is `hh:mm:ss` text (how many exports write durations)."""
+    rows = [
+        {"id": 1, "opened": "2026-02-02 09:00:00", "handle": "00:10:00", "status": "open", "assignee": "ann"},
+        {"id": 2, "opened": "2026-02-03 10:00:00", "handle": "00:20:30", "status": "solved", "assignee": "bob"},
+    ]
+    schema = pa.schema(
+        [("id", pa.int64()), ("opened", pa.string()), ("handle", pa.string()), ("status", pa.string()),
+         ("assignee", pa.string())]
+    )  # fmt: skip
+    return write_parquet(folder / "tickets.parquet", rows, schema)
+
+
+TEN_DATA_MISTAKES = """\
+version: 1
+window: {last: 30d}
+sources:
+  calls: {connector: csv, path: calls.csv, time: yymmdd, columns: {wait_seconds: wait_time}}
+  tickets:
+    connector: parquet
+    path: tickets.parquet
+    time: opened
+    columns: {agent: asignee}
+  gone: {connector: csv, path: call.csv}
+  archive: {connector: csv, path: "archive/2025-*.csv"}
+metrics:
+  aht: {calc: mean, source: calls, params: {column: talk}}
+  handle_p90: {calc: percentile, source: tickets, params: {column: handle, q: 0.9}}
+  mean_day: {calc: mean, source: calls, params: {column: day}}
+  answered: {calc: share, source: calls, params: {match: answered}}
+  by_channel: {calc: count, source: calls, by: [chanel]}
+  asa: {calc: support.average_speed_of_answer, source: calls}
+  talk_total: {calc: sum, source: calls, params: {column: talk_secs}}
+  volume: {calc: count, source: gone}
+"""
+
+
+def _lines(output: str, path: Path) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith(f"{path}:")]
+
+
+def _at(lines: list[str], path: Path, line: int, token: str, key: str) -> str:
+    """The message at the line and column where ``token`` first appears on that line of the config (1-based)."""
+    column = path.read_text(encoding="utf-8").splitlines()[line - 1].index(token) + 1
+    found = [text for text in lines if text.startswith(f"{path}:{line}:{column}: {key}: ")]
+    assert found, f"nothing at {line}:{column} {key}; got:\n" + "\n".join(lines)
+    return found[0]
+
+
+def test_validate_data_reports_ten_mistakes_at_once_each_at_the_key_that_names_the_column(tmp_path, write_config, cli):
+    write_calls(tmp_path)
+    write_tickets(tmp_path)
+    path = write_config(TEN_DATA_MISTAKES)
+    result = cli("validate", "--data", path)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = _lines(result.stderr, path)
+    time = _at(lines, path, 4, "yymmdd", "sources.calls.time")
+    assert "time column 'yymmdd' holds int64, not dates or timestamps" in time and "from_unix(yymmdd)" in time
+    role = _at(lines, path, 4, "wait_time", "sources.calls.columns.wait_seconds")
+    assert "support.average_speed_of_answer of role 'wait_seconds' needs numbers" in role
+    assert "times of day (TIME)" in role and "columns: {wait_seconds: 'seconds(wait_time)'}" in role
+    mapped = _at(lines, path, 9, "asignee", "sources.tickets.columns.agent")
+    assert "role 'agent' maps to unknown column 'asignee'" in mapped and "did you mean 'assignee'?" in mapped
+    assert "did you mean 'calls.csv'?" in _at(lines, path, 10, "call.csv", "sources.gone.path")
+    assert "no file matches 'archive/2025-*.csv'" in _at(lines, path, 11, '"archive', "sources.archive.path")
+    aht = _at(lines, path, 13, "talk", "metrics.aht.params.column")
+    assert "mean of 'talk' needs numbers, but it holds times of day (TIME)" in aht and "`seconds(talk)`" in aht
+    handle = _at(lines, path, 14, "handle,", "metrics.handle_p90.params.column")
+    assert "percentile of 'handle' needs numbers, but it holds text" in handle and "`seconds(handle)`" in handle
+    day = _at(lines, path, 15, "day}", "metrics.mean_day.params.column")
+    assert "mean of 'day' needs numbers, but it holds dates" in day and "`calc: max`" in day
+    share = _at(lines, path, 16, "answered}", "metrics.answered.params.match")
+    assert "'answered' is not a condition" in share and "`answered == 'Y'`" in share
+    assert "did you mean 'channel'?" in _at(lines, path, 17, "chanel", "metrics.by_channel.by[0]")
+    assert "unknown column 'talk_secs'" in _at(lines, path, 19, "talk_secs", "metrics.talk_total.params.column")
+    assert len(lines) == 11  # ten mistakes and the two paths: each said once
+    assert "11 problems found" in result.stderr
+
+
+def test_run_stops_at_the_same_problems_before_its_first_query(tmp_path, write_config, cli, monkeypatch):
+    import kpiframe.context as context
+
+    write_calls(tmp_path)
+    write_tickets(tmp_path)
+    path = write_config(TEN_DATA_MISTAKES.replace("  gone: {connector: csv, path: call.csv}\n", "").replace(
+        "  volume: {calc: count, source: gone}\n", ""))  # fmt: skip
+    queries: list[str] = []
+    connect = context.duckdb_connect
+
+    def counting() -> object:
+        con = connect()
+
+        class Counted:
+            def execute(self, sql: str, *args: object) -> object:
+                if sql.lstrip().upper().startswith("SELECT"):
+                    queries.append(sql)
+                return con.execute(sql, *args)
+
+            def __getattr__(self, name: str) -> object:
+                return getattr(con, name)
+
+        return Counted()
+
+    monkeypatch.setattr(context, "duckdb_connect", counting)
+    result = cli("run", path, "--as-of", "2026-03-01")
+    assert result.exit_code == 2
+    validate = cli("validate", "--data", path)
+    problems = [line for line in _lines(result.stderr, path)]
+    # validate opens every source; run only those its metrics read (`archive` feeds none)
+    unused = [line for line in _lines(validate.stderr, path) if "sources.archive.path" in line]
+    assert sorted(problems + unused) == sorted(_lines(validate.stderr, path)) and len(problems) == 9
+    assert queries == []  # DESCRIBE only: no row was read
+
+
+def test_mean_of_an_hh_mm_ss_column_says_seconds_and_seconds_gives_the_mean(tmp_path, write_config, cli):
+    write_calls(tmp_path)
+    path = write_config(
+        """\
+        version: 1
+        window: all
+        sources: {calls: {connector: csv, path: calls.csv}}
+        metrics:
+          aht: {calc: mean, source: calls, params: {column: talk}}
+        """
+    )
+    result = cli("run", path)
+    assert result.exit_code == 2 and "AttributeError" not in result.output
+    assert "`seconds(talk)`" in result.stderr
+    path.write_text(path.read_text().replace("column: talk", "column: 'seconds(talk)'"))
+    card = kpiframe.run(path, as_of=AS_OF)
+    assert card.metric("aht").value == pytest.approx((190 + 300 + 90) / 3)
+
+
+def test_max_of_a_date_column_is_the_last_date_not_a_python_error(tmp_path, write_config):
+    write_calls(tmp_path)
+    path = write_config(
+        """\
+        version: 1
+        window: all
+        sources: {calls: {connector: csv, path: calls.csv}}
+        metrics:
+          last_day: {calc: max, source: calls, params: {column: day}}
+          first_day: {calc: min, source: calls, params: {column: day}}
+        """
+    )
+    card = kpiframe.run(path, as_of=AS_OF)
+    last, first = card.metric("last_day"), card.metric("first_day")
+    assert (last.status, first.status) == ("info", "info")
+    assert (last.unit, first.unit) == ("date", "date")
+    # the value is the date's instant, midnight UTC, in seconds since 1970; reports show the date
+    assert last.value == datetime(2026, 2, 10, tzinfo=UTC).timestamp()
+    assert first.value == datetime(2026, 2, 2, tzinfo=UTC).timestamp()
+    table = str(kpiframe.api.prepare(path)[1].registry.reporter("table").render(card, {"color": False}))
+    assert "2026-02-10" in table and "2026-02-02" in table
+
+
+def test_an_integer_time_column_is_found_by_validate_data_not_only_by_run(tmp_path, write_config, cli):
+    write_calls(tmp_path)
+    path = write_config(
+        """\
+        version: 1
+        window: {last: 30d}
+        sources: {calls: {connector: csv, path: calls.csv, time: yymmdd}}
+        metrics: {n: {calc: count, source: calls}}
+        """
+    )
+    assert cli("validate", path).exit_code == 0  # without --data nothing is opened
+    result = cli("validate", "--data", path)
+    assert result.exit_code == 2
+    assert "time column 'yymmdd' holds int64" in _at(
+        _lines(result.stderr, path), path, 3, "yymmdd", "sources.calls.time"
+    )
+    assert _lines(cli("run", path).stderr, path) == _lines(result.stderr, path)
+
+
+def test_every_expression_key_is_checked_and_located(tmp_path, write_config, cli):
+    write_calls(tmp_path)
+    path = write_config(
+        """\
+        version: 1
+        window: all
+        sources:
+          calls: {connector: csv, path: calls.csv, where: "chanel != 'test'"}
+        metrics:
+          a: {calc: count, source: calls, where: "wait_z > 10"}
+          b: {calc: mean, source: calls, params: {column: "wait_s + holds"}, per: [agnt]}
+          c:
+            calc: ratio
+            source: calls
+            params:
+              numerator: {agg: sum, column: wait_s, where: "answred == 'Y'"}
+              denominator: {agg: count}
+          d: {calc: duration, source: calls, params: {start: dya, end: day}}
+        """
+    )
+    result = cli("validate", "--data", path)
+    assert result.exit_code == 2
+    lines = _lines(result.stderr, path)
+    assert "did you mean 'channel'?" in _at(lines, path, 4, '"chanel', "sources.calls.where")
+    assert "did you mean 'wait_s'?" in _at(lines, path, 6, '"wait_z', "metrics.a.where")
+    assert "unknown column 'holds'" in _at(lines, path, 7, '"wait_s', "metrics.b.params.column")
+    assert "did you mean 'agent'?" in _at(lines, path, 7, "agnt", "metrics.b.per[0]")
+    assert "did you mean 'answered'?" in _at(lines, path, 12, '"answred', "metrics.c.params.numerator.where")
+    assert "did you mean 'day'?" in _at(lines, path, 14, "dya", "metrics.d.params.start")
+    assert len(lines) == 6
+
+
+def test_a_source_that_cannot_be_opened_exits_3_located_at_its_path(tmp_path, write_config, cli):
+    write_calls(tmp_path)
+    path = write_config(
+        """\
+        version: 1
+        window: all
+        sources:
+          calls: {connector: csv, path: calls.csv}
+          gone: {connector: parquet, path: data/tickets.parquet}
+        metrics: {n: {calc: count, source: calls}}
+        """
+    )
+    result = cli("validate", "--data", path)
+    assert result.exit_code == 3
+    message = _at(_lines(result.stderr, path), path, 5, "data/", "sources.gone.path")
+    assert "source 'gone' cannot be opened: no file matches 'data/tickets.parquet'" in message
+    assert "1 source could not be opened" in result.stderr
+    assert cli("run", path).exit_code == 0  # `gone` feeds no metric
+
+
+def test_validate_data_says_what_it_checked(tmp_path, write_config, cli):
+    write_calls(tmp_path)
+    path = write_config(
+        """\
+        version: 1
+        window: {last: 30d}
+        sources: {calls: {connector: csv, path: calls.csv, time: day}}
+        metrics:
+          aht: {calc: mean, source: calls, params: {column: "seconds(talk)"}}
+          answered: {calc: share, source: calls, params: {match: "answered == 'Y'"}}
+          last_day: {calc: max, source: calls, params: {column: day}}
+          ratio: {calc: expr, params: {expr: "aht / 60"}}
+        """
+    )
+    result = cli("validate", "--data", path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"{path}: ok (1 sources opened, 3 metrics checked against their columns)"
+
+
+def test_the_python_api_returns_the_problems(tmp_path, write_config):
+    write_calls(tmp_path)
+    path = write_config(
+        """\
+        version: 1
+        window: all
+        sources: {calls: {connector: csv, path: calls.csv}}
+        metrics: {aht: {calc: mean, source: calls, params: {column: talk}}}
+        """
+    )
+    checked = kpiframe.check_data(path)
+    assert [p.path for p in checked.problems] == ["metrics.aht.params.column"] and checked.unreadable == []
+    with pytest.raises(ConfigError, match="seconds"):
+        checked.raise_for_problems()
