@@ -290,3 +290,118 @@ def test_the_python_api_returns_the_problems(tmp_path, write_config):
     assert [p.path for p in checked.problems] == ["metrics.aht.params.column"] and checked.unreadable == []
     with pytest.raises(ConfigError, match="seconds"):
         checked.raise_for_problems()
+
+
+def test_support_roles_are_checked_where_the_source_maps_them(tmp_path, write_config, cli):
+    rows = [
+        {"id": 1, "created": "2026-02-01 10:00:00", "first": 1769940600, "resolved": 1769990000},
+        {"id": 2, "created": "2026-02-02 10:00:00", "first": 1770027000, "resolved": 1770030000},
+    ]
+    write_parquet(tmp_path / "t.parquet", rows)
+    path = write_config(
+        """\
+        version: 1
+        window: {last: 30d}
+        sources:
+          t:
+            connector: parquet
+            path: t.parquet
+            time: created
+            columns: {created_at: created, first_response_at: first, resolved_at: resolved}
+        metrics:
+          frt: {calc: support.first_response_time, source: t}
+          ttr: {calc: support.time_to_resolution, source: t}
+          dur: {calc: duration, source: t, params: {start: created, end: first}}
+        """
+    )
+    result = cli("validate", "--data", path)
+    assert result.exit_code == 2
+    lines = _lines(result.stderr, path)
+    created = _at(lines, path, 8, "created,", "sources.t.columns.created_at")
+    assert "support.first_response_time of role 'created_at' needs timestamps, but it holds text" in created
+    resolved = _at(lines, path, 8, "resolved}", "sources.t.columns.resolved_at")
+    assert "support.time_to_resolution windows on role 'resolved_at', which holds int64" in resolved
+    assert 'columns: {resolved_at: "from_unix(resolved)"}' in resolved
+    end = _at(lines, path, 12, "first}", "metrics.dur.params.end")
+    assert "'first' is int64, not a timestamp" in end and "`from_unix(first)`" in end
+    assert len(lines) == 3
+
+
+def test_a_share_of_a_count_column_suggests_a_comparison(tmp_path, write_config, cli):
+    write_parquet(tmp_path / "t.parquet", [{"id": 1, "reopens": 2}, {"id": 2, "reopens": 0}])
+    path = write_config(
+        """\
+        version: 1
+        window: all
+        sources: {t: {connector: parquet, path: t.parquet}}
+        metrics: {reopened: {calc: share, source: t, params: {match: reopens}}}
+        """
+    )
+    result = cli("validate", "--data", path)
+    assert result.exit_code == 2
+    message = _at(_lines(result.stderr, path), path, 4, "reopens}", "metrics.reopened.params.match")
+    assert "'reopens' is not a condition (it gives int64" in message and "`reopens > 0`" in message
+
+
+PG_CALLS = [
+    # id, day, talk (hh:mm:ss), answered, wait (s), channel
+    (1, "2026-02-02", "00:03:10", "Y", 12, "phone"),
+    (2, "2026-02-03", "00:05:00", "N", 40, "chat"),
+    (3, "2026-02-10", "00:01:30", "Y", 5, "phone"),
+]
+
+
+def test_postgres_sources_get_the_same_checks_from_their_catalogue(postgres_schema, write_config, cli):
+    import psycopg
+
+    with psycopg.connect(postgres_schema, autocommit=True) as con:
+        con.execute("create table calls (id int, day date, talk time, answered text, wait int, channel text)")
+        with con.cursor() as cur:
+            cur.executemany("insert into calls values (%s, %s, %s, %s, %s, %s)", PG_CALLS)
+    config = f"""\
+        version: 1
+        window: {{last: 30d}}
+        sources:
+          pg: {{connector: postgres, dsn: '{postgres_schema}', table: calls, time: wait}}
+          down: {{connector: postgres, dsn: 'postgresql://postgres@127.0.0.1:9/test', table: calls}}
+        metrics:
+          aht: {{calc: mean, source: pg, params: {{column: talk}}}}
+          mean_day: {{calc: mean, source: pg, params: {{column: day}}}}
+          answered: {{calc: share, source: pg, params: {{match: answered}}}}
+          by_channel: {{calc: count, source: pg, by: [chanel]}}
+        """
+    path = write_config(config)
+    result = cli("validate", "--data", path)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lines = _lines(result.stderr, path)
+    assert "time column 'wait' holds int32" in _at(lines, path, 4, "wait}", "sources.pg.time")
+    assert "cannot be opened" in _at(lines, path, 5, "{connector", "sources.down")
+    assert "`seconds(talk)`" in _at(lines, path, 7, "talk}", "metrics.aht.params.column")
+    assert "holds dates" in _at(lines, path, 8, "day}", "metrics.mean_day.params.column")
+    assert "`answered == 'Y'`" in _at(lines, path, 9, "answered}", "metrics.answered.params.match")
+    assert "did you mean 'channel'?" in _at(lines, path, 10, "chanel", "metrics.by_channel.by[0]")
+    assert len(lines) == 6
+    assert cli("run", path).exit_code == 2
+
+    fixed = write_config(
+        f"""\
+        version: 1
+        window: {{last: 30d}}
+        sources:
+          pg: {{connector: postgres, dsn: '{postgres_schema}', table: calls, time: day}}
+        metrics:
+          aht: {{calc: mean, source: pg, params: {{column: "seconds(talk)"}}}}
+          last_day: {{calc: max, source: pg, params: {{column: day}}}}
+          answered: {{calc: share, source: pg, params: {{match: "answered == 'Y'"}}}}
+          by_channel: {{calc: count, source: pg, by: [channel]}}
+        """,
+        "fixed.yaml",
+    )
+    checked = cli("validate", "--data", fixed)
+    assert checked.exit_code == 0, checked.output
+    card = kpiframe.run(fixed, as_of=AS_OF)
+    assert card.metric("aht").value == pytest.approx((190 + 300 + 90) / 3)
+    assert card.metric("last_day").value == datetime(2026, 2, 10, tzinfo=UTC).timestamp()
+    assert card.metric("last_day").unit == "date"
+    assert card.metric("answered").value == pytest.approx(200 / 3)
+    assert {s.label: s.value for s in card.metric("by_channel").segments} == {"channel=phone": 2, "channel=chat": 1}

@@ -21,27 +21,27 @@ wrong becomes a problem at the config key that names the column:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from kpiframe.config.model import MetricSpec, SourceSpec
-from kpiframe.contracts import Calculator, Period, call_parts
+from kpiframe.contracts import Calculator
+from kpiframe.engine.column_types import (
+    Column,
+    condition_hint,
+    dtype_of,
+    holds_time,
+    is_type_error,
+    needs,
+    quoted,
+    type_hint,
+    type_name,
+)
 from kpiframe.errors import ConfigProblem, ExpressionError
-from kpiframe.expr import FUNCTION_DOCS, parse, suggest, to_condition, to_ibis
+from kpiframe.expr import parse, to_condition, to_ibis
 
-__all__ = ["check_metric", "condition_hint", "time_column_problem"]
+__all__ = ["check_metric", "part_problems", "parts_failed"]
 
 Path = tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Column:
-    """Something a metric reads: where the config names it, how it reads, and its type."""
-
-    path: Path  # the config key that names it
-    text: str  # the expression or role, as the config writes it
-    dtype: Any
-    role: str | None = None  # a role of the calculator (support pack), else a param's expression
 
 
 def expression_params(schema: Mapping[str, Any], params: Mapping[str, Any], path: Path = ()) -> Iterator[Path]:
@@ -83,10 +83,11 @@ class MetricCheck:
             self.problem(path, exc.message, fix)
             return None
 
-    def expressions(self) -> Any:
-        """Compile the metric's own expressions and its declared params; its ``where`` back."""
+    def expressions(self) -> None:
+        """Compile the metric's own expressions and its declared params."""
         spec = self.spec
-        where = self.compile(("metrics", spec.id, "where"), spec.where, condition=True) if spec.where else None
+        if spec.where:
+            self.compile(("metrics", spec.id, "where"), spec.where, condition=True)
         for key in ("by", "per"):
             for number, text in enumerate(getattr(spec, key)):
                 self.compile(("metrics", spec.id, key, number), text)
@@ -95,7 +96,6 @@ class MetricCheck:
             expr = self.compile(("metrics", spec.id, "params", *path), text)
             if expr is not None and hasattr(expr, "type"):
                 self.columns.append(Column(("metrics", spec.id, "params", *path), text, expr.type()))
-        return where
 
     def roles(self) -> None:
         """The roles the calculator reads, with the key that maps each (or the metric's ``calc``)."""
@@ -108,51 +108,67 @@ class MetricCheck:
                 path = ("sources", self.source.id, "preset")
             else:
                 path = ("metrics", self.spec.id, "calc")
-            self.columns.append(Column(path, role, self.table[role].type(), role=role))
+            mapped = self.source.columns.get(role, self.source.preset_columns.get(role, role))
+            mapped = quoted(mapped) if mapped in self.table.columns else mapped
+            self.columns.append(Column(path, role, self.table[role].type(), role=role, mapped=mapped))
 
-    def run(self, where: Any, period: Period) -> None:
-        """Compile ``parts`` as the run will, and check that each part is a number."""
-        try:
-            parts = call_parts(self.calculator, self.table, self.spec.params, where, period)
-        except ExpressionError as exc:
+    def time_role(self) -> None:
+        """The role a calculator windows on instead of the source's ``time:`` must hold dates or timestamps."""
+        if self.calculator.windowing != "rows":
+            return
+        role = self.calculator.time_role_for(self.spec.params)
+        column = next((c for c in self.columns if c.role and c.role == role), None)
+        if column is not None and not holds_time(column.dtype):
+            self.problem(
+                column.path,
+                f"{self.spec.calc} windows on role {role!r}, which holds {type_name(column.dtype)}, not timestamps",
+                type_hint(column, "timestamps"),
+            )
+
+    def failed(self, exc: Exception) -> None:
+        """Why compiling ``parts`` raised ``exc``, when it is the config's doing; nothing when it is a bug."""
+        if isinstance(exc, ExpressionError):
             self.expression_failed(exc)
-            return
-        except Exception as exc:
-            if not _type_error(exc):
-                return  # a calculator bug, not a config mistake: the plan gives the metric `error`
-            self.type_failed(getattr(exc, "obj", None), str(exc))
-            return
+        elif is_type_error(exc):
+            self.type_failed(getattr(exc, "obj", None), str(exc), needs(getattr(exc, "name", None)))
+
+    def part_types(self, parts: Mapping[str, Any]) -> None:
+        """Every part must be a number or a flag: ``finalize`` gets plain numbers (``max`` of text would not be)."""
         for name, expr in parts.items():
             dtype = expr.type()
             if not (dtype.is_numeric() or dtype.is_boolean()):
-                self.type_failed(expr, f"its part {name!r} would be a {dtype}, not a number")
+                self.type_failed(expr, f"its part {name!r} would be a {dtype}, not a number", "numbers")
                 return
 
     def expression_failed(self, exc: ExpressionError) -> None:
         for column in self.columns:
             if column.role is None and repr(column.text) in exc.message:
-                condition = "not a condition" in exc.message
-                hint = condition_hint(column.text, self.table) if condition else exc.hint
+                hint: str | None = exc.hint or type_hint(column, "timestamps" if "timestamp" in exc.message else None)
+                if "not a condition" in exc.message:
+                    hint = condition_hint(column.text, self.table)
                 self.problem(column.path, exc.message, hint)
                 return
         self.problem(("metrics", self.spec.id, "calc"), exc.message, exc.hint)
 
-    def type_failed(self, culprit: Any, detail: str) -> None:
+    def type_failed(self, culprit: Any, detail: str, needs: str | None) -> None:
+        """A located problem for a type that does not fit; ``needs``: what the operation wanted."""
         column = self.culprit(culprit)
         spec = self.spec
         if column is None:
             self.problem(("metrics", spec.id, "calc"), f"{spec.calc} does not fit the source's column types: {detail}")
             return
         what = f"role {column.text!r}" if column.role else repr(column.text)
-        self.problem(
-            column.path,
-            f"{_statistic(spec)} of {what} needs numbers, but it holds {_type_name(column.dtype)}",
-            _type_hint(column, spec, self.source),
+        holds = type_name(column.dtype)
+        message = (
+            f"{_statistic(spec)} of {what} needs {needs}, but it holds {holds}"
+            if needs
+            else f"{spec.calc} cannot use {what}, which holds {holds} ({detail})"
         )
+        self.problem(column.path, message, type_hint(column, needs))
 
     def culprit(self, expr: Any) -> Column | None:
         """The column whose type the failure is about: the one of ``expr``'s type, else the first non-number."""
-        dtype = _dtype(expr)
+        dtype = dtype_of(expr)
         for column in self.columns:
             if dtype is not None and column.dtype == dtype:
                 return column
@@ -160,120 +176,52 @@ class MetricCheck:
 
 
 def check_metric(
-    spec: MetricSpec, calculator: Calculator, table: Any, source: SourceSpec, period: Period, locate: Any
+    spec: MetricSpec, calculator: Calculator, table: Any, source: SourceSpec, locate: Any
 ) -> list[ConfigProblem]:
-    """Every problem of one metric against its source's columns and types, without a scan.
+    """The problems of one metric's expressions and roles against its source's columns.
+
+    Its ``parts`` are checked where the plan compiles them (:func:`parts_failed`,
+    :func:`part_problems`): compiling them once more here would cost every run.
 
     :param locate: ``locator.problem``: a config path, a message and a hint → a located problem.
     """
     check = MetricCheck(spec, calculator, table, source, locate)
-    where = check.expressions()
-    if check.problems:
-        return check.problems
-    check.roles()
-    check.run(where, period)
+    check.expressions()
+    if not check.problems:
+        check.roles()
+        check.time_role()
     return check.problems
 
 
-def _type_error(exc: Exception) -> bool:
-    """An Ibis type refusal: no such method on this column type, or operands that do not fit."""
-    import ibis.common.exceptions as ibis_errors
-    import ibis.expr.types as ir
-
-    if isinstance(exc, AttributeError):
-        return isinstance(getattr(exc, "obj", None), ir.Value)
-    return isinstance(exc, (ibis_errors.IbisTypeError, ibis_errors.SignatureValidationError, TypeError))
-
-
-def _dtype(expr: Any) -> Any:
-    try:
-        return expr.type()
-    except Exception:
-        return None
+def parts_failed(
+    spec: MetricSpec, calculator: Calculator, table: Any, source: SourceSpec, exc: Exception, locate: Any
+) -> list[ConfigProblem]:
+    """The located problem behind ``parts`` raising ``exc``; ``[]`` when it is a calculator bug, not the config."""
+    check = _located(spec, calculator, table, source, locate)
+    check.failed(exc)
+    return check.problems
 
 
-def _type_name(dtype: Any) -> str:
-    if dtype.is_time():
-        return "times of day (TIME)"
-    if dtype.is_string():
-        return "text"
-    if dtype.is_date():
-        return "dates"
-    if dtype.is_timestamp():
-        return "timestamps"
-    return str(dtype)
+def part_problems(
+    spec: MetricSpec, calculator: Calculator, table: Any, source: SourceSpec, parts: Mapping[str, Any], locate: Any
+) -> list[ConfigProblem]:
+    """A located problem when a compiled part is not a number (``max`` of text, ``p90`` of a TIME column)."""
+    if all(expr.type().is_numeric() or expr.type().is_boolean() for expr in parts.values()):
+        return []
+    check = _located(spec, calculator, table, source, locate)
+    check.part_types(parts)
+    return check.problems
+
+
+def _located(spec: MetricSpec, calculator: Calculator, table: Any, source: SourceSpec, locate: Any) -> MetricCheck:
+    """A check that knows where the config names each column the metric reads (on the failure path only)."""
+    check = MetricCheck(spec, calculator, table, source, locate)
+    check.expressions()
+    check.roles()
+    return check
 
 
 def _statistic(spec: MetricSpec) -> str:
     """``mean``, ``p90`` (a stat param), or the calculator's name."""
     stat = spec.params.get("stat")
     return f"{spec.calc} (stat {stat})" if isinstance(stat, str) else spec.calc
-
-
-def _type_hint(column: Column, spec: MetricSpec, source: SourceSpec) -> str | None:
-    dtype, text = column.dtype, column.text
-    if column.role:
-        source_text = source.columns.get(column.text, source.preset_columns.get(column.text, column.text))
-        if dtype.is_time() or dtype.is_string():
-            return (
-                f"for the seconds an hh:mm:ss value spans, map the role as `columns: {{{column.text}:"
-                f" 'seconds({_quoted(source_text)})'}}`"
-            )
-        if dtype.is_date() or dtype.is_timestamp():
-            return f"role {column.text!r} should hold numbers; map it to a number column with `columns:`"
-        return None
-    if dtype.is_time():
-        return f"for the seconds each value spans, use `seconds({_quoted(text)})`"
-    if dtype.is_string():
-        return (
-            f"if it holds hh:mm:ss durations, use `seconds({_quoted(text)})`; if it holds numbers as text, give the"
-            " column a number type on the source"
-        )
-    if dtype.is_date() or dtype.is_timestamp():
-        return (
-            "a mean or sum of dates has no meaning: `calc: max` or `calc: min` gives the last or the first, and"
-            " `calc: duration` the time between two columns"
-        )
-    return None
-
-
-def _quoted(text: str) -> str:
-    """A column name as the expression language reads it (backticks when it is not a plain name)."""
-    return text if text.replace("_", "a").isalnum() and not text[0].isdigit() else f"`{text}`"
-
-
-def condition_hint(text: str, table: Any) -> str:
-    """How to turn ``text`` into a condition: ``answered == 'Y'`` for a Y/N text column, ``> 0`` for a count."""
-    name = text.strip().strip("`")
-    if name in table.columns:
-        dtype = table[name].type()
-        if dtype.is_string():
-            return f"compare it: `{_quoted(name)} == 'Y'` (or the value that means yes)"
-        if dtype.is_numeric():
-            return f"compare it: `{_quoted(name)} > 0` for a count, `{_quoted(name)} == 1` for a 0/1 flag"
-    return "compare it: for example `score >= 4` or `flag == 'Y'`"
-
-
-def time_column_problem(source: SourceSpec, table: Any, locate: Any) -> ConfigProblem | None:
-    """A problem when the source's ``time:`` is missing or does not hold dates or timestamps.
-
-    Text is accepted (ISO timestamps are cast). A number is refused here, so the
-    window filter never meets it: seconds since 1970 need ``from_unix``, and a
-    date written as a number such as 20260131 needs ``to_date`` where it exists.
-    """
-    name = source.time
-    if not name:
-        return None
-    path = ("sources", source.id, "time")
-    if name not in table.columns:
-        columns = list(table.columns)
-        return locate(
-            path, f"unknown time column {name!r}; the source has: {', '.join(columns)}", suggest(name, columns)
-        )
-    dtype = table[name].type()
-    if dtype.is_timestamp() or dtype.is_date() or dtype.is_string():
-        return None
-    hint = f"for seconds since 1970, map a role: columns: {{created: 'from_unix({name})'}} and use time: created"
-    if "to_date" in FUNCTION_DOCS and dtype.is_integer():
-        hint += f"; for a date written as a number such as 260131, columns: {{day: \"to_date({name}, '%y%m%d')\"}}"
-    return locate(path, f"time column {name!r} holds {dtype}, not dates or timestamps", hint)

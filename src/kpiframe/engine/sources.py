@@ -8,7 +8,7 @@ from typing import Any
 from kpiframe.config.model import Config, SourceSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import SourceContext
-from kpiframe.engine.checks import condition_hint, time_column_problem
+from kpiframe.engine.column_types import condition_hint, time_column_problem
 from kpiframe.errors import ConfigProblem, ExpressionError, SourceError
 from kpiframe.expr import parse, to_condition, to_ibis
 
