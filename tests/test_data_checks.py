@@ -421,3 +421,35 @@ def test_validate_data_never_prints_a_secret_of_a_source_that_is_down(write_conf
     assert result.exit_code == 3
     assert "hunter2pw" not in result.output
     assert "cannot be opened" in _at(_lines(result.stderr, path), path, 3, "{connector", "sources.pg")
+
+
+@pytest.mark.parametrize(
+    ("column", "function", "present", "wanted"),
+    [
+        ("yymmdd", "to_date", False, "columns: {created: 'from_unix(yymmdd)'}"),
+        ("yymmdd", "to_date", True, "columns: {day: \"to_date(yymmdd, '%y%m%d')\"}"),
+        ("talk", "timestamp", False, "a time of day has no date: name a date or timestamp column"),
+        ("talk", "timestamp", True, "'timestamp(<date column>, talk)'"),
+    ],
+)
+def test_a_time_column_that_is_not_a_date_gets_a_hint_with_the_functions_the_language_has(
+    tmp_path, write_config, cli, monkeypatch, column, function, present, wanted
+):
+    from kpiframe import expr
+
+    if present:
+        monkeypatch.setitem(expr.FUNCTION_DOCS, function, (f"{function}(...)", "", ""))
+    else:
+        monkeypatch.delitem(expr.FUNCTION_DOCS, function, raising=False)
+    write_calls(tmp_path)
+    path = write_config(
+        f"""\
+        version: 1
+        window: {{last: 30d}}
+        sources: {{calls: {{connector: csv, path: calls.csv, time: {column}}}}}
+        metrics: {{n: {{calc: count, source: calls}}}}
+        """
+    )
+    result = cli("validate", "--data", path)
+    assert result.exit_code == 2
+    assert wanted in _at(_lines(result.stderr, path), path, 3, f"{column}}}", "sources.calls.time")

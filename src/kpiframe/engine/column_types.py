@@ -153,7 +153,16 @@ def time_column_problem(source: SourceSpec, table: Any, locate: Any) -> ConfigPr
     dtype = table[name].type()
     if holds_time(dtype):
         return None
+    return locate(path, f"time column {name!r} holds {dtype}, not dates or timestamps", _time_column_hint(name, dtype))
+
+
+def _time_column_hint(name: str, dtype: Any) -> str:
+    """How a column of numbers or times of day becomes a time column, with the functions the language has."""
+    if dtype.is_time():
+        if "timestamp" in FUNCTION_DOCS:
+            return f"a time of day has no date: map a role such as columns: {{at: 'timestamp(<date column>, {name})'}}"
+        return "a time of day has no date: name a date or timestamp column"
     hint = f"for seconds since 1970, map a role: columns: {{created: 'from_unix({name})'}} and use time: created"
     if "to_date" in FUNCTION_DOCS and dtype.is_integer():
         hint += f"; for a date written as a number such as 260131, columns: {{day: \"to_date({name}, '%y%m%d')\"}}"
-    return locate(path, f"time column {name!r} holds {dtype}, not dates or timestamps", hint)
+    return hint
