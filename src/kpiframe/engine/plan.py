@@ -271,7 +271,7 @@ class _Planner:
     def metric(self, plan: MetricPlan) -> None:
         spec, calculator = plan.spec, plan.calculator
         source = self.sources[spec.source or ""]
-        if set(calculator.roles_for(spec.params)) & source.broken_roles:
+        if {*calculator.roles_for(spec.params), calculator.time_role_for(spec.params)} & source.broken_roles:
             return  # the role's mapping is a problem already reported at the source
         missing = _missing_roles(self.run, spec, calculator, source)
         if missing:
