@@ -4,6 +4,7 @@ that cannot be opened is a source error (exit 3)."""
 
 from __future__ import annotations
 
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -453,3 +454,45 @@ def test_a_time_column_that_is_not_a_date_gets_a_hint_with_the_functions_the_lan
     result = cli("validate", "--data", path)
     assert result.exit_code == 2
     assert wanted in _at(_lines(result.stderr, path), path, 3, f"{column}}}", "sources.calls.time")
+
+
+def test_a_calculator_that_fails_while_planned_is_a_metric_error_for_validate_data_too(tmp_path, write_config, cli):
+    write_calls(tmp_path)
+    (tmp_path / "broken.py").write_text(
+        textwrap.dedent(
+            """\
+            import kpiframe
+
+
+            class Broken(kpiframe.Calculator):
+                name = "broken"
+
+                def parts(self, table, params, where, window):
+                    return {"n": table.count(where=where) / 0 if {}["missing"] else None}
+
+                def finalize(self, parts, params):
+                    return kpiframe.Value(1)
+
+
+            @kpiframe.hookimpl
+            def kpiframe_register_calculators():
+                return [Broken()]
+            """
+        )
+    )
+    path = write_config(
+        """\
+        version: 1
+        window: all
+        plugins: [./broken.py]
+        sources: {calls: {connector: csv, path: calls.csv}}
+        metrics:
+          bad: {calc: broken, source: calls}
+          n: {calc: count, source: calls}
+        """
+    )
+    result = cli("validate", "--data", path)
+    assert result.exit_code == 3
+    message = _at(_lines(result.stderr, path), path, 6, "broken", "metrics.bad.calc")
+    assert "metric 'bad': calculator broken could not be planned: KeyError" in message
+    assert cli("run", path).exit_code == 3

@@ -401,13 +401,15 @@ def validate(
     state.redactor.add(loaded.secrets)
     checked = check_data(loaded, context=context)
     checked.raise_for_problems()
-    for problem in checked.unreadable:
+    for problem in checked.errors:
         typer.echo(printable(state.redactor(problem.render())), err=True)
     if checked.unreadable:
         count = len(checked.unreadable)
+        its = "its" if count == 1 else "their"
         typer.echo(
-            f"{count} source{'s' if count != 1 else ''} could not be opened; their metrics were not checked.", err=True
+            f"{count} source{'s' if count != 1 else ''} could not be opened; {its} metrics were not checked.", err=True
         )
+    if checked.errors:
         raise typer.Exit(int(ExitCode.SOURCE_ERROR))
     typer.echo(
         f"{config}: ok ({checked.sources} sources opened, {checked.metrics} metrics checked against their columns)"

@@ -37,7 +37,7 @@ from kpiframe.engine.column_types import (
     type_name,
 )
 from kpiframe.errors import ConfigProblem, ExpressionError
-from kpiframe.expr import parse, to_condition, to_ibis
+from kpiframe.expr import parse, refusal, to_condition, to_ibis
 
 __all__ = ["check_metric", "part_problems", "parts_failed"]
 
@@ -130,7 +130,7 @@ class MetricCheck:
         if isinstance(exc, ExpressionError):
             self.expression_failed(exc)
         elif is_type_error(exc):
-            self.type_failed(getattr(exc, "obj", None), str(exc), needs(getattr(exc, "name", None)))
+            self.type_failed(getattr(exc, "obj", None), refusal(exc), needs(getattr(exc, "name", None)))
 
     def part_types(self, parts: Mapping[str, Any]) -> None:
         """Every part must be a number or a flag: ``finalize`` gets plain numbers (``max`` of text would not be)."""

@@ -36,6 +36,7 @@ TIME_METHODS = {"epoch_seconds", "truncate", "hour", "minute", "day_of_week", "d
 
 
 def needs(method: str | None) -> str | None:
+    """What a column must hold for the Ibis method a calculator called on it (``mean``: numbers)."""
     if method in NUMERIC_METHODS:
         return "numbers"
     if method in TIME_METHODS:
@@ -44,13 +45,20 @@ def needs(method: str | None) -> str | None:
 
 
 def is_type_error(exc: Exception) -> bool:
-    """An Ibis type refusal: no such method on this column type, or operands that do not fit."""
+    """An Ibis type refusal: no such method on this column type, or operands that do not fit.
+
+    Other exceptions (a calculator's own ``TypeError``, say) are bugs, not config mistakes.
+    """
+    import ibis.common.annotations as ibis_annotations
     import ibis.common.exceptions as ibis_errors
     import ibis.expr.types as ir
 
     if isinstance(exc, AttributeError):
         return isinstance(getattr(exc, "obj", None), ir.Value)
-    return isinstance(exc, (ibis_errors.IbisTypeError, ibis_errors.SignatureValidationError, TypeError))
+    if isinstance(exc, (ibis_errors.IbisTypeError, ibis_annotations.ValidationError)):
+        return True
+    # `date_column / 2`: Python's own refusal of an operator between an Ibis value and a number
+    return isinstance(exc, TypeError) and "unsupported operand" in str(exc) and "Column" in str(exc)
 
 
 def dtype_of(expr: Any) -> Any:
@@ -79,7 +87,7 @@ def type_hint(column: Column, needs: str | None) -> str | None:
         return timestamp_hint(column)
     seconds = f"`seconds({quoted(text)})`"
     if column.role:
-        seconds = f"`columns: {{{text}: 'seconds({quoted(column.mapped or text)})'}}` on the source"
+        seconds = f"`columns: {{{text}: 'seconds({column.mapped or text})'}}` on the source"
     if dtype.is_time():
         return f"for the seconds each value spans, use {seconds}"
     if dtype.is_string():
@@ -114,7 +122,9 @@ def timestamp_hint(column: Column) -> str:
 
 def quoted(text: str) -> str:
     """A column name as the expression language reads it (backticks when it is not a plain name)."""
-    return text if text.replace("_", "a").isalnum() and not text[0].isdigit() else f"`{text}`"
+    if text.startswith("`") and text.endswith("`"):
+        return text
+    return text if text.replace("_", "a").isalnum() and not text[:1].isdigit() else f"`{text}`"
 
 
 def condition_hint(text: str, table: Any) -> str:

@@ -28,19 +28,27 @@ class DataCheck:
         that do not fit): exit 2, as ``run`` would.
     :param unreadable: sources that could not be opened (a missing file, a database
         down), located at the source: exit 3, as ``run`` would; their metrics were not checked.
+    :param failing: metrics whose calculator failed while they were planned (a bug in
+        it, not the config): ``run`` would give them the status ``error``, exit 3.
     :param sources: how many sources were opened.
     :param metrics: how many metrics were checked against their source's columns.
     """
 
     problems: list[ConfigProblem]
     unreadable: list[ConfigProblem]
+    failing: list[ConfigProblem]
     sources: int
     metrics: int
 
+    @property
+    def errors(self) -> list[ConfigProblem]:
+        """What would make ``run`` exit 3: sources that do not open, metrics whose calculator fails."""
+        return sorted(self.unreadable + self.failing, key=_position)
+
     def raise_for_problems(self) -> None:
-        """Raise :class:`ConfigError` with every problem (unreadable sources too) when there is a config mistake."""
+        """Raise :class:`ConfigError` with every finding (the exit-3 kinds too) when there is a config mistake."""
         if self.problems:
-            raise ConfigError(sorted(self.problems + self.unreadable, key=_position))
+            raise ConfigError(sorted(self.problems + self.errors, key=_position))
 
 
 def _position(problem: ConfigProblem) -> tuple[int, int]:
@@ -64,6 +72,11 @@ def check_data(config: Config, context: RunContext, as_of: datetime) -> DataChec
         for spec, source in ((s.spec, s) for s in sources.values())
         if source.error is not None
     ]
+    failing = [
+        context.locator.problem(("metrics", metric.spec.id, "calc"), f"metric {metric.spec.id!r}: {metric.error}")
+        for metric in plan.failed
+        if metric.error and sources.get(metric.spec.source or "") and sources[metric.spec.source or ""].error is None
+    ]
     checked = sum(
         1
         for spec in config.metrics.values()
@@ -72,9 +85,8 @@ def check_data(config: Config, context: RunContext, as_of: datetime) -> DataChec
         and sources[spec.source].error is None
     )
     opened = sum(1 for source in sources.values() if source.error is None)
-    return DataCheck(
-        context.redactor.scrub(problems), context.redactor.scrub(unreadable), sources=opened, metrics=checked
-    )
+    scrub = context.redactor.scrub
+    return DataCheck(scrub(problems), scrub(unreadable), scrub(failing), sources=opened, metrics=checked)
 
 
 def _unreadable(config: Config, spec: SourceSpec, error: str, context: RunContext) -> ConfigProblem:
