@@ -496,3 +496,13 @@ def test_a_calculator_that_fails_while_planned_is_a_metric_error_for_validate_da
     message = _at(_lines(result.stderr, path), path, 6, "broken", "metrics.bad.calc")
     assert "metric 'bad': calculator broken could not be planned: KeyError" in message
     assert cli("run", path).exit_code == 3
+
+
+def test_a_date_value_reads_as_a_date_and_its_change_in_days():
+    from kpiframe.formatting import delta_text, value_text
+
+    moment = datetime(2026, 2, 10, 9, 30, tzinfo=UTC).timestamp()
+    assert value_text(moment, "date") == "2026-02-10"
+    assert value_text(moment, "timestamp") == "2026-02-10 09:30:00"
+    assert value_text(1e300, "date").endswith(" date")  # beyond the year 9999: a number, never a crash
+    assert delta_text(2 * 86400.0, 0.0001, "date", "neutral") == "▲2 d"

@@ -99,8 +99,8 @@ def type_hint(column: Column, needs: str | None) -> str | None:
         if column.role:
             return f"map role {text!r} to a number column with `columns:`"
         return (
-            "a mean or sum of dates has no meaning: `calc: max` or `calc: min` gives the last or the first, and"
-            " `calc: duration` the time between two columns"
+            "a mean, sum or percentile of dates has no meaning: `calc: max` or `calc: min` gives the last or the"
+            " first, and `calc: duration` the time between two columns"
         )
     return None
 
@@ -111,6 +111,8 @@ def timestamp_hint(column: Column) -> str:
     source = column.mapped or column.text if column.role else quoted(column.text)
     if dtype.is_integer() or dtype.is_floating():
         fix, when = f"from_unix({source})", "if it holds seconds since 1970"
+    elif dtype.is_time() and "timestamp" in FUNCTION_DOCS:
+        fix, when = f"timestamp(<date column>, {source})", "a time of day has no date; to join it to one"
     elif dtype.is_string() and "to_timestamp" in FUNCTION_DOCS:
         fix, when = f"to_timestamp({source}, '%Y-%m-%d %H:%M:%S')", "to read the text (say how it is written)"
     else:
