@@ -111,39 +111,49 @@ def test_validate_data_reports_ten_mistakes_at_once_each_at_the_key_that_names_t
     assert "10 problems found" in result.stderr
 
 
-def test_run_stops_at_the_same_problems_before_its_first_query(tmp_path, write_config, cli, monkeypatch):
+@pytest.fixture
+def statements(monkeypatch) -> list[str]:
+    """Every statement the run's DuckDB connection executes, first word upper-cased."""
     import kpiframe.context as context
 
-    write_calls(tmp_path)
-    write_tickets(tmp_path)
-    path = write_config(TEN_DATA_MISTAKES.replace("  gone: {connector: csv, path: call.csv}\n", "").replace(
-        "  volume: {calc: count, source: gone}\n", ""))  # fmt: skip
-    queries: list[str] = []
+    seen: list[str] = []
     connect = context.duckdb_connect
 
-    def counting() -> object:
+    def recording() -> object:
         con = connect()
 
-        class Counted:
+        class Recorded:
             def execute(self, sql: str, *args: object) -> object:
-                if sql.lstrip().upper().startswith("SELECT"):
-                    queries.append(sql)
+                seen.append(sql.split(None, 1)[0].upper())
                 return con.execute(sql, *args)
 
             def __getattr__(self, name: str) -> object:
                 return getattr(con, name)
 
-        return Counted()
+        return Recorded()
 
-    monkeypatch.setattr(context, "duckdb_connect", counting)
+    monkeypatch.setattr(context, "duckdb_connect", recording)
+    return seen
+
+
+def test_run_stops_at_the_same_problems_before_its_first_query(tmp_path, write_config, cli, statements):
+    write_calls(tmp_path)
+    write_tickets(tmp_path)
+    path = write_config(TEN_DATA_MISTAKES.replace("  gone: {connector: csv, path: call.csv}\n", "").replace(
+        "  volume: {calc: count, source: gone}\n", ""))  # fmt: skip
     result = cli("run", path, "--as-of", "2026-03-01")
     assert result.exit_code == 2
+    assert set(statements) <= {"SET", "CREATE", "DESCRIBE"}  # views and their schemas: no row was read
     validate = cli("validate", "--data", path)
-    problems = [line for line in _lines(result.stderr, path)]
+    assert set(statements) <= {"SET", "CREATE", "DESCRIBE"}
+    problems = _lines(result.stderr, path)
     # validate opens every source; run only those its metrics read (`archive` feeds none)
     unused = [line for line in _lines(validate.stderr, path) if "sources.archive.path" in line]
     assert sorted(problems + unused) == sorted(_lines(validate.stderr, path)) and len(problems) == 8
-    assert queries == []  # DESCRIBE only: no row was read
+    fixed = write_config("version: 1\nwindow: all\nsources: {calls: {connector: csv, path: calls.csv}}\n"
+                         "metrics: {n: {calc: count, source: calls}}\n", "fixed.yaml")  # fmt: skip
+    assert cli("run", fixed).exit_code == 0
+    assert "SELECT" in statements or "WITH" in statements  # the recording sees the queries a run sends
 
 
 def test_mean_of_an_hh_mm_ss_column_says_seconds_and_seconds_gives_the_mean(tmp_path, write_config, cli):
