@@ -516,3 +516,26 @@ def test_a_date_value_reads_as_a_date_and_its_change_in_days():
     assert value_text(moment, "timestamp") == "2026-02-10 09:30:00"
     assert value_text(1e300, "date").endswith(" date")  # beyond the year 9999: a number, never a crash
     assert delta_text(2 * 86400.0, 0.0001, "date", "neutral") == "▲2 d"
+
+
+def test_hints_name_odd_columns_as_the_config_must_write_them(tmp_path, write_config, cli):
+    (tmp_path / "calls.csv").write_text(
+        "Call Id,Answered (Y/N),Talk time\nID1,Y,00:02:23\nID2,N,\n", encoding="utf-8"
+    )  # the shape of a call-centre export: names with spaces and brackets, Y/N, hh:mm:ss
+    path = write_config(
+        """\
+        version: 1
+        window: all
+        sources: {calls: {connector: csv, path: calls.csv, columns: {talk_seconds: "`Talk time`"}}}
+        metrics:
+          answered: {calc: share, source: calls, params: {match: "`Answered (Y/N)`"}}
+          talk: {calc: support.call_duration, source: calls}
+        """
+    )
+    result = cli("validate", "--data", path)
+    assert result.exit_code == 2
+    lines = _lines(result.stderr, path)
+    answered = _at(lines, path, 5, '"`Answered', "metrics.answered.params.match")
+    assert """compare it: "`Answered (Y/N)` == 'Y'\"""" in answered
+    talk = _at(lines, path, 3, '"`Talk', "sources.calls.columns.talk_seconds")
+    assert """"columns: {talk_seconds: 'seconds(`Talk time`)'}" on the source""" in talk

@@ -85,9 +85,9 @@ def type_hint(column: Column, needs: str | None) -> str | None:
     dtype, text = column.dtype, column.text
     if needs == "timestamps":
         return timestamp_hint(column)
-    seconds = f"`seconds({quoted(text)})`"
+    seconds = code(f"seconds({quoted(text)})")
     if column.role:
-        seconds = f"`columns: {{{text}: 'seconds({column.mapped or text})'}}` on the source"
+        seconds = code(f"columns: {{{text}: 'seconds({column.mapped or text})'}}") + " on the source"
     if dtype.is_time():
         return f"for the seconds each value spans, use {seconds}"
     if dtype.is_string():
@@ -118,8 +118,8 @@ def timestamp_hint(column: Column) -> str:
     else:
         return "name a timestamp column" + (" in `columns:`" if column.role else "")
     if column.role:
-        return f'{when}, map it: `columns: {{{column.text}: "{fix}"}}`'
-    return f"{when}, use `{fix}`"
+        return f"{when}, map it: " + code(f'columns: {{{column.text}: "{fix}"}}')
+    return f"{when}, use {code(fix)}"
 
 
 def quoted(text: str) -> str:
@@ -129,15 +129,23 @@ def quoted(text: str) -> str:
     return text if text.replace("_", "a").isalnum() and not text[:1].isdigit() else f"`{text}`"
 
 
+def code(text: str) -> str:
+    """Config text in a message: in backticks, or in double quotes when it holds backticks itself."""
+    return f'"{text}"' if "`" in text else f"`{text}`"
+
+
 def condition_hint(text: str, table: Any) -> str:
     """How to turn ``text`` into a condition: ``answered == 'Y'`` for a Y/N text column, ``> 0`` for a count."""
     name = text.strip().strip("`")
     if name in table.columns:
         dtype = table[name].type()
         if dtype.is_string():
-            return f"compare it: `{quoted(name)} == 'Y'` (or the value that means yes)"
+            yes = quoted(name) + " == 'Y'"
+            return f"compare it: {code(yes)} (or the value that means yes)"
         if dtype.is_numeric():
-            return f"compare it: `{quoted(name)} > 0` for a count, `{quoted(name)} == 1` for a 0/1 flag"
+            return (
+                f"compare it: {code(quoted(name) + ' > 0')} for a count, {code(quoted(name) + ' == 1')} for a 0/1 flag"
+            )
     return "compare it: for example `score >= 4` or `flag == 'Y'`"
 
 
