@@ -72,7 +72,7 @@ class _ColumnStat(Calculator):
         if kind is not None:
             if n == 0 or parts[kind] is None:
                 return Value.no_data("no non-null values in the window", n=n)
-            return Value(float(parts[kind]), n=n, unit=params.get("unit", kind))
+            return Value(float(parts[kind]), n=n, unit=kind)  # an instant: any `unit:` would mislabel it
         if n == 0 or parts["value"] is None:
             return Value.no_data("no non-null values in the window", n=n)
         value = float(parts["value"])
