@@ -253,8 +253,8 @@ def test_the_hostile_corpus_ends_with_a_contract_exit_code(cli, case, tmp_path):
     target = tmp_path / case.name
     target.write_bytes(case.read_bytes())
     expected = int(re.match(r"# exit (\d+)", case.read_text(errors="replace")).group(1))  # type: ignore[union-attr]
-    for command in ("validate", "run"):
-        result = cli(command, target)
+    for command in ("validate", "validate --data", "run"):
+        result = cli(*command.split(), target)
         output = result.stdout + result.stderr
         assert "Traceback" not in output and "kpiframe crashed" not in output, output
         assert result.exit_code in CONTRACT, output

@@ -61,6 +61,7 @@ __all__ = [
     "SourceContext",
     "SourceError",
     "Value",
+    "check_data",
     "column",
     "condition",
     "get_json",
@@ -74,7 +75,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from kpiframe.api import RunContext, column, condition, load_config, prepare, run
+    from kpiframe.api import RunContext, check_data, column, condition, load_config, prepare, run
     from kpiframe.http import get_json, post_json
     from kpiframe.scorecard import Scorecard
 
@@ -85,7 +86,7 @@ def __getattr__(name: str) -> Any:
         from kpiframe import http
 
         return getattr(http, name)
-    if name in {"run", "load_config", "prepare", "column", "condition", "RunContext"}:
+    if name in {"run", "check_data", "load_config", "prepare", "column", "condition", "RunContext"}:
         from kpiframe import api
 
         return getattr(api, name)

@@ -17,9 +17,10 @@ from kpiframe.expr import to_condition
 from kpiframe.expr_names import compile_text
 from kpiframe.scorecard import RunInfo, Scorecard, WindowInfo
 
-__all__ = ["RunContext", "column", "condition", "load_config", "prepare", "run"]
+__all__ = ["RunContext", "check_data", "column", "condition", "load_config", "prepare", "run"]
 
 if TYPE_CHECKING:
+    from kpiframe.engine.data_check import DataCheck
     from kpiframe.plugins import Registry
 
 load_config = _load_config
@@ -83,6 +84,26 @@ def _check_engine(engine: dict[str, Any]) -> None:
         name = error.path[0] if error.path else "engine"
         expected = ENGINE["properties"].get(name, {}).get("x-kpiframe-expected") or error.message
         raise ConfigError(f"--{str(name).replace('_', '-')}: expected {expected}, got {error.instance!r}")
+
+
+def check_data(
+    config: Config | str | os.PathLike[str], *, as_of: datetime | None = None, context: RunContext | None = None
+) -> DataCheck:
+    """Open every source (schemas only, no rows) and check every metric against it: ``validate --data``.
+
+    Nothing is computed. The result lists the config mistakes found against the data
+    (unknown columns, types that do not fit their use) and, apart, the sources that
+    could not be opened; ``run`` makes the same checks before its first query.
+    """
+    from kpiframe.engine.data_check import check_data as check
+
+    if not isinstance(config, Config):
+        config, context = prepare(config)
+    if context is None:
+        from kpiframe.plugins import make_plugin_manager
+
+        context = RunContext.for_config(config, make_plugin_manager(config.plugins, base_dir=config.base_dir))
+    return check(config, context, as_of or config.as_of or datetime.now(UTC))
 
 
 def run(

@@ -424,6 +424,16 @@ def validate(
         list[Path],
         typer.Argument(metavar="CONFIG...", help="The YAML configs (several at once, as pre-commit passes them)."),
     ],
+    data: Annotated[
+        bool,
+        typer.Option(
+            "--data",
+            help=(
+                "Also open every source (its schema only, no rows) and check that every column a metric uses exists"
+                " and fits its use. Exit 2 on a mistake, 3 when a source cannot be opened."
+            ),
+        ),
+    ] = False,
     print_merged: Annotated[
         bool,
         typer.Option(
@@ -433,30 +443,60 @@ def validate(
         ),
     ] = False,
 ) -> None:
-    """Check configs (schema, plugins, targets, expressions) without reading any data.
+    """Check configs (schema, plugins, targets, expressions); with --data, against the sources' columns too.
 
     Every config is checked, and each wrong one reported; the exit code is the worst (2 for a config error).
     """
-    from kpiframe.api import load_config
     from kpiframe.cli_boundary import report_error
-    from kpiframe.config.zones import zone_warnings
     from kpiframe.errors import KpiframeError
 
     worst = ExitCode.OK
     for config in configs:
         try:
-            loaded = load_config(config, config_plugins=state.config_plugins)
+            worst = max(worst, _validate_one(config, data, print_merged))
         except KpiframeError as error:
             worst = max(worst, report_error(error))
-            continue
-        for warning in zone_warnings(loaded):
-            typer.echo(f"warning: {printable(state.redactor(warning.render()))}", err=True)
-        if print_merged:
-            from kpiframe.config.printing import render_merged
-
-            typer.echo(render_merged(loaded), nl=False)
-        typer.echo(f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)", err=print_merged)
     raise typer.Exit(int(worst))
+
+
+def _validate_one(config: Path, data: bool, print_merged: bool) -> ExitCode:
+    from kpiframe.api import check_data, load_config, prepare
+    from kpiframe.config.zones import zone_warnings
+
+    checked = None
+    if data:
+        loaded, context = prepare(config, config_plugins=state.config_plugins)
+        state.redactor.add(loaded.secrets)
+        checked = check_data(loaded, context=context)
+        checked.raise_for_problems()
+    else:
+        loaded = load_config(config, config_plugins=state.config_plugins)
+    for warning in zone_warnings(loaded):
+        typer.echo(f"warning: {printable(state.redactor(warning.render()))}", err=True)
+    if checked is not None:
+        for problem in checked.errors:
+            typer.echo(printable(state.redactor(problem.render())), err=True)
+        if checked.unreadable:
+            count = len(checked.unreadable)
+            its = "its" if count == 1 else "their"
+            typer.echo(
+                f"{count} source{'s' if count != 1 else ''} could not be opened; {its} metrics were not checked.",
+                err=True,
+            )
+        if checked.errors:
+            return ExitCode.SOURCE_ERROR
+    if print_merged:
+        from kpiframe.config.printing import render_merged
+
+        typer.echo(render_merged(loaded), nl=False)
+    if checked is not None:
+        summary = (
+            f"{config}: ok ({checked.sources} sources opened, {checked.metrics} metrics checked against their columns)"
+        )
+    else:
+        summary = f"{config}: ok ({len(loaded.sources)} sources, {len(loaded.metrics)} metrics)"
+    typer.echo(summary, err=print_merged)
+    return ExitCode.OK
 
 
 @app.command()

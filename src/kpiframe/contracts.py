@@ -45,6 +45,10 @@ class Value:
     :param n: the sample size the value rests on (rows, answers, calls).
     :param interval: a (low, high) confidence interval in the same unit, if any.
     :param details: extra numbers worth showing (counts of censored or invalid rows...).
+    :param unit: the value's unit when the data decides it rather than the params:
+        ``date`` or ``timestamp`` for the last date of a date column (``value`` is
+        then seconds since 1970, UTC, and reports show the date); ``None``: the
+        calculator's ``unit_for(params)``.
     """
 
     value: float | None
@@ -52,6 +56,7 @@ class Value:
     interval: tuple[float, float] | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
     reason: str | None = None
+    unit: str | None = None
 
     @classmethod
     def no_data(cls, reason: str, n: int | None = 0, details: Mapping[str, Any] | None = None) -> Value:

@@ -526,8 +526,22 @@ def to_ibis(node: Node, table: Any) -> Any:
         return go(node)
     except ExpressionError:
         raise
-    except (TypeError, AttributeError, NotImplementedError, ibis.common.exceptions.IbisTypeError) as exc:
-        raise ExpressionError(f"the expression does not fit the column types: {exc}") from None
+    except (
+        TypeError,
+        AttributeError,
+        NotImplementedError,
+        ibis.common.exceptions.IbisTypeError,
+        ibis.common.annotations.ValidationError,  # `day - 1`: a signature Ibis refuses
+    ) as exc:
+        raise ExpressionError(f"the expression does not fit the column types: {refusal(exc)}") from None
+
+
+def refusal(exc: Exception) -> str:
+    """The part of an Ibis refusal a person needs: a signature error's own reasons, not its dump of the table."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    reasons = [line.lstrip("`").replace("`:", ":", 1) for line in lines if line.startswith("`")]
+    text = "; ".join(reasons) or next((line for line in lines if line), type(exc).__name__)
+    return text[:300]
 
 
 def _field(value: Any, path: str, full: str) -> Any:

@@ -32,9 +32,23 @@ def number(value: float, digits: int | None = None) -> str:
     return f"{value:,.{_digits(abs(value)) if digits is None else digits}f}"
 
 
+#: Units of a value that is an instant (seconds since 1970, UTC): the first or last date of a column.
+INSTANT_UNITS = {"date", "timestamp"}
+
+
+def instant_text(seconds: float, unit: str) -> str:
+    """``2026-02-10`` for unit ``date``, ``2026-02-10 09:30:00`` for ``timestamp``."""
+    from datetime import UTC, datetime
+
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.date().isoformat() if unit == "date" else moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def value_text(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
+    if unit in INSTANT_UNITS and -62135596800 <= value < 253402300800:  # within the years 1 to 9999
+        return instant_text(value, unit)
     if unit == "%":
         return f"{value:.1f}%"
     if unit in PLAIN_UNITS:
@@ -82,6 +96,8 @@ def delta_text(delta: float | None, delta_pct: float | None, unit: str, directio
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
     if unit == "%":
         text = f"{arrow}{abs(delta):.1f} pts"
+    elif unit in INSTANT_UNITS:
+        text = f"{arrow}{number(abs(delta) / 86400)} d"  # a change of a date is a number of days, not a percentage
     elif delta_pct is not None:
         text = f"{arrow}{abs(delta_pct):.1f}%"
     else:

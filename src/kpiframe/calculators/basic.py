@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from kpiframe.api import column
 from kpiframe.calculators.intervals import mean_interval, mean_of_squares, sample_sd
 from kpiframe.contracts import Calculator, Period, Value
+from kpiframe.expr import epoch
 from kpiframe.plugins import hookimpl
 
 COLUMN = {
@@ -54,6 +55,12 @@ class _ColumnStat(Calculator):
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
         values = column(table, params["column"])
+        dtype = values.type()
+        if self.stat in ("min", "max") and (dtype.is_date() or dtype.is_timestamp()):
+            # The first or last date: as seconds since 1970 (a value is a number), shown as a date.
+            instants = values.cast("timestamp") if dtype.is_date() else values
+            kind = "date" if dtype.is_date() else "timestamp"
+            return {kind: epoch(getattr(instants, self.stat)(where=where)), "n": values.count(where=where)}
         parts = {"value": getattr(values, self.stat)(where=where), "n": values.count(where=where)}
         if self.stat == "mean":
             parts["mean_square"] = mean_of_squares(values, where)
@@ -61,6 +68,11 @@ class _ColumnStat(Calculator):
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         n = int(parts["n"] or 0)
+        kind = next((k for k in ("date", "timestamp") if k in parts), None)
+        if kind is not None:
+            if n == 0 or parts[kind] is None:
+                return Value.no_data("no non-null values in the window", n=n)
+            return Value(float(parts[kind]), n=n, unit=kind)  # an instant: any `unit:` would mislabel it
         if n == 0 or parts["value"] is None:
             return Value.no_data("no non-null values in the window", n=n)
         value = float(parts["value"])
@@ -80,12 +92,14 @@ class Mean(_ColumnStat):
 
 class Min(_ColumnStat):
     name, stat = "min", "min"
-    doc = "Smallest non-null value of `column`."
+    doc = "Smallest non-null value of `column`; of a date or timestamp column, the first one (unit `date` or `timestamp`)."
 
 
 class Max(_ColumnStat):
     name, stat = "max", "max"
-    doc = "Largest non-null value of `column`."
+    doc = (
+        "Largest non-null value of `column`; of a date or timestamp column, the last one (unit `date` or `timestamp`)."
+    )
 
 
 class DistinctCount(Calculator):

@@ -24,6 +24,7 @@ from kpiframe.config.literals import DateRangeError, check_date
 from kpiframe.config.model import Config, MetricSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import Calculator, DerivedCalculator, Period, call_parts
+from kpiframe.engine.checks import check_metric, part_problems, parts_failed
 from kpiframe.engine.sources import OpenedSource
 from kpiframe.engine.time_keys import key_expression
 from kpiframe.engine.windows import Window, comparison_window, local_naive, resolve, time_column, window_predicate
@@ -202,16 +203,31 @@ class _Planner:
         for name, text in zip(grouping.inner(), grouping.per):
             group.keys[name] = key_expression(text, table, source.spec.time)
         for request in list(group.requests):
-            try:
-                self.parts(request, table, source, shared)
-            except ExpressionError as exc:  # a param's expression: a config problem, located
-                self.fail(request.metric, exc.message)
-                self.problem(_location(request.metric.spec, exc), exc.message, exc.hint)
-            except Exception as exc:  # a calculator bug: only this metric fails
-                self.fail(
-                    request.metric,
-                    f"calculator {request.metric.spec.calc} could not be planned: {type(exc).__name__}: {exc}",
-                )
+            if request in group.requests:  # not when its metric was rejected by an earlier request
+                self.compile(request, table, source, shared)
+
+    def compile(self, request: Request, table: Any, source: OpenedSource, shared: bool) -> None:
+        """Build the request's parts; a type that does not fit is a located problem, anything else a bug."""
+        plan = request.metric
+        try:
+            self.parts(request, table, source, shared)
+        except Exception as exc:
+            problems = parts_failed(plan.spec, plan.calculator, table, source.spec, exc, self.run.locator.problem)
+            if not problems and isinstance(exc, ExpressionError):  # a param's expression: at the param's key
+                problems = [self.run.locator.problem(_location(plan.spec, exc), exc.message, exc.hint)]
+            if problems:  # the config's doing: a type that does not fit, located at its key
+                self.reject(plan, problems)
+            else:  # a calculator bug: only this metric fails
+                self.fail(plan, f"calculator {plan.spec.calc} could not be planned: {type(exc).__name__}: {exc}")
+
+    def check_types(self, groups: list[QueryGroup]) -> None:
+        """The type checks alone, for a source whose own problems (a time column of numbers) keep it
+        from being windowed: each metric's parts compiled once against the whole table, never run."""
+        source = self.sources[groups[0].source_id]
+        metrics = {id(r.metric): r.metric for group in groups for r in group.requests}
+        for plan in metrics.values():
+            if plan.requests:
+                self.compile(plan.requests[0], source.table, source, shared=False)
 
     def parts(self, request: Request, table: Any, source: OpenedSource, shared: bool) -> None:
         plan, kind, window = request.metric, request.kind, request.window
@@ -228,6 +244,10 @@ class _Planner:
         as_of = self.as_of if kind in ("overall", "segments", "series", "heatmap") else (window.end or self.as_of)
         period = Period(local_naive(window.start, zone), local_naive(window.end, zone), local_naive(as_of, zone), zone)  # type: ignore[arg-type]
         raw = call_parts(plan.calculator, table, spec.params, where, period)
+        problems = part_problems(spec, plan.calculator, table, source.spec, raw, self.run.locator.problem)
+        if problems:
+            self.reject(plan, problems)
+            return
         request.parts = {part_name(request.key, name): expr for name, expr in raw.items()}
         if request.group.keys:
             # Rows the metric's own `where` keeps in each group: groups it empties are dropped,
@@ -239,22 +259,25 @@ class _Planner:
     def fail(self, plan: MetricPlan, error: str) -> None:
         """The metric gets ``error``; its requests leave their groups."""
         plan.error = error
+        self.withdraw(plan)
+        self.failed.append(plan)
+
+    def reject(self, plan: MetricPlan, problems: list[ConfigProblem]) -> None:
+        """The metric's config does not fit its source's data: its problems are reported, nothing runs."""
+        self.problems.extend(problems)
+        self.withdraw(plan)
+
+    def withdraw(self, plan: MetricPlan) -> None:
         for request in plan.requests:
             if request in request.group.requests:
                 request.group.requests.remove(request)
         plan.requests.clear()
-        self.failed.append(plan)
-
-    def check_expressions(self, spec: MetricSpec, source: OpenedSource) -> None:
-        """Compile the metric's own expressions once against the source, so mistakes are config problems."""
-        if spec.where:
-            to_condition(spec.where, source.table)
-        for text in (*spec.by, *spec.per):
-            key_expression(text, source.table, source.spec.time)
 
     def metric(self, plan: MetricPlan) -> None:
         spec, calculator = plan.spec, plan.calculator
         source = self.sources[spec.source or ""]
+        if {*calculator.roles_for(spec.params), calculator.time_role_for(spec.params)} & source.broken_roles:
+            return  # the role's mapping is a problem already reported at the source
         missing = _missing_roles(self.run, spec, calculator, source)
         if missing:
             self.problems.append(missing)
@@ -273,9 +296,12 @@ class _Planner:
                 "add `time: <timestamp column>` to the source, or give the metric `window: all`",
             )
             return
+        problems = check_metric(spec, calculator, source.table, source.spec, self.run.locator.problem)
+        if problems:
+            self.problems.extend(problems)
+            return
         per = spec.per
         try:
-            self.check_expressions(spec, source)
             self.request(plan, "overall", self.group(source, time_role, Grouping(per=per)), window, windowed)
             if spec.by:
                 self.request(
@@ -361,12 +387,17 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
             planner.metric(plan)
         except Exception as exc:  # a calculator bug: only this metric fails
             planner.fail(plan, f"calculator {spec.calc} could not be planned: {type(exc).__name__}: {exc}")
-    if not planner.problems:
-        by_source: dict[str, list[QueryGroup]] = {}
-        for group in planner.groups.values():
-            if group.requests:
-                by_source.setdefault(group.source_id, []).append(group)
-        for groups in by_source.values():
+    # Compiling every metric's parts finds the types that do not fit (a mean of a TIME column):
+    # done even when other problems were found, so that all are reported at once. A source
+    # with problems of its own (a time column of numbers) cannot be windowed, so its metrics wait.
+    by_source: dict[str, list[QueryGroup]] = {}
+    for group in planner.groups.values():
+        if group.requests:
+            by_source.setdefault(group.source_id, []).append(group)
+    for sid, groups in by_source.items():
+        if sources[sid].faulty:
+            planner.check_types(groups)
+        else:
             planner.build(groups)
     groups = [g for g in planner.groups.values() if g.requests]
     return Plan(groups, failed + planner.failed, derived, metrics, planner.problems, sources)

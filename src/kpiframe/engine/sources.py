@@ -9,9 +9,10 @@ from kpiframe.config.model import Config, SourceSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import SourceContext
 from kpiframe.derive import DeriveProblem, apply_derived
+from kpiframe.engine.column_types import condition_hint, time_column_problem
 from kpiframe.engine.windows import to_reporting_clock
 from kpiframe.errors import ConfigProblem, ExpressionError, SourceError
-from kpiframe.expr import suggest, to_condition
+from kpiframe.expr import to_condition
 from kpiframe.expr_names import compile_text
 
 
@@ -23,6 +24,10 @@ class OpenedSource:
     table: Any = None
     error: str | None = None
     unmapped: dict[str, str] = field(default_factory=dict)  # preset role → why the export cannot give it
+    #: Roles whose ``columns:`` mapping is itself a reported problem: metrics that need them say nothing more.
+    broken_roles: set[str] = field(default_factory=set)
+    #: The source has config problems: its metrics are checked, but nothing is planned to run.
+    faulty: bool = False
 
 
 def open_sources(
@@ -81,52 +86,36 @@ def open_sources(
                     if not (spec.preset_columns[role] == role and role in table.columns)
                 }
             )
+        broken: set[str] = set()
+        found = len(problems)
         if spec.columns:
-            roles, failed = {}, False
+            roles = {}
             for role, text in spec.columns.items():
                 try:
                     roles[role] = compile_text(text, table)
                 except ExpressionError as exc:
-                    failed = True
+                    broken.add(role)
                     message = exc.message.replace("unknown column", f"role {role!r} maps to unknown column", 1)
                     problems.append(locate(("sources", sid, "columns", role), message, exc.hint))
-            if failed:
-                continue
             # Roles become extra columns; the export's own names stay usable too.
-            table = table.mutate(
-                **{
-                    role: expr
-                    for role, expr in roles.items()
-                    if not (role == spec.columns[role] and role in table.columns)
-                }
-            )
+            added = {
+                role: expr for role, expr in roles.items() if not (role == spec.columns[role] and role in table.columns)
+            }
+            if added:
+                table = table.mutate(**added)
         if spec.where:
             try:
                 table = table.filter(to_condition(spec.where, table))
             except ExpressionError as exc:
-                problems.append(locate(("sources", sid, "where"), exc.message, exc.hint))
-                continue
-        if spec.time and spec.time not in table.columns:
-            problems.append(
-                locate(
-                    ("sources", sid, "time"),
-                    f"unknown time column {spec.time!r}; the source has: {', '.join(table.columns)}",
-                    suggest(spec.time, list(table.columns)),
-                )
-            )
-            continue
-        if spec.time:
-            dtype = table[spec.time].type()
-            if not (dtype.is_timestamp() or dtype.is_date() or dtype.is_string()):
-                hint = f"for seconds since 1970, map a role: columns: {{created: 'from_unix({spec.time})'}} and use time: created"
-                problems.append(
-                    locate(
-                        ("sources", sid, "time"),
-                        f"time column {spec.time!r} holds {dtype}, not dates or timestamps",
-                        hint,
-                    )
-                )
-                continue
-        opened[sid] = OpenedSource(spec, table=table, unmapped=unmapped)
+                hint = condition_hint(spec.where, table) if "not a condition" in exc.message else exc.hint
+                problems.append(locate(("sources", sid, "where"), exc.message, hint))
+        time_problem = time_column_problem(spec, table, locate) if spec.time not in broken else None
+        if time_problem is not None:
+            problems.append(time_problem)
+        # A source with problems stays open, so its metrics are checked too: every mistake
+        # is reported at once, and the run stops before its first query anyway.
+        opened[sid] = OpenedSource(
+            spec, table=table, unmapped=unmapped, broken_roles=broken, faulty=len(problems) > found
+        )
     run.progress.update("sources opened", len(needed), len(needed))
     return opened, problems
