@@ -292,13 +292,17 @@ def test_a_crash_is_shown_once_with_its_traceback_and_the_config_is_not_run_agai
     assert out.count("the run of kpis.yaml crashed (RuntimeError); see the first error") >= 5
 
 
-def test_a_metric_that_cannot_be_computed_is_an_error_with_the_reason(project):
+def test_a_column_the_source_lacks_errors_the_items_with_the_located_problem(project):
+    # kpiframe checks every metric against its source's columns before the first query:
+    # a config mistake, reported at its key with the closest name, not a metric's verdict.
     (project.path / "kpis.yaml").write_text(
         CONFIG.replace("params: {column: wait}", "params: {column: wiat}", 1), encoding="utf-8"
     )
     result = run(project, "--kpiframe", "kpis.yaml", "-k", "mean_wait")
     result.assert_outcomes(errors=1, deselected=5)
-    result.stdout.fnmatch_lines(["*mean_wait: error: *unknown column 'wiat'*did you mean 'wait'*", "  at kpis.yaml:10"])
+    result.stdout.fnmatch_lines(
+        ["*kpis.yaml:13:22: metrics.mean_wait.params.column: unknown column 'wiat'*did you mean 'wait'*"]
+    )
 
 
 def test_the_ini_option_lists_configs_to_test(project):

@@ -98,11 +98,21 @@ def test_windows_given_in_utc_or_in_local_time_count_the_calls_pandas_counts(
     assert card.metric("s").value == weight_between(clock, "2026-02-23", "2026-03-02")
 
 
-def keyed(clock: str, key: str) -> dict[str, int]:
+HOURS = [f"{h:02d}:00" for h in range(24)]
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def complete(key: str, sums: pd.Series) -> dict[str, int | None]:
+    """Every hour or weekday as kpiframe labels it, the ones without calls as no data (None)."""
+    labels = HOURS if key == "hour" else WEEKDAYS
+    found = {int(k): int(v) for k, v in sums.items()}
+    return {f"{key}(called_at)={label}": found.get(number) for number, label in enumerate(labels)}
+
+
+def keyed(clock: str, key: str) -> dict[str, int | None]:
     data = frame()
     values = data[clock].dt.hour if key == "hour" else data[clock].dt.day_of_week
-    sums = data.groupby(values)["n"].sum()
-    return {f"{key}(called_at)={k}": int(v) for k, v in sums.items()}
+    return complete(key, data.groupby(values)["n"].sum())
 
 
 @pytest.mark.parametrize(
@@ -141,7 +151,7 @@ def test_zone_aware_timestamps_are_instants_read_on_the_reporting_clock(tmp_path
     inside = data[
         (data["local"] >= pd.Timestamp("2026-02-23", tz=LOCAL)) & (data["local"] < pd.Timestamp("2026-03-02", tz=LOCAL))
     ]
-    hours = {f"hour(called_at)={k}": int(v) for k, v in inside.groupby(inside["local"].dt.hour)["n"].sum().items()}
+    hours = complete("hour", inside.groupby(inside["local"].dt.hour)["n"].sum())
     assert {s.label: s.value for s in card.metric("h").segments} == hours
 
 
@@ -198,7 +208,7 @@ def test_zones_agree_on_postgres(postgres_schema, write_config, monkeypatch):
         zone = "UTC" if clock == "utc" else LOCAL
         lo, hi = pd.Timestamp("2026-02-23", tz=zone), pd.Timestamp("2026-03-02", tz=zone)
         inside = data[(data[clock] >= lo) & (data[clock] < hi)]
-        hours = {f"hour(called_at)={k}": int(v) for k, v in inside.groupby(inside[clock].dt.hour)["n"].sum().items()}
+        hours = complete("hour", inside.groupby(inside[clock].dt.hour)["n"].sum())
         assert {s.label: s.value for s in card.metric("h").segments} == hours, clock
 
 
