@@ -78,3 +78,24 @@ def test_an_output_or_history_name_too_long_for_the_file_system_is_a_usage_error
 
 def test_sample_data_into_a_folder_name_too_long_is_a_usage_error(folder, cli):
     assert_clean(cli("sample-data", folder / LONG_NAME / "data"), 2, "File name too long")
+
+
+# --- plugins written for another kpiframe ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "from kpiframe import hookimpl\n\n@hookimpl\n"
+            "def kpiframe_scorecard_ready(scorecard, config, history, previous):\n    pass\n",
+            "does not fit this kpiframe's hooks",
+        ),
+        ('KPIFRAME_PLUGIN_API = "one"\n', "was written for kpiframe plugin API one"),
+    ],
+    ids=["hook-arguments-from-a-newer-kpiframe", "api-version-not-a-number"],
+)
+def test_a_plugin_that_does_not_fit_this_kpiframe_is_a_plugin_error(folder, cli, source, message):
+    (folder / "mine.py").write_text(source, encoding="utf-8")
+    path = config(folder, include="plugins: [mine.py]")
+    assert_clean(cli("validate", path), 2, "plugins", message)
