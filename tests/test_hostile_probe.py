@@ -3,12 +3,18 @@ exit code and a located, fixable message, never a crash (exit 4) or a raw Python
 
 from __future__ import annotations
 
+import math
 import textwrap
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
+import kpiframe
 from conftest import TICKETS, write_parquet
+from kpiframe.calculators.delta import delta_interval
+from kpiframe.calculators.intervals import Z95
+from kpiframe.expr import parse
 
 #: Longer than any file system's NAME_MAX (255 bytes on ext4, xfs, btrfs, tmpfs, APFS).
 LONG_NAME = "x" * 300
@@ -99,3 +105,67 @@ def test_a_plugin_that_does_not_fit_this_kpiframe_is_a_plugin_error(folder, cli,
     (folder / "mine.py").write_text(source, encoding="utf-8")
     path = config(folder, include="plugins: [mine.py]")
     assert_clean(cli("validate", path), 2, "plugins", message)
+
+
+# --- derived (expr) metrics: refused at load what cannot run ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("n > 1", "a derived metric is arithmetic on other metrics"),
+        ("n and n", "a derived metric is arithmetic on other metrics"),
+        ("if(n > 1, n, 0)", "if() is for `where:` and columns"),
+        ("'text'", "'text' is not a number"),
+        ("n + 'x'", "'x' is not a number"),
+        ("true + n", "True is not a number"),
+        ("abs(n, n)", "abs() takes 1 argument(s), got 2"),
+        ("round(n, n)", "round(x, digits) needs digits as a whole number"),
+        ("round(n, 'x')", "round(x, digits) needs digits as a whole number"),
+    ],
+)
+def test_a_derived_expression_that_is_not_arithmetic_is_a_located_config_error(folder, cli, expression, message):
+    quoted = expression.replace('"', '\\"')
+    path = config(folder, extra=f'd: {{calc: expr, params: {{expr: "{quoted}"}}}}')
+    assert_clean(cli("validate", path), 2, "kpis.yaml:9:34: metrics.d.params.expr", message)
+
+
+@pytest.mark.parametrize(
+    "expression", ["n * 1e308 * 10", "n / 1e-320", "n * " + " * ".join(["99999999999999999"] * 20)]
+)
+def test_a_derived_value_beyond_a_float_is_an_error_that_says_it_overflows(folder, expression):
+    path = config(folder, extra=f'd: {{calc: expr, params: {{expr: "{expression}"}}}}')
+    metric = kpiframe.run(path).metric("d")
+    assert metric.status == "error"
+    assert metric.reason.startswith("the expression overflows"), metric.reason
+    assert "Error:" not in metric.reason  # no Python exception name
+
+
+def test_round_keeps_its_whole_number_digits(folder):
+    n = sum(1 for row in TICKETS if row["created_at"].month == 2)  # the 30 days before 2026-03-01
+    path = config(folder, extra='d: {calc: expr, params: {expr: "round(n * 1000 / 7, -2)"}}')
+    assert kpiframe.run(path).metric("d").value == round(n * 1000 / 7, -2)
+
+
+def test_the_delta_interval_of_a_ratio_over_a_tiny_divisor_does_not_underflow():
+    """b² of b = 1e-200 is 0.0 in floats; the gradient -a/b² must still be computed (it is -1e150)."""
+    a, b = 1e-250, 1e-200
+    intervals = {"a": (0.0, 2e-250), "b": (0.5e-200, 1.5e-200)}
+    low, high = delta_interval(parse("a / b"), {"a": a, "b": b}, intervals, [["a"], ["b"]])  # type: ignore[misc]
+    # Exact rationals: nothing underflows.
+    sa, sb = (Fraction(2e-250) / 2 / Fraction(Z95)), (Fraction(1e-200) / 2 / Fraction(Z95))
+    fa, fb = Fraction(a), Fraction(b)
+    variance = (sa / fb) ** 2 + (fa * sb / fb**2) ** 2
+    half = Z95 * math.sqrt(float(variance))
+    assert (low, high) == pytest.approx((float(fa / fb) - half, float(fa / fb) + half), rel=1e-12)
+
+
+def test_a_tiny_divisor_in_a_derived_metric_gives_a_value_not_a_zero_division(folder):
+    path = config(
+        folder,
+        extra="r: {calc: share, source: t, params: {match: \"channel == 'email'\"}}\n"
+        '  d: {calc: expr, params: {expr: "r * 1e-200 / 1e-200"}}',
+    )
+    card = kpiframe.run(path)
+    assert card.metric("d").status == "info", card.metric("d").reason
+    assert card.metric("d").value == pytest.approx(card.metric("r").value, rel=1e-12)
