@@ -169,3 +169,40 @@ def test_a_tiny_divisor_in_a_derived_metric_gives_a_value_not_a_zero_division(fo
     card = kpiframe.run(path)
     assert card.metric("d").status == "info", card.metric("d").reason
     assert card.metric("d").value == pytest.approx(card.metric("r").value, rel=1e-12)
+
+
+# --- numbers and durations YAML can write but no KPI can use -----------------------------------
+
+WORKFORCE = """
+version: 1
+as_of: "2026-03-01T00:00:00Z"
+window: {{last: 30d}}
+sources:
+  calls: {{connector: parquet, path: calls.parquet, time: queued_at}}
+metrics:
+  w: {{calc: {calc}, source: calls, params: {{{params}}}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("calc", "params", "key", "message"),
+    [
+        ("support.occupancy", "agents: .inf", "agents", "expected a number, got inf"),
+        ("support.occupancy", "agents: .nan", "agents", "expected a number, got nan"),
+        ("support.erlang_c_agents", "interval: 36526d", "interval", "a duration is at most 100 years"),
+        ("support.erlang_c_agents", "aht: 999999999999d", "aht", "a duration is at most 100 years"),
+        ("support.erlang_c_agents", "wrap: 999999999999d", "wrap", "a duration is at most 100 years"),
+        ("support.erlang_c_agents", "answer_within: 999999999999d", "answer_within", "at most 100 years"),
+        ("support.erlang_c_agents", "max_asa: 999999999999d", "max_asa", "a duration is at most 100 years"),
+        ("support.offered_load", "interval: 0.0001ms", "interval", "is under a second"),
+        ("support.service_rate", "aht: 0.0000001s", "aht", "shorter than a microsecond"),
+    ],
+)
+def test_workforce_params_out_of_range_are_located_config_errors(write_config, cli, calc, params, key, message):
+    path = write_config(WORKFORCE.format(calc=calc, params=params))
+    assert_clean(cli("validate", path), 2, f"metrics.w.params.{key}", message)
+
+
+def test_an_erlang_c_interval_of_one_second_is_still_accepted(write_config, cli):
+    path = write_config(WORKFORCE.format(calc="support.erlang_c_agents", params="interval: 1s"))
+    assert_clean(cli("validate", path), 0)

@@ -33,7 +33,11 @@ POSITIVE_DURATION = {
 }
 
 WORKLOAD_PARAMS: dict[str, Any] = {
-    "interval": {**POSITIVE_DURATION, "description": "the staffing interval (default 30min)"},
+    "interval": {
+        **POSITIVE_DURATION,
+        "format": "kpiframe-interval",
+        "description": "the staffing interval (default 30min)",
+    },
     "intervals": {
         "type": "integer",
         "minimum": 1,
