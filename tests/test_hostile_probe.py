@@ -206,3 +206,38 @@ def test_workforce_params_out_of_range_are_located_config_errors(write_config, c
 def test_an_erlang_c_interval_of_one_second_is_still_accepted(write_config, cli):
     path = write_config(WORKFORCE.format(calc="support.erlang_c_agents", params="interval: 1s"))
     assert_clean(cli("validate", path), 0)
+
+
+# --- hostile baseline scorecards ---------------------------------------------------------------
+
+
+def _scorecard_with_value(folder: Path, value_text: str) -> Path:
+    import json
+
+    data = kpiframe.run(config(folder)).to_dict()
+    text = json.dumps(data).replace('"value": ' + json.dumps(data["metrics"][0]["value"]), '"value": ' + value_text, 1)
+    assert value_text in text
+    path = folder / "baseline.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("value_text", "message"),
+    [("9" * 309, "a whole number of 309 digits is beyond the range"), ("9" * 5000, "5,000 digits"), ("NaN", "NaN")],
+    ids=["past-a-float", "past-python-int-parsing", "nan"],
+)
+@pytest.mark.parametrize("command", ["run", "diff"])
+def test_a_baseline_value_no_float_can_hold_is_a_usage_error(folder, cli, value_text, message, command):
+    baseline = _scorecard_with_value(folder, value_text)
+    args = ("run", config(folder), "--baseline", baseline) if command == "run" else ("diff", baseline, baseline)
+    assert_clean(cli(*args), 2, "baseline.json is not a scorecard JSON file", message)
+
+
+def test_a_change_from_a_baseline_near_the_float_limit_is_a_finite_percentage(folder):
+    baseline = _scorecard_with_value(folder, "1e308")
+    import json
+
+    metric = kpiframe.run(config(folder), baseline=json.loads(baseline.read_text())).metric("n")
+    # (n - 1e308) / 1e308 is -1 to float precision: -100%, not -inf (100 × -1e308 overflows first).
+    assert metric.delta_pct == pytest.approx(-100.0)
