@@ -241,3 +241,52 @@ def test_a_change_from_a_baseline_near_the_float_limit_is_a_finite_percentage(fo
     metric = kpiframe.run(config(folder), baseline=json.loads(baseline.read_text())).metric("n")
     # (n - 1e308) / 1e308 is -1 to float precision: -100%, not -inf (100 × -1e308 overflows first).
     assert metric.delta_pct == pytest.approx(-100.0)
+
+
+# --- history commands -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def store(folder: Path, cli) -> Path:
+    """A store with runs of two windows (so two run ids), written by `run --history`."""
+    path = folder / "h.duckdb"
+    for window in ("{last: 30d}", "{last: 7d}"):
+        kpis = config(folder)
+        kpis.write_text(kpis.read_text().replace("{last: 30d}", window), encoding="utf-8")
+        assert cli("run", kpis, "--history", path).exit_code == 0
+    return path
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "99999999999999999999999"])
+def test_a_history_list_limit_out_of_range_is_a_usage_error(store, cli, limit):
+    assert_clean(cli("history", "list", store, "--limit", limit), 2, "--limit")
+
+
+@pytest.mark.parametrize("command", [("list",), ("show", "abc"), ("prune", "--keep", "1")])
+def test_history_commands_on_a_store_that_does_not_exist_say_so_and_create_nothing(folder, cli, command):
+    missing = folder / "typo.duckdb"
+    name, *rest = command
+    assert_clean(cli("history", name, missing, *rest), 2, f"no history store at {missing}")
+    assert not missing.exists()
+
+
+def test_history_show_of_an_empty_run_id_is_a_usage_error_not_the_newest_run(store, cli):
+    assert_clean(cli("history", "show", store, ""), 2, "give a run id")
+
+
+def test_history_show_of_a_prefix_two_runs_share_names_both(store, cli):
+    import duckdb
+
+    with duckdb.connect(str(store), read_only=True) as con:
+        ids = sorted(row[0] for row in con.execute("select run_id from kpiframe_runs").fetchall())
+    assert len(ids) == 2
+    common = next(i for i in range(12) if ids[0][i] != ids[1][i])
+    # Rewrite one id so that the two share a prefix, as ids of a big store do.
+    shared = ids[0][:common]
+    if not shared:
+        with duckdb.connect(str(store)) as con:
+            con.execute("update kpiframe_runs set run_id = ? where run_id = ?", ["f" + ids[1][1:], ids[1]])
+            con.execute("update kpiframe_runs set run_id = ? where run_id = ?", ["f" + ids[0][1:], ids[0]])
+        ids, shared = sorted("f" + i[1:] for i in ids), "f"
+    assert_clean(cli("history", "show", store, shared), 2, "is ambiguous", ids[0], ids[1])
+    assert cli("history", "show", store, ids[0]).exit_code == 0
