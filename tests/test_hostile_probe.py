@@ -290,3 +290,57 @@ def test_history_show_of_a_prefix_two_runs_share_names_both(store, cli):
         ids, shared = sorted("f" + i[1:] for i in ids), "f"
     assert_clean(cli("history", "show", store, shared), 2, "is ambiguous", ids[0], ids[1])
     assert cli("history", "show", store, ids[0]).exit_code == 0
+
+
+# --- reports and the step summary never replace a database or a data file ------------------------
+
+
+@pytest.fixture
+def data_files(folder: Path, cli) -> dict[str, Path]:
+    """A history store of another run, a Parquet export no source of this config reads, a binary file."""
+    import sqlite3
+
+    store = folder / "other-history.duckdb"
+    assert cli("run", config(folder), "--history", store).exit_code == 0
+    lite = folder / "other.sqlite"
+    sqlite3.connect(lite).execute("create table t (x)").connection.commit()
+    export = write_parquet(folder / "export.parquet", TICKETS)
+    blob = folder / "blob.bin"
+    blob.write_bytes(b"\x00\x01\x02 not text")
+    return {"a DuckDB database": store, "an SQLite database": lite, "a Parquet file": export, "a binary file": blob}
+
+
+@pytest.mark.parametrize("kind", ["a DuckDB database", "an SQLite database", "a Parquet file", "a binary file"])
+def test_an_output_onto_a_database_or_data_file_is_refused_and_the_file_kept(folder, cli, data_files, kind):
+    target = data_files[kind]
+    before = target.read_bytes()
+    assert_clean(cli("run", config(folder), "-o", f"json={target}"), 2, f"is {kind}", "never overwrites it")
+    assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["a DuckDB database", "a Parquet file", "a binary file"])
+def test_a_step_summary_onto_a_database_or_data_file_is_refused_and_the_file_kept(folder, cli, data_files, kind):
+    target = data_files[kind]
+    before = target.read_bytes()
+    result = cli("run", config(folder), env={"GITHUB_STEP_SUMMARY": str(target)})
+    assert_clean(result, 2, f"GITHUB_STEP_SUMMARY {target} is {kind}")
+    assert target.read_bytes() == before
+
+
+def test_a_step_summary_file_bigger_than_github_shows_is_refused_before_it_is_read(folder, cli):
+    big = folder / "build.log"
+    big.write_text("log line\n" * 200_000, encoding="utf-8")  # 1.8 MB of text
+    before = big.stat().st_size
+    result = cli("run", config(folder), env={"GITHUB_STEP_SUMMARY": str(big)})
+    assert_clean(result, 2, "more than a step summary can (1 MiB)")
+    assert big.stat().st_size == before
+
+
+def test_a_step_summary_and_a_text_report_are_still_written_over_their_previous_selves(folder, cli):
+    summary, report = folder / "summary.md", folder / "report.json"
+    summary.write_text("## earlier step\n", encoding="utf-8")
+    report.write_text("{}", encoding="utf-8")
+    result = cli("run", config(folder), "-o", report, env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert_clean(result, 0)
+    assert summary.read_text(encoding="utf-8").startswith("## earlier step\n") and "**N**" in summary.read_text()
+    assert '"schema_version": 1' in report.read_text(encoding="utf-8")

@@ -229,10 +229,11 @@ def run(
     outputs = parse_outputs(output or [], reporters, explicit)
     protected = _protected_files(loaded, history)
     for target in outputs:
-        protected.check(target)
+        protected.check(target, binary_report=bool(getattr(registry.reporter(target.format), "binary", False)))
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         protected.check(Output("markdown", Path(summary_file)), "GITHUB_STEP_SUMMARY")
+        _check_step_summary(Path(summary_file))
     baseline_data = read_scorecard(baseline) if baseline else None
     mode = HistoryMode(history_mode).value if history_mode else "replace"
     progress = _progress(quiet)
@@ -290,6 +291,23 @@ def _progress(quiet: bool) -> Any:
             pass
 
     return Silent()
+
+
+#: GitHub shows at most 1 MiB of a step's summary; a bigger file is not one (and is read whole to append).
+MAX_STEP_SUMMARY = 1024 * 1024
+
+
+def _check_step_summary(path: Path) -> None:
+    """GITHUB_STEP_SUMMARY must name a step summary: refuse a big file before reading it whole to append."""
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return  # the write reports it
+    if size > MAX_STEP_SUMMARY:
+        raise ConfigError(
+            f"GITHUB_STEP_SUMMARY {path} holds {size:,} bytes, more than a step summary can (1 MiB); "
+            "point it at the step's summary file"
+        )
 
 
 def _protected_files(loaded: Any, history: str | None) -> Any:
