@@ -36,6 +36,7 @@ WORKLOAD_PARAMS: dict[str, Any] = {
     "interval": {
         **POSITIVE_DURATION,
         "format": "kpiframe-interval",
+        "x-kpiframe-expected": "a duration of 1s or more such as 15min, 30min or 1h",
         "description": "the staffing interval (default 30min)",
     },
     "intervals": {
