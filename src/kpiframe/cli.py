@@ -235,10 +235,11 @@ def run(
     outputs = parse_outputs(output or [], reporters, explicit)
     protected = _protected_files(loaded, history)
     for target in outputs:
-        protected.check(target)
+        protected.check(target, binary_report=bool(getattr(registry.reporter(target.format), "binary", False)))
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         protected.check(Output("markdown", Path(summary_file)), "GITHUB_STEP_SUMMARY")
+        _check_step_summary(Path(summary_file))
     baseline_data = read_scorecard(baseline) if baseline else None
     mode = HistoryMode(history_mode).value if history_mode else "replace"
     progress = _progress(quiet)
@@ -296,6 +297,23 @@ def _progress(quiet: bool) -> Any:
             pass
 
     return Silent()
+
+
+#: GitHub shows at most 1 MiB of a step's summary; a bigger file is not one (and is read whole to append).
+MAX_STEP_SUMMARY = 1024 * 1024
+
+
+def _check_step_summary(path: Path) -> None:
+    """GITHUB_STEP_SUMMARY must name a step summary: refuse a big file before reading it whole to append."""
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return  # the write reports it
+    if size > MAX_STEP_SUMMARY:
+        raise ConfigError(
+            f"GITHUB_STEP_SUMMARY {path} holds {size:,} bytes, more than a step summary can (1 MiB); "
+            "point it at the step's summary file"
+        )
 
 
 def _protected_files(loaded: Any, history: str | None) -> Any:
@@ -685,19 +703,30 @@ _HISTORY_ARG = typer.Argument(
 def history_list(
     store: Annotated[str, _HISTORY_ARG],
     title: Annotated[str | None, typer.Option("--title", help="Only runs of this scorecard title.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many runs, newest first.")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=1_000_000, help="At most this many runs, newest first.")
+    ] = 50,
 ) -> None:
     """List runs, newest first."""
     from tabulate import tabulate
 
-    from kpiframe.history import open_history
-
-    history = open_history(store)
+    history = _existing_history(store)
     runs = history.runs(title, limit=limit)
     _warn_skipped(history)
     rows = [[r.run_id, r.recorded_at[:19], _window_text(r), r.title, r.status, (r.git_commit or "")[:10]] for r in runs]
     text = tabulate(rows, headers=["run", "recorded", "window", "title", "status", "commit"]) if rows else "no runs yet"
     typer.echo(printable(state.redactor(text)))
+
+
+def _existing_history(store: str) -> Any:
+    """The store ``history list/show/prune`` read: a path that names no file is a typo, not a new
+    store to create (only ``run --history`` creates one)."""
+    from kpiframe.errors import HistoryError
+    from kpiframe.history import open_history
+
+    if "://" not in store and not Path(store).exists():
+        raise HistoryError(f"no history store at {store}; `kpiframe run CONFIG --history {store}` creates one")
+    return open_history(store)
 
 
 def _window_text(run: Any) -> str:
@@ -746,7 +775,6 @@ def history_show(
             typer.echo(f"warning: {printable(state.redactor(warning))}", err=True)
         typer.echo(state.redactor(text), nl=False)
         return
-    from kpiframe.history import open_history
     from kpiframe.plugins import make_plugin_manager
     from kpiframe.scorecard import Scorecard
 
@@ -757,7 +785,7 @@ def history_show(
     from kpiframe.errors import HistoryError
     from kpiframe.scorecard_file import scorecard_problem
 
-    history = open_history(store)
+    history = _existing_history(store)
     run = history.find(run_ref, title)
     _warn_skipped(history)
     problem = scorecard_problem(run.scorecard)
@@ -781,12 +809,12 @@ def history_prune(
     ] = None,
 ) -> None:
     """Delete old runs (asked for explicitly: nothing is pruned by default)."""
-    from kpiframe.history import open_history, parse_before
+    from kpiframe.history import parse_before
 
     if keep is None and before is None:
         raise ConfigError("say what to prune: --keep N and/or --before 2026-01-31 (or 30d)")
     cutoff = parse_before(before) if before is not None else None
-    history = open_history(store)
+    history = _existing_history(store)
     removed = history.prune(keep=keep, before=cutoff)
     _warn_skipped(history)
     typer.echo(f"removed {removed} runs")

@@ -125,6 +125,10 @@ class GuardedGroup(TyperGroup):
             # Deeply nested input that slipped past the parsers' own limits is still input.
             raise typer.Exit(int(report_error(ConfigError(f"input nested too deeply to handle ({error})")))) from None
         except OSError as error:
+            if error.errno in _PATH_ERRNOS and error.filename is not None:
+                # A path given on the command line that the file system refuses: the user's to fix.
+                _echo(f"error: cannot use {_short(error.filename)}: {error.strerror}; give another path")
+                raise typer.Exit(int(ExitCode.USAGE_ERROR)) from None
             if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
                 raise typer.Exit(int(report_crash(error))) from None
             # A full disk or a failing device is the machine's state, not a bug to report.
@@ -136,6 +140,17 @@ class GuardedGroup(TyperGroup):
             raise typer.Exit(int(ExitCode.SOURCE_ERROR)) from None
         except Exception as error:
             raise typer.Exit(int(report_crash(error))) from None
+
+
+#: What the file system says of a path it cannot use: too long, a symlink loop, a file where a
+#: folder should be, no permission, a read-only disk.
+_PATH_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.ELOOP, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+def _short(filename: Any) -> str:
+    """A path for a one-line message: a name of thousands of characters is cut in the middle."""
+    text = str(filename)
+    return text if len(text) <= 120 else f"{text[:60]}...{text[-40:]}"
 
 
 def _stdout_is_null() -> bool:

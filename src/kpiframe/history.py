@@ -334,8 +334,15 @@ class HistoryStore:
 
     def find(self, ref: str, title: str | None = None) -> Run:
         """A run by id (or id prefix), or the latest run on a date (YYYY-MM-DD)."""
+        ref = ref.strip()
+        if not ref:
+            raise HistoryError("give a run id (or its first characters) or a date; `kpiframe history list` shows them")
         runs = self.runs(title)
         matches = [r for r in runs if r.run_id.startswith(ref)]
+        ids = sorted({r.run_id for r in matches})
+        if len(ids) > 1:  # an id prefix picks one run or none; a date picks the latest run that day
+            shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+            raise HistoryError(f"run {ref!r} is ambiguous in {self.location}: {shown}; give more of the id")
         if not matches and re.fullmatch(r"\d{4}-\d{2}-\d{2}", ref):
             matches = [r for r in runs if r.as_of.startswith(ref) or r.recorded_at.startswith(ref)]
         if not matches:

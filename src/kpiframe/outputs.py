@@ -97,11 +97,38 @@ class ProtectedFiles:
                 continue  # not there yet: nothing to lose
             self._files.setdefault((stat.st_dev, stat.st_ino), why)
 
-    def check(self, output: Output, what: str = "--output") -> None:
+    def check(self, output: Output, what: str = "--output", binary_report: bool = False) -> None:
+        """Refuse ``output`` when it is a protected file, a database or data file, or (for a text
+        report; ``binary_report`` for a reporter that writes bytes) any binary file."""
         try:
             stat = os.stat(output.path)
         except OSError:
             return
-        why = self._files.get((stat.st_dev, stat.st_ino))
+        why = self._files.get((stat.st_dev, stat.st_ino)) or data_file_kind(output.path, binary_report)
         if why is not None:
             raise ConfigError(f"{what} {output.path} is {why}; kpiframe never overwrites it. Choose another path")
+
+
+#: The first bytes of the data files a report must never replace, whichever config they belong to.
+_MAGICS = (
+    (0, b"SQLite format 3\0", "an SQLite database"),
+    (8, b"DUCK", "a DuckDB database"),
+    (0, b"PAR1", "a Parquet file"),
+)
+
+
+def data_file_kind(path: Path, binary_report: bool = False) -> str | None:
+    """What a file is, when it is a database or data file (a history store, an export) or binary.
+
+    A report is text; a file with a NUL byte in its first KB never was one, so replacing
+    it (``-o json=history.duckdb`` of another run) would destroy something kpiframe did not write.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024)
+    except OSError:
+        return None
+    for offset, magic, kind in _MAGICS:
+        if head[offset : offset + len(magic)] == magic:
+            return kind
+    return "a binary file, not a report" if b"\0" in head and not binary_report else None

@@ -111,7 +111,8 @@ def _kpiframe_version() -> str:
 
 def _check_api_version(module: Any, who: str) -> None:
     declared = getattr(module, "KPIFRAME_PLUGIN_API", None)
-    if declared is not None and int(str(declared).split(".")[0]) != PLUGIN_API_VERSION:
+    major = str(declared).split(".")[0].strip()
+    if declared is not None and (not major.isdigit() or int(major) != PLUGIN_API_VERSION):
         raise PluginError(
             f"plugin {who} was written for kpiframe plugin API {declared}, "
             f"but this kpiframe provides API {PLUGIN_API_VERSION}; upgrade the plugin or kpiframe"
@@ -168,6 +169,12 @@ def make_plugin_manager(
             pm.register(plugin, name=name)
         except ValueError as exc:
             raise PluginError(f"plugin {origin} could not be registered: {exc}") from None
+        except pluggy.PluginValidationError as exc:  # a hook written for another kpiframe's hookspecs
+            detail = " ".join(str(exc).split("\n")[1:]).strip() or str(exc)
+            raise PluginError(
+                f"plugin {origin} does not fit this kpiframe's hooks: {detail} (upgrade the plugin or "
+                "kpiframe so they agree, or leave the plugin out with KPIFRAME_PLUGINS)"
+            ) from None
         registry.origins[name] = origin
 
     for module_name in BUILTIN_PLUGINS:

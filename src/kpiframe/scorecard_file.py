@@ -8,6 +8,7 @@ so a malformed file is a usage error that says where it is wrong, never a crash.
 from __future__ import annotations
 
 import json
+import sys
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -42,7 +43,7 @@ def read_scorecard(path: Path) -> dict[str, Any]:
             )
         if path.stat().st_size > MAX_BYTES:
             raise ConfigError(f"scorecard {path} is larger than {MAX_BYTES // 2**20} MB; that is not a scorecard")
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_int=_whole_number, parse_constant=_no_constant)
     except FileNotFoundError:
         raise ConfigError(f"scorecard {path} not found") from None
     except (OSError, ValueError, RecursionError) as exc:
@@ -53,6 +54,22 @@ def read_scorecard(path: Path) -> dict[str, Any]:
     if problem:
         raise ConfigError(f"{path} is not a valid kpiframe scorecard: {problem}; {hint}")
     return data
+
+
+def _whole_number(text: str) -> int:
+    """A JSON integer, refused past a float's range (1.8e308): the values are compared as floats.
+
+    The length is checked first, so a number of a million digits is never converted.
+    """
+    digits = len(text.lstrip("-"))
+    if digits > 309 or abs(number := int(text)) > sys.float_info.max:
+        raise ValueError(f"a whole number of {digits:,} digits is beyond the range of a KPI value (about 1.8e308)")
+    return number
+
+
+def _no_constant(text: str) -> float:
+    """``NaN`` and ``Infinity`` are not JSON (Python writes them; kpiframe never does)."""
+    raise ValueError(f"{text} is not a JSON number")
 
 
 def scorecard_problem(data: Any) -> str | None:

@@ -72,7 +72,8 @@ def _binary(op: str, left: tuple[float, Gradient], right: tuple[float, Gradient]
         return a * b, _sum(_scaled(da, b), _scaled(db, a))
     if b == 0:
         raise NoGradient("division by zero")
-    return a / b, _sum(_scaled(da, 1 / b), _scaled(db, -a / (b * b)))
+    # -a / b / b, not -a / (b * b): b² of a tiny b underflows to zero (1e-200² is 0.0).
+    return a / b, _sum(_scaled(da, 1 / b), _scaled(db, -a / b / b))
 
 
 def standard_error(interval: tuple[float, float] | None) -> float | None:

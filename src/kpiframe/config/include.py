@@ -195,8 +195,15 @@ class _Resolver:
     def open(self, includer: _File, index: int, item: str, chain: tuple[_File, ...]) -> _File | None:
         """The file named by ``include[index]`` of ``includer``, or ``None`` with the problem recorded."""
         at = ("include", index)
-        path = Path(item).expanduser()
+        try:
+            path = Path(item).expanduser()
+        except RuntimeError:  # ~name of a user this machine does not have
+            self.problems.append(includer.doc.problem(at, f"included file not found: {item} (no such home folder)"))
+            return None
         path = path if path.is_absolute() else includer.path.parent / path
+        if "\0" in item:
+            self.problems.append(includer.doc.problem(at, f"the included path holds a NUL byte: {item!r}"))
+            return None
         real = _real(path)
         display = os.path.normpath(os.path.join(os.path.dirname(includer.doc.file), item))
         reals = [_real(f.path) for f in chain]

@@ -496,7 +496,8 @@ class _Checker:
                 try:
                     deps = calculator.inputs(spec.params)
                 except ExpressionError as exc:
-                    self.add(("metrics", mid, "params"), exc.message, exc.hint)
+                    at = ("metrics", mid, "params", "expr") if "expr" in spec.params else ("metrics", mid, "params")
+                    self.add(at, exc.message, exc.hint)
                     continue
                 for dep in sorted(deps - set(metrics)):
                     self.add(("metrics", mid, "params", "expr"), f"unknown metric {dep!r}", suggest(dep, list(metrics)))

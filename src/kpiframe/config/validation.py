@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
+from kpiframe.config.literals import LONGEST, parse_quantity
 from kpiframe.config.yaml_source import Document, Path
 from kpiframe.errors import ConfigProblem, ExpressionError
 from kpiframe.expr_names import check_syntax
@@ -23,6 +25,55 @@ def _is_expression(value: object) -> bool:
     if isinstance(value, str):
         check_syntax(value)  # a column's whole name (`Speed of answer in seconds`) waits for the source
     return True
+
+
+#: ``"format": "kpiframe-duration"``: a duration param (``20s``, ``4h``, a number of seconds)
+#: that :func:`~kpiframe.config.literals.parse_duration` takes at run time: at most 100
+#: years, and not so short that it rounds to nothing. ``kpiframe-interval`` is a
+#: bucketing interval, at least a second.
+DURATION_FORMAT = "kpiframe-duration"
+INTERVAL_FORMAT = "kpiframe-interval"
+
+
+def _duration_seconds(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None  # the type is the schema's to report
+    try:
+        quantity = parse_quantity(value)
+    except ValueError:
+        return None  # the pattern reports text that is no duration
+    if quantity.value > LONGEST.total_seconds():
+        raise ValueError(f"{str(value).strip()!r} is out of range: a duration is at most 100 years (36525d)")
+    return quantity.value
+
+
+@_FORMATS.checks(DURATION_FORMAT, raises=ValueError)  # type: ignore[untyped-decorator]
+def _is_duration(value: object) -> bool:
+    seconds = _duration_seconds(value)
+    if seconds is not None and 0 < seconds < 1e-6:
+        raise ValueError(
+            f"{str(value).strip()!r} is shorter than a microsecond, which rounds to nothing; give a longer one"
+        )
+    return True
+
+
+@_FORMATS.checks(INTERVAL_FORMAT, raises=ValueError)  # type: ignore[untyped-decorator]
+def _is_interval(value: object) -> bool:
+    seconds = _duration_seconds(value)
+    if seconds is not None and 0 < seconds < 1:
+        raise ValueError(f"an interval of {str(value).strip()!r} is under a second; give 1s or more")
+    return True
+
+
+def _is_finite_number(checker: Any, instance: object) -> bool:
+    """A number as YAML writes it, but not ``.inf`` or ``.nan``: no count, share or time is infinite."""
+    base = Draft202012Validator.TYPE_CHECKER.is_type(instance, "number")
+    return bool(base) and not (isinstance(instance, float) and not math.isfinite(instance))
+
+
+_Validator = validators.extend(
+    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _is_finite_number)
+)
 
 
 _TYPE_NAMES = {
@@ -97,6 +148,8 @@ def describe(error: ValidationError, doc: Document, base: Path = ()) -> ConfigPr
         return doc.problem(path, f"expected {schema['x-kpiframe-expected']}, got {_got(value)}")
     if kind == "format" and isinstance(error.cause, ExpressionError):
         return doc.problem(path, error.cause.message, error.cause.hint)
+    if kind == "format" and isinstance(error.cause, ValueError):
+        return doc.problem(path, str(error.cause))
     if kind == "type":
         return doc.problem(path, f"expected {_type_phrase(error.validator_value)}, got {_got(value)}")
     if kind == "enum":
@@ -114,7 +167,7 @@ def describe(error: ValidationError, doc: Document, base: Path = ()) -> ConfigPr
 
 def validate(instance: Any, schema: dict[str, Any], doc: Document, base: Path = ()) -> list[ConfigProblem]:
     """Every problem of ``instance`` against ``schema``, in document order."""
-    validator = Draft202012Validator(schema, format_checker=_FORMATS)
+    validator = _Validator(schema, format_checker=_FORMATS)
     problems = [describe(e, doc, base) for e in validator.iter_errors(instance)]
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     # oneOf/anyOf can report the same spot twice; keep one message per location and text.

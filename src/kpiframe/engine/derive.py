@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from kpiframe.calculators.delta import correlated_groups
-from kpiframe.calculators.derived import Expression
+from kpiframe.calculators.derived import DerivedError, Expression
 from kpiframe.contracts import Value
 
 if TYPE_CHECKING:
@@ -67,6 +67,9 @@ def _derive_one(metric: MetricPlan, needs: list[str], state: Execution, bases: M
         for kind, attribute, fallback in SLICES:
             if getattr(metric.spec, attribute) and (fallback == "overall" or "previous" in outcome.values):
                 outcome.values[kind] = _sliced(metric, inputs, (kind, attribute, fallback), groups)
+    except DerivedError as exc:
+        outcome.values.clear()
+        outcome.error = str(exc)
     except Exception as exc:
         outcome.values.clear()
         outcome.error = f"{type(exc).__name__}: {exc}"

@@ -81,7 +81,11 @@ def _delta(value: float | None, baseline: float | None) -> tuple[float | None, f
     value, baseline = finite(value), finite(baseline)
     if value is None or baseline is None:
         return None, None
-    return value - baseline, (100.0 * (value - baseline) / abs(baseline) if baseline else None)
+    # Each step can overflow (1e308 - -1e308); an infinite change is reported as none, like a value.
+    change = finite(value - baseline)
+    if change is None or not baseline:
+        return change, None
+    return change, finite(100.0 * (change / abs(baseline)))
 
 
 def _noise(spec: MetricSpec, baselines: Any, segment: str | None) -> dict[int, Any]:

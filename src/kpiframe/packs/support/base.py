@@ -22,6 +22,7 @@ from kpiframe.expr import epoch
 DURATION_UNIT = {"enum": ["s", "min", "h", "d"], "description": "unit of the value"}
 DURATION_TEXT = {
     "type": ["string", "number"],
+    "format": "kpiframe-duration",
     "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|sec|min|h|d|w)?\s*$",
     "x-kpiframe-expected": "a duration such as 20s, 90min, 4h or 2d",
 }

@@ -33,7 +33,12 @@ POSITIVE_DURATION = {
 }
 
 WORKLOAD_PARAMS: dict[str, Any] = {
-    "interval": {**POSITIVE_DURATION, "description": "the staffing interval (default 30min)"},
+    "interval": {
+        **POSITIVE_DURATION,
+        "format": "kpiframe-interval",
+        "x-kpiframe-expected": "a duration of 1s or more such as 15min, 30min or 1h",
+        "description": "the staffing interval (default 30min)",
+    },
     "intervals": {
         "type": "integer",
         "minimum": 1,
