@@ -94,7 +94,7 @@ def test_sample_data_into_a_folder_name_too_long_is_a_usage_error(folder, cli):
     [
         (
             "from kpiframe import hookimpl\n\n@hookimpl\n"
-            "def kpiframe_scorecard_ready(scorecard, config, history, previous):\n    pass\n",
+            "def kpiframe_scorecard_ready(scorecard, config, a_future_argument):\n    pass\n",
             "does not fit this kpiframe's hooks",
         ),
         ('KPIFRAME_PLUGIN_API = "one"\n', "was written for kpiframe plugin API one"),
