@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 
@@ -148,3 +149,48 @@ def test_debug_prints_the_traceback_of_a_bug_in_parts(cli, write_config, tmp_pat
     _plugin(tmp_path, method="nonexistent")
     debug = cli("--debug", "run", write_config(PLUGIN_CONFIG), "--format", "json")
     assert f'File "{tmp_path / "calc.py"}", line 5, in _helper' in debug.stderr
+
+
+def test_a_plugin_packages_frame_is_shown_from_its_package_even_in_a_helper_module(tmp_path, monkeypatch, request):
+    from kpiframe.engine.failures import plugin_frame
+
+    package = tmp_path / "mytool"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "helpers.py").write_text("def boom():\n    return 1 / 0\n")
+    (package / "calc.py").write_text(
+        "from mytool.helpers import boom\n\n\nclass Calc:\n    def finalize(self):\n        return boom()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from mytool.calc import Calc  # type: ignore[import-not-found]
+
+    for name in ("mytool", "mytool.calc", "mytool.helpers"):  # gone when the test ends
+        request.addfinalizer(lambda name=name: sys.modules.pop(name, None))
+    with pytest.raises(ZeroDivisionError) as caught:
+        Calc().finalize()
+    assert plugin_frame(caught.value, Calc()) == "mytool/helpers.py:2"
+    assert plugin_frame(caught.value, object()) is None  # not a plugin's object: no frame to name
+
+
+def test_a_calculators_long_message_is_cut_to_one_bounded_line(cli, write_config, tmp_path):
+    _plugin(tmp_path, finalize="float('x' * 2000 + '\\nsecond line')")
+    result = cli("run", write_config(PLUGIN_CONFIG), "--format", "json")
+    error = _error(result)
+    assert error.startswith("calculator mytool.spread failed: ValueError: could not convert string to float: 'xxx")
+    assert "second line" not in error and len(error) < 500 and error.endswith("(in calc.py:21)")
+
+
+def test_another_engine_error_keeps_its_type_and_first_line_within_bounds():
+    from kpiframe.errors import MAX_REASON, engine_message
+
+    binder = RuntimeError('Binder Error: column "x" not found\n\nLINE 1: SELECT x FROM t\n               ^')
+    assert engine_message(binder) == 'RuntimeError: Binder Error: column "x" not found'
+    long = engine_message(ValueError("y" * 5000))
+    assert len(long) == MAX_REASON and long.endswith("…")
+
+
+def test_a_missing_method_is_a_type_misfit_only_when_some_column_type_has_it():
+    from kpiframe.engine.column_types import other_types_have
+
+    assert other_types_have("mean") and other_types_have("epoch_seconds") and other_types_have("sum")
+    assert not other_types_have("nonexistent") and not other_types_have(None)

@@ -15,56 +15,25 @@ logged for ``--debug``.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kpiframe.errors import first_line
+from kpiframe.errors import bounded, engine_message, first_line
 
 __all__ = ["calculator_failure", "engine_reason", "plugin_frame"]
 
 log = logging.getLogger("kpiframe")
 
-#: The longest reason kept in a scorecard; the whole message is in the --debug log.
-MAX_REASON = 400
-MAX_VALUE = 40
-
-_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
-_CSV_VALUE = re.compile(
-    r'converting column "(?P<column>[^"]*)"\. Could not convert string "(?P<value>.*?)" to \'(?P<type>[^\']+)\''
-)
-_CSV_FILE = re.compile(r"^\s*file = (.+)$", re.MULTILINE)
-
 
 def engine_reason(exc: BaseException, redact: Callable[[str], str]) -> str:
-    """The informative part of an engine's error, bounded; the whole of it goes to the debug log."""
-    text = str(exc).strip()
+    """The informative part of an engine's error (:func:`~kpiframe.errors.engine_message`); the whole
+    of it goes to the debug log."""
     if log.isEnabledFor(logging.DEBUG):
-        log.debug("the engine's whole message:\n%s", redact(text))
-    reason = _csv_value(text) or f"{type(exc).__name__}: {first_line(exc)}"
-    return _bounded(reason, MAX_REASON)
-
-
-def _csv_value(text: str) -> str | None:
-    """``line 202 of d.tsv: column 'wait' holds 'abc', not DOUBLE`` and its fix, for DuckDB's CSV conversion error."""
-    line, value = _CSV_LINE.search(text), _CSV_VALUE.search(text)
-    if line is None or value is None:
-        return None
-    file = _CSV_FILE.search(text)
-    where = f"line {line.group(1)}" + (f" of {file.group(1).strip()}" if file else "")
-    column, raw = value.group("column"), _bounded(value.group("value"), MAX_VALUE)
-    return (
-        f"{where}: column {column!r} holds {raw!r}, which does not read as {value.group('type')}; if it means no"
-        f" value, add it to the source's `null_values: [{raw!r}]`, else fix that row or read the column as text"
-        f" (`types: {{{column}: text}}`)"
-    )
-
-
-def _bounded(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        log.debug("the engine's whole message:\n%s", redact(str(exc).strip()))
+    return engine_message(exc)
 
 
 def calculator_failure(what: str, calculator: Any, exc: BaseException, redact: Callable[[str], str]) -> str:
@@ -75,7 +44,8 @@ def calculator_failure(what: str, calculator: Any, exc: BaseException, redact: C
     if log.isEnabledFor(logging.DEBUG):
         log.debug("%s:\n%s", redact(what), redact("".join(traceback.format_exception(exc)).rstrip()))
     frame = plugin_frame(exc, calculator)
-    return f"{what}: {type(exc).__name__}: {exc}" + (f" (in {frame})" if frame else "")
+    detail = bounded(f"{type(exc).__name__}: {first_line(exc)}")
+    return f"{what}: {detail}" + (f" (in {frame})" if frame else "")
 
 
 def plugin_frame(exc: BaseException, obj: Any) -> str | None:
