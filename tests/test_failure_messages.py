@@ -194,3 +194,18 @@ def test_a_missing_method_is_a_type_misfit_only_when_some_column_type_has_it():
 
     assert other_types_have("mean") and other_types_have("epoch_seconds") and other_types_have("sum")
     assert not other_types_have("nonexistent") and not other_types_have(None)
+
+
+def test_a_secret_in_a_calculators_failure_is_masked_in_the_message_and_the_debug_traceback(
+    cli, write_config, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("KF_TOKEN", "s3cr3t-value")
+    _plugin(tmp_path, finalize="float(__import__('os').environ['KF_TOKEN'])")
+    config = PLUGIN_CONFIG.replace("path: nums.csv,", "path: nums.csv, null_values: ['${KF_TOKEN}'],")
+    path = write_config(config)
+    for debug in ([], ["--debug"]):
+        result = cli(*debug, "run", path, "--format", "json")
+        assert result.exit_code == 3
+        assert "ValueError" in _error(result)
+        assert "s3cr3t-value" not in result.stdout and "s3cr3t-value" not in result.stderr
+    assert "Traceback" in result.stderr  # the --debug run did print it, masked
