@@ -48,6 +48,9 @@ def needs(method: str | None) -> str | None:
 def is_type_error(exc: Exception) -> bool:
     """An Ibis type refusal: no such method on this column type, or operands that do not fit.
 
+    A missing method is a refusal only when a column of another type has it (``mean``
+    on text; numbers have it): ``values.nonexistent()`` is the calculator's typo, and
+    blaming the config's column for it would send its author to the wrong file.
     Other exceptions (a calculator's own ``TypeError``, say) are bugs, not config mistakes.
     """
     import ibis.common.annotations as ibis_annotations
