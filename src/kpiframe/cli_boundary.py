@@ -10,7 +10,9 @@ repeats the same ``try``/``except``:
   crashed: ...; rerun with --debug and report it``, and exit 4. A crash must
   never exit 1, the code a CI job reads as "a KPI regressed";
 - ``--debug`` adds the traceback, passed through the redactor like every other
-  text, so a secret from ``${VAR}`` never reaches a CI log.
+  text, so a secret from ``${VAR}`` never reaches a CI log; it also prints what
+  the run logs to the ``kpiframe`` logger (an engine's whole message, the
+  traceback of a calculator's bug, which only fail their metric).
 
 SIGTERM (a CI job cancelled) ends the run as SIGINT does: files being written are
 left as they were (see :mod:`kpiframe.atomic`), and the exit code is 128 + the signal.
@@ -19,9 +21,11 @@ left as they were (see :mod:`kpiframe.atomic`), and the exit code is 128 + the s
 from __future__ import annotations
 
 import errno
+import logging
 import signal
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -72,6 +76,28 @@ def _debug_traceback(error: BaseException) -> None:
         _echo("".join(traceback.format_exception(error)).rstrip())
 
 
+class _DebugLog(logging.Handler):
+    """The ``kpiframe`` logger's records on stderr, redacted, while ``--debug`` is on."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if state.debug:
+            _echo(f"debug: {record.getMessage()}")
+
+
+def _debug_logging() -> Callable[[], None]:
+    """Send the ``kpiframe`` logger to :class:`_DebugLog` for one command; returns how to undo it."""
+    logger, handler = logging.getLogger("kpiframe"), _DebugLog(logging.DEBUG)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+    return undo
+
+
 def report_error(error: KpiframeError) -> ExitCode:
     """Print a person-fixable error (every problem of a config) and return its exit code."""
     _debug_traceback(error)
@@ -113,6 +139,13 @@ class GuardedGroup(TyperGroup):
             raise
 
     def invoke(self, ctx: Any) -> Any:
+        undo = _debug_logging()
+        try:
+            return self._guarded(ctx)
+        finally:
+            undo()
+
+    def _guarded(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, TyperException):  # click's own usage errors and exits: exit 2 etc.

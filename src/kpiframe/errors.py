@@ -20,6 +20,7 @@ Anything else that escapes a command is a bug: ``kpiframe crashed: ...`` and exi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "KpiframeError",
     "PluginError",
     "SourceError",
+    "bounded",
+    "engine_message",
     "first_line",
 ]
 
@@ -40,6 +43,49 @@ def first_line(exc: BaseException) -> str:
     """An exception's message cut to its first line (drivers add pages), or its type when empty."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+#: The longest engine reason kept in a message; ``--debug`` shows the whole of it.
+MAX_REASON = 400
+MAX_VALUE = 40
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CSV_VALUE = re.compile(
+    r'converting column "(?P<column>[^"]*)"\. Could not convert string "(?P<value>.*?)" to \'(?P<type>[^\']+)\''
+)
+_CSV_FILE = re.compile(r"^\s*file = (.+)$", re.MULTILINE)
+
+
+def engine_message(exc: BaseException) -> str:
+    """What an engine's error says that a person acts on, in at most :data:`MAX_REASON` characters.
+
+    Mostly the type and first line. DuckDB's CSV conversion error puts the line on
+    its first line and the column and value further down, then pages of reader
+    options: there it is the file, line, column and value, with the fix in the
+    config's own words (``null_values:``, ``types:``).
+    """
+    text = str(exc).strip()
+    return bounded(_csv_value(text) or f"{type(exc).__name__}: {first_line(exc)}")
+
+
+def _csv_value(text: str) -> str | None:
+    """``line 202 of d.tsv: column 'wait' holds 'abc', which does not read as DOUBLE; ...`` or ``None``."""
+    line, value = _CSV_LINE.search(text), _CSV_VALUE.search(text)
+    if line is None or value is None:
+        return None
+    file = _CSV_FILE.search(text)
+    where = f"line {line.group(1)}" + (f" of {file.group(1).strip()}" if file else "")
+    column, raw = value.group("column"), bounded(value.group("value"), MAX_VALUE)
+    return (
+        f"{where}: column {column!r} holds {raw!r}, which does not read as {value.group('type')}; if it means no"
+        f" value, add it to the source's `null_values: [{raw!r}]`, else fix that row or read the column as text"
+        f" (`types: {{{column}: text}}`)"
+    )
+
+
+def bounded(text: str, limit: int = MAX_REASON) -> str:
+    """``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class KpiframeError(Exception):

@@ -10,7 +10,8 @@ wrong becomes a problem at the config key that names the column:
 - each expression a calculator declares in its ``params_schema`` (``format:
   kpiframe-expression``), and the metric's ``where``, ``by`` and ``per``, must name
   columns the source has (the closest names are suggested);
-- ``parts`` must compile (Ibis' own type errors), and every part must be a number
+- ``parts`` must compile (Ibis' own type errors; a method no column type has is
+  the calculator's bug, not the config's), and every part must be a number
   or a flag, since ``finalize`` gets plain numbers (the contract);
 - the column to blame is found among the declared expressions and the roles
   (``roles_for``, ``optional_roles``, ``time_role``), and the hint follows its

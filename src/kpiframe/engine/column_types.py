@@ -9,6 +9,7 @@ names: ``seconds(talk)`` for hh:mm:ss, ``from_unix(created)`` for seconds since
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,9 @@ def needs(method: str | None) -> str | None:
 def is_type_error(exc: Exception) -> bool:
     """An Ibis type refusal: no such method on this column type, or operands that do not fit.
 
+    A missing method is a refusal only when a column of another type has it (``mean``
+    on text; numbers have it): ``values.nonexistent()`` is the calculator's typo, and
+    blaming the config's column for it would send its author to the wrong file.
     Other exceptions (a calculator's own ``TypeError``, say) are bugs, not config mistakes.
     """
     import ibis.common.annotations as ibis_annotations
@@ -54,11 +58,27 @@ def is_type_error(exc: Exception) -> bool:
     import ibis.expr.types as ir
 
     if isinstance(exc, AttributeError):
-        return isinstance(getattr(exc, "obj", None), ir.Value)
+        return isinstance(getattr(exc, "obj", None), ir.Value) and other_types_have(getattr(exc, "name", None))
     if isinstance(exc, (ibis_errors.IbisTypeError, ibis_annotations.ValidationError)):
         return True
     # `date_column / 2`: Python's own refusal of an operator between an Ibis value and a number
     return isinstance(exc, TypeError) and "unsupported operand" in str(exc) and "Column" in str(exc)
+
+
+#: A column of each type Ibis has methods for: what a method missing on one type may exist on.
+PROBE_TYPES = ("float64", "int64", "boolean", "string", "timestamp", "date", "time")
+
+
+@functools.cache
+def other_types_have(method: str | None) -> bool:
+    """Whether an Ibis column of some type has ``method``: ``mean`` (numbers have it) is a type that
+    does not fit the column; ``nonexistent`` (no type has it) is the calculator's own bug."""
+    import ibis
+
+    if not method:
+        return False
+    probe = ibis.table({f"c{i}": dtype for i, dtype in enumerate(PROBE_TYPES)})
+    return any(hasattr(probe[column], method) for column in probe.columns)
 
 
 def dtype_of(expr: Any) -> Any:

@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from kpiframe.contracts import Value
+from kpiframe.engine.failures import calculator_failure, engine_reason
 from kpiframe.engine.plan import ROWS, WINDOW_ROWS, MetricPlan, Plan, QueryGroup, Request, part_name
 from kpiframe.engine.windows import local_naive, time_column, window_predicate
-from kpiframe.errors import first_line
 
 Key = tuple[Any, ...]
 
@@ -235,7 +235,7 @@ def _fetch(group: QueryGroup, state: Execution, redact: Callable[[str], str]) ->
                 message = f"{exc}: keep some segments with `top:`, or group by a coarser key"
                 state.outcomes[request.metric.spec.id].error = redact(message)
             except Exception as exc:
-                message = f"query on source {group.source_id!r} failed: {type(exc).__name__}: {first_line(exc)}"
+                message = f"query on source {group.source_id!r} failed: {engine_reason(exc, redact)}"
                 state.outcomes[request.metric.spec.id].error = redact(message)
         return batches
 
@@ -340,7 +340,8 @@ def _collect(batches: list[Batch], state: Execution, redact: Callable[[str], str
             try:
                 values = _results(request, rows, columns)
             except Exception as exc:
-                outcome.error = redact(f"calculator {request.metric.spec.calc} failed: {type(exc).__name__}: {exc}")
+                what = f"calculator {request.metric.spec.calc} failed"
+                outcome.error = redact(calculator_failure(what, request.metric.calculator, exc, redact))
                 continue
             outcome.error = _too_many_segments(request, values)
             if outcome.error is None:

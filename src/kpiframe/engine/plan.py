@@ -25,6 +25,7 @@ from kpiframe.config.model import Config, MetricSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import Calculator, DerivedCalculator, Period, call_parts
 from kpiframe.engine.checks import check_metric, part_problems, parts_failed
+from kpiframe.engine.failures import calculator_failure
 from kpiframe.engine.sources import OpenedSource
 from kpiframe.engine.time_keys import key_expression
 from kpiframe.engine.windows import Window, comparison_window, local_naive, resolve, time_column, window_predicate
@@ -218,7 +219,8 @@ class _Planner:
             if problems:  # the config's doing: a type that does not fit, located at its key
                 self.reject(plan, problems)
             else:  # a calculator bug: only this metric fails
-                self.fail(plan, f"calculator {plan.spec.calc} could not be planned: {type(exc).__name__}: {exc}")
+                what = f"calculator {plan.spec.calc} could not be planned"
+                self.fail(plan, calculator_failure(what, plan.calculator, exc, self.run.redactor))
 
     def check_types(self, groups: list[QueryGroup]) -> None:
         """The type checks alone, for a source whose own problems (a time column of numbers) keep it
@@ -386,7 +388,8 @@ def build_plan(config: Config, sources: dict[str, OpenedSource], as_of: datetime
         try:
             planner.metric(plan)
         except Exception as exc:  # a calculator bug: only this metric fails
-            planner.fail(plan, f"calculator {spec.calc} could not be planned: {type(exc).__name__}: {exc}")
+            what = f"calculator {spec.calc} could not be planned"
+            planner.fail(plan, calculator_failure(what, calculator, exc, run.redactor))
     # Compiling every metric's parts finds the types that do not fit (a mean of a TIME column):
     # done even when other problems were found, so that all are reported at once. A source
     # with problems of its own (a time column of numbers) cannot be windowed, so its metrics wait.
