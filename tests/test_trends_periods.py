@@ -226,3 +226,21 @@ def test_a_run_is_named_by_its_window_period_in_its_zone(start, end, zone, label
     from kpiframe.period_labels import period_label
 
     assert period_label(start, end, end, zone) == label
+
+
+def test_runs_recorded_before_the_zone_was_kept_read_in_utc(cli, tmp_path):
+    import duckdb
+    from trend_history import record, weekly_scorecards
+
+    store = str(tmp_path / "old.duckdb")
+    record(store, weekly_scorecards(1, 2))
+    with duckdb.connect(store, read_only=True) as con:
+        rows = con.execute(
+            "select window_start, window_end, scorecard::json->>'$.run.window.zone' from kpiframe_runs order by 2"
+        ).fetchall()
+    assert {zone for *_, zone in rows} == {None}
+    listing = cli("history", "list", store).stdout
+    for start, end, _ in rows:
+        assert f"{start[:10]} {start[11:16]} to {end[:10]} {end[11:16]} UTC" in listing
+    data = json.loads(cli("history", "show", store, "--format", "json").stdout)
+    assert [(r["label"], r["window"]["zone"]) for r in data["runs"]] == [(start[:10], None) for start, _, _ in rows]
