@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -177,13 +178,16 @@ def test_history_show_markdown_is_one_table_row_per_metric(cli, year):
     lines = result.stdout.splitlines()
     rows = [line for line in lines if line.startswith("| ") and "Status" not in line]
     assert lines[0] == "### Trends: Support weekly" and len(rows) == METRICS
-    assert "26 runs, 2026-07-06 to 2026-12-28" in result.stdout
+    assert "26 runs, 2026-06-29 to 2026-12-21" in result.stdout  # a week is named by its first day (a Monday)
     series, runs = by_metric(stored_points(year))
     latest = series["m3"][-1]
     row = next(r for r in rows if "**Metric 3**" in r)
     assert row.split(" | ")[2] == f"{latest[1]:.1f}%"
-    m2_end, m2_status = next((end[:10], status) for end, run, m, _, status in stored_points(year)[::-1] if m == "m2")
-    assert f"not in the latest run (last {m2_end}: {m2_status.upper()})" in next(r for r in rows if "**Metric 2**" in r)
+    m2_end, m2_status = next((end, status) for end, run, m, _, status in stored_points(year)[::-1] if m == "m2")
+    m2_week = (datetime.fromisoformat(m2_end) - timedelta(days=7)).date().isoformat()
+    assert f"not in the latest run (last {m2_week}: {m2_status.upper()})" in next(
+        r for r in rows if "**Metric 2**" in r
+    )
 
 
 def test_a_run_still_shows_its_scorecard_with_history_show_run(cli, tmp_path):
@@ -529,7 +533,13 @@ def test_segments_of_real_runs_trend_as_the_history_recorded_them(cli, tmp_path,
     assert cli("report", "--history", store, "--recent", "1", "-o", page_path).exit_code == 0
     summary_row = page_path.read_text().split('<tr class="status-', 1)[1].split("</tr>", 1)[0]
     assert 'data-recent="yes"' in summary_row
-    assert f"<td>FAIL → PASS, {ends[-1][:10]}" in summary_row  # the metric's own change wins a tie
+    # A 30-day window from midnight to midnight (UTC, the config sets no zone) is named by its days.
+    first, after = (
+        (datetime.fromisoformat(ends[-1]) - timedelta(days=30)).date(),
+        datetime.fromisoformat(ends[-1]).date(),
+    )
+    days = f"{first} → {after - timedelta(days=1)}"
+    assert f"<td>FAIL → PASS, {days}" in summary_row  # the metric's own change wins a tie
 
 
 def test_a_segment_that_changed_makes_its_metric_changed_recently():

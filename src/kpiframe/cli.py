@@ -730,8 +730,9 @@ def _existing_history(store: str) -> Any:
 
 
 def _window_text(run: Any) -> str:
-    start, end = (run.window_start or "")[:16].replace("T", " "), (run.window_end or "")[:16].replace("T", " ")
-    return f"{start or '…'} to {end or '…'}"
+    from kpiframe.period_labels import window_text
+
+    return window_text(run.window_start, run.window_end, run.window_zone)
 
 
 def _warn_skipped(history: Any) -> None:

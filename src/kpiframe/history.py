@@ -64,6 +64,13 @@ class Run:
     window_end: str | None = None
 
     @property
+    def window_zone(self) -> str | None:
+        """The zone the run's window was set in (its scorecard records it); None for older runs: read as UTC."""
+        window = self.scorecard.get("run", {}).get("window") if isinstance(self.scorecard, dict) else None
+        zone = window.get("zone") if isinstance(window, dict) else None
+        return zone if isinstance(zone, str) else None
+
+    @property
     def passed(self) -> bool:
         """No metric or segment failed or errored (warnings and no data still pass)."""
         return self.status not in ("fail", "error")

@@ -54,6 +54,9 @@ class WindowInfo:
     start: str | None  # ISO 8601, UTC
     end: str | None
     label: str
+    #: The scorecard's reporting zone (IANA name), so a report reads the edges as local dates: a Berlin
+    #: month is 2026-10-01 to 2026-11-01 there, 2026-09-30T22:00Z in UTC. None in scorecards from before it.
+    zone: str | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def window_info(window: Window | None) -> WindowInfo | None:
-    return WindowInfo(iso(window.start), iso(window.end), window.label) if window else None
+    return WindowInfo(iso(window.start), iso(window.end), window.label, window.zone) if window else None
 
 
 def finite(number: Any) -> Any:

@@ -42,6 +42,8 @@ class Window:
     start: datetime | None  # aware, UTC; None: unbounded
     end: datetime | None
     label: str
+    #: The reporting zone the edges were set in: what a report reads them in (a Berlin month starts at 23:00 UTC).
+    zone: str = "UTC"
 
     def key(self) -> tuple[datetime | None, datetime | None]:
         return (self.start, self.end)
@@ -70,7 +72,11 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def resolve(spec: WindowSpec, as_of: datetime, zone: str = "UTC") -> Window:
-    """The concrete window for ``spec`` at ``as_of`` (aware)."""
+    """The concrete window for ``spec`` at ``as_of`` (aware), carrying ``zone`` for its labels."""
+    return replace(_resolve(spec, as_of, zone), zone=zone)
+
+
+def _resolve(spec: WindowSpec, as_of: datetime, zone: str) -> Window:
     as_of = as_of.astimezone(UTC)
     if spec.kind == "all":
         return Window(None, None, "all time")
@@ -122,13 +128,13 @@ def comparison_window(spec: WindowSpec, window: Window, as_of: datetime, zone: s
         return None
     if compare == "same_period_last_year":
         start, end = _year_earlier(window.start), _year_earlier(window.end)
-        return Window(start, end, f"{window.label}, a year earlier")
+        return Window(start, end, f"{window.label}, a year earlier", zone)
     if spec.kind == "calendar" and spec.calendar and spec.calendar.startswith("previous_"):
         # The period before a whole calendar period: resolve it at the previous period's start.
         earlier = resolve(spec, window.start, zone)
-        return Window(earlier.start, earlier.end, f"the period before: {earlier.label}")
+        return Window(earlier.start, earlier.end, f"the period before: {earlier.label}", zone)
     length = window.end - window.start
-    return Window(window.start - length, window.start, f"the {_human(length)} before")
+    return Window(window.start - length, window.start, f"the {_human(length)} before", zone)
 
 
 # ---------------------------------------------------------------- windows on tables

@@ -17,6 +17,7 @@ from typing import Any
 
 from kpiframe.errors import ConfigError
 from kpiframe.history import HistoryStore, Run
+from kpiframe.period_labels import period_label
 from kpiframe.status import SEVERITY
 
 __all__ = ["MetricTrend", "Point", "RunPoint", "SegmentTrend", "StatusChange", "Trends", "load_trends"]
@@ -33,11 +34,14 @@ class RunPoint:
     window_end: str | None
     status: str
     git_commit: str | None
+    #: The zone the window was set in (None for runs recorded before it was kept: read as UTC).
+    zone: str | None = None
 
     @property
     def label(self) -> str:
-        """The date the run's window ends (or its as-of): what a person calls the run."""
-        return (self.window_end or self.as_of)[:10]
+        """What a person calls the run: its window's period in the scorecard's zone (``2026-10``, a week's
+        first day), see :mod:`kpiframe.period_labels`."""
+        return period_label(self.window_start, self.window_end, self.as_of, self.zone)
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class Point:
     reason: str | None = None
     #: Segment label → (value, status), as the run recorded its segments (``by:``).
     segments: dict[str, tuple[float | None, str]] = field(default_factory=dict)
+    #: Segments the run computed but did not list (``top:``/``worst:``): which ones is not recorded.
+    hidden_segments: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,9 @@ class SegmentTrend:
 
     label: str
     points: tuple[tuple[float | None, str] | None, ...]
+    #: Not listed by the newest run while that run hid some segments (``top:``/``worst:``): it may be one of
+    #: them (the scorecard counts hidden segments, it does not name them), so it is not called absent.
+    hidden_in_latest: bool = False
 
     @property
     def latest(self) -> tuple[float | None, str] | None:
@@ -126,10 +135,25 @@ class MetricTrend:
         return found
 
     @property
+    def valued_indices(self) -> list[int]:
+        """The runs that had a value for this metric (a run with no data has none, not 0)."""
+        return [i for i, p in enumerate(self.points) if p.value is not None]
+
+    @property
+    def change_from_index(self) -> int | None:
+        """The run the change over the period starts from: the oldest with a value (None: fewer than two)."""
+        valued = self.valued_indices
+        return valued[0] if len(valued) >= 2 else None
+
+    @property
     def change(self) -> tuple[float, float] | None:
         """(first, last) value over the period: the oldest and newest runs with a value."""
-        values = [p.value for p in self.points if p.value is not None]
-        return (values[0], values[-1]) if len(values) >= 2 else None
+        valued = self.valued_indices
+        if len(valued) < 2:
+            return None
+        first, last = self.points[valued[0]].value, self.points[valued[-1]].value
+        assert first is not None and last is not None
+        return first, last
 
     @property
     def delta(self) -> float | None:
@@ -153,7 +177,15 @@ class MetricTrend:
     def segments(self) -> list[SegmentTrend]:
         """Every segment any run had, worst first in the newest run (then by label)."""
         labels = {label for point in self.points for label in point.segments}
-        trends = [SegmentTrend(label, tuple(p.segments.get(label) for p in self.points)) for label in labels]
+        hides = bool(self.points) and self.points[-1].status is not None and self.points[-1].hidden_segments > 0
+        trends = [
+            SegmentTrend(
+                label,
+                tuple(p.segments.get(label) for p in self.points),
+                hides and label not in self.points[-1].segments,
+            )
+            for label in labels
+        ]
 
         def rank(segment: SegmentTrend) -> tuple[int, str]:
             latest = segment.latest
@@ -265,7 +297,14 @@ def _mixed_windows(runs: tuple[RunPoint, ...]) -> tuple[str, ...]:
 
 def _run_point(run: Run) -> RunPoint:
     return RunPoint(
-        run.run_id, run.as_of, run.recorded_at, run.window_start, run.window_end, run.status, run.git_commit
+        run.run_id,
+        run.as_of,
+        run.recorded_at,
+        run.window_start,
+        run.window_end,
+        run.status,
+        run.git_commit,
+        run.window_zone,
     )
 
 
@@ -292,19 +331,29 @@ def _metric_trends(runs: list[Run]) -> list[MetricTrend]:
     return trends
 
 
+def _number(value: Any, status: str) -> float | None:
+    """A recorded value as a number; None when the run had no data, whatever it stored (a count's 0, say):
+    such a run has no point on the chart and is not where a change starts."""
+    if status == "no_data" or not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    return float(value)
+
+
 def _point(metric: dict[str, Any] | None) -> Point:
     if metric is None:
         return Point()
-    value = metric.get("value")
+    status = str(metric.get("status") or "error")
+    hidden = metric.get("hidden_segments")
     return Point(
-        value=float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None,
-        status=str(metric.get("status") or "error"),
+        value=_number(metric.get("value"), status),
+        status=status,
         target=metric.get("target"),
         warn=metric.get("warn"),
         target_level=metric.get("target_level") if isinstance(metric.get("target_level"), dict) else None,
         warn_level=metric.get("warn_level") if isinstance(metric.get("warn_level"), dict) else None,
         reason=metric.get("reason"),
         segments=_segments(metric.get("segments")),
+        hidden_segments=hidden if isinstance(hidden, int) and not isinstance(hidden, bool) and hidden > 0 else 0,
     )
 
 
@@ -312,7 +361,6 @@ def _segments(raw: Any) -> dict[str, tuple[float | None, str]]:
     found: dict[str, tuple[float | None, str]] = {}
     for segment in raw if isinstance(raw, list) else []:
         if isinstance(segment, dict) and segment.get("label") is not None:
-            value = segment.get("value")
-            number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-            found[str(segment["label"])] = (number, str(segment.get("status") or "error"))
+            status = str(segment.get("status") or "error")
+            found[str(segment["label"])] = (_number(segment.get("value"), status), status)
     return found

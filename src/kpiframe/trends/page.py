@@ -25,7 +25,7 @@ __all__ = ["render_page"]
 
 _ORDER = ("fail", "error", "warn", "no_data", "pass", "info", "absent")
 #: The statuses' words, and one for a metric the newest run did not have.
-_LABELS = {**STATUS_LABELS, "absent": "NOT IN LATEST RUN"}
+_LABELS = {**STATUS_LABELS, "absent": "NOT IN LATEST RUN", "hidden": "NOT SHOWN IN LATEST RUN (TOP/WORST)"}
 
 
 def _card(m: MetricTrend, trends: Trends, index: int) -> dict[str, Any]:
@@ -67,6 +67,8 @@ def _card(m: MetricTrend, trends: Trends, index: int) -> dict[str, Any]:
         "moved": m.moved,
         "change_pct": "" if m.delta_pct is None else abs(round(m.delta_pct, 3)),
         "from": value_text(ends[0], m.unit) if ends else "",
+        # The run the change starts from: the oldest with a value, so the date and the value agree.
+        "since": trends.runs[m.change_from_index].label if m.change_from_index is not None else "",
         "recent": trends.changed_recently(m),
         "changes": [
             {
@@ -102,7 +104,7 @@ SEGMENTS_SHOWN = 12
 
 def _segment(segment: SegmentTrend, m: MetricTrend) -> dict[str, Any]:
     latest = segment.latest
-    status = latest[1] if latest else "absent"
+    status = latest[1] if latest else "hidden" if segment.hidden_in_latest else "absent"
     return {
         "label": segment.label,
         "status": status,

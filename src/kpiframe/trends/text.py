@@ -34,7 +34,8 @@ def to_dict(trends: Trends) -> dict[str, Any]:
                 "run_id": r.run_id,
                 "as_of": r.as_of,
                 "recorded_at": r.recorded_at,
-                "window": {"start": r.window_start, "end": r.window_end},
+                "label": r.label,
+                "window": {"start": r.window_start, "end": r.window_end, "zone": r.zone},
                 "status": r.status,
                 "git_commit": r.git_commit,
             }
@@ -62,7 +63,14 @@ def _metric(m: MetricTrend, trends: Trends) -> dict[str, Any]:
             "warn": latest.warn,
         },
         "change": (
-            {"first": ends[0], "last": ends[1], "delta": m.delta, "delta_pct": m.delta_pct, "moved": m.moved or None}
+            {
+                "first": ends[0],
+                "last": ends[1],
+                "from_run_id": trends.runs[m.change_from_index].run_id if m.change_from_index is not None else None,
+                "delta": m.delta,
+                "delta_pct": m.delta_pct,
+                "moved": m.moved or None,
+            }
             if ends
             else None
         ),
@@ -79,6 +87,7 @@ def _metric(m: MetricTrend, trends: Trends) -> dict[str, Any]:
         "segments": [
             {
                 "label": seg.label,
+                "hidden_in_latest_run": seg.hidden_in_latest,
                 "points": [None if p is None else {"value": p[0], "status": p[1]} for p in seg.points],
             }
             for seg in m.segments
@@ -169,7 +178,8 @@ SEGMENT_ROWS = 5
 def _segment_cells(segment: SegmentTrend, m: MetricTrend) -> list[str]:
     latest = segment.latest
     status = latest[1] if latest else None
-    label = STATUS_LABELS.get(status, status) if status else "not in the latest run"
+    absent = "not shown in the latest run (top/worst)" if segment.hidden_in_latest else "not in the latest run"
+    label = STATUS_LABELS.get(status, status) if status else absent
     values = [p[0] if p else None for p in segment.points]
     return [
         f"{_ICONS.get(status or '', '–')} {label}",
