@@ -312,7 +312,11 @@ METRIC: dict[str, Any] = {
             "enum": ["higher", "lower", "neutral"],
             "description": "override the calculator's better direction",
         },
-        "tags": {"type": "array", "items": {"type": "string"}},
+        "tags": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "labels for picking metrics: `kpiframe run --select tag:NAME` runs those with the tag",
+        },
     },
     "required": ["calc"],
     "additionalProperties": False,
