@@ -29,13 +29,14 @@ PERIODS = {"date": "day", "week": "week", "month": "month"}
 def key_expression(key: str, table: Any, time_column: str | None) -> Any:
     """A ``by:`` or ``per:`` key as an Ibis expression. A time part's name alone (``by: [hour]``)
     is that part of the source's ``time:`` column, unless the source has a column of that name."""
+    from kpiframe.expr import quote_name
     from kpiframe.expr_names import column_named, compile_text
 
     part = key.strip()
     if (part in FIXED or part in PERIODS) and column_named(key, list(table.columns)) is None:
         if not time_column:
             raise ExpressionError(f"unknown column {part!r}", _no_time_column_hint(part, table))
-        return compile_text(f"{part}(`{time_column}`)", table)
+        return compile_text(f"{part}({quote_name(time_column)})", table)
     return compile_text(key, table)
 
 
