@@ -437,10 +437,10 @@ def test_validate_data_never_prints_a_secret_of_a_source_that_is_down(write_conf
 @pytest.mark.parametrize(
     ("column", "function", "present", "wanted"),
     [
-        ("yymmdd", "to_date", False, "columns: {created: 'from_unix(yymmdd)'}"),
-        ("yymmdd", "to_date", True, "columns: {day: \"to_date(yymmdd, '%y%m%d')\"}"),
+        ("yymmdd", "to_date", False, 'derive: {yymmdd_at: "from_unix(yymmdd)"} and time: yymmdd_at'),
+        ("yymmdd", "to_date", True, """derive: {yymmdd_at: "to_date(yymmdd, '%y%m%d')"} and time: yymmdd_at"""),
         ("talk", "timestamp", False, "a time of day has no date: name a date or timestamp column"),
-        ("talk", "timestamp", True, "'timestamp(<date column>, talk)'"),
+        ("talk", "timestamp", True, 'join it to one, derive: {talk_at: "timestamp(day, talk)"} and time: talk_at'),
     ],
 )
 def test_a_time_column_that_is_not_a_date_gets_a_hint_with_the_functions_the_language_has(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -22,6 +23,29 @@ def example(hook: str) -> str:
     match = re.search(r"```python\n(.*?)```", section, re.S)
     assert match, f"no python example under ## {hook}"
     return match.group(1)
+
+
+def test_the_plugin_guide_examples_pass_the_test_kit_as_the_guide_writes_it(tmp_path):
+    # The guide's own connector, calculator and reporter are the package its
+    # "Testing your plugin" block imports; that block runs under pytest as written.
+    plugin = "\n\n".join(
+        example(hook)
+        for hook in ("kpiframe_register_connectors", "kpiframe_register_calculators", "kpiframe_register_reporters")
+    )
+    (tmp_path / "my_pkg.py").write_text(plugin)
+    (tmp_path / "test_guide.py").write_text(example("Testing your plugin"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_guide.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    collected = re.search(r"(\d+) passed", result.stdout)
+    assert collected and int(collected.group(1)) >= 3 * 3, result.stdout[-1000:]
 
 
 def test_generated_reference_pages_are_fresh():

@@ -481,6 +481,79 @@ def test_a_default_source_is_not_given_to_a_derived_metric(shared):
     )
 
 
+def test_a_metric_opts_out_of_a_default_warn_and_min_sample_with_null(shared):
+    tree(
+        shared,
+        {
+            "team/kpis.yaml": """
+            version: 1
+            include: [../shared/sources.yaml]
+            window: all
+            defaults: {source: tickets, warn: ">= 1000", min_sample: 1000}
+            metrics:
+              inherits: {calc: count}
+              opts_out: {calc: count, warn: null, min_sample: null}
+            """
+        },
+    )
+    card = kpiframe.run(shared / "team/kpis.yaml", as_of=AS_OF)
+    assert len(TICKETS) < 1000  # so the defaults make `inherits` no_data, and would make `opts_out` warn
+    assert card.metric("inherits").status == "no_data"
+    assert card.metric("opts_out").status == "info" and card.metric("opts_out").value == len(TICKETS)
+    config = kpiframe.load_config(shared / "team/kpis.yaml")
+    assert config.metrics["opts_out"].warn is None and config.metrics["opts_out"].min_sample is None
+
+
+def test_a_default_warn_applies_to_the_metrics_whose_unit_it_fits_and_print_shows_where(shared, cli):
+    tree(
+        shared,
+        {
+            "team/kpis.yaml": """
+            version: 1
+            include: [../shared/sources.yaml]
+            window: all
+            defaults: {source: tickets, warn: ">= 99%"}
+            metrics:
+              volume: {calc: count}
+              escalated: {calc: share, params: {match: escalated}, target: ">= 0%"}
+              per_volume: {calc: expr, params: {expr: volume * 2}}
+            """
+        },
+    )
+    config = kpiframe.load_config(shared / "team/kpis.yaml")
+    # A percentage fits the share (unit %), not the count nor the expr (unit number): no error, no warn there.
+    assert config.metrics["escalated"].warn is not None
+    assert config.metrics["volume"].warn is None and config.metrics["per_volume"].warn is None
+    card = kpiframe.run(config, as_of=AS_OF)
+    assert card.metric("escalated").status == "warn"  # some tickets are not escalated: under 99%
+    assert card.metric("per_volume").value == 2 * len(TICKETS)
+    printed = cli("validate", "--print", shared / "team/kpis.yaml").stdout
+    per_volume = printed.split("  per_volume:\n", 1)[1]
+    assert "source:" not in per_volume and "warn:" not in per_volume  # what the loader applied, nothing else
+    assert "warn: '>= 99%'" in printed.split("  escalated:\n", 1)[1].split("  per_volume:", 1)[0]
+    assert "source, warn from the defaults" in printed and "volume.warn" not in printed
+
+
+def test_a_malformed_default_warn_is_still_reported_for_every_metric(tmp_path):
+    tree(
+        tmp_path,
+        {
+            "kpis.yaml": """
+            version: 1
+            sources: {t: {connector: parquet, path: t.parquet}}
+            defaults: {source: t, warn: ">= 1 banana"}
+            metrics:
+              a: {calc: count}
+              b: {calc: count, warn: ">= 5%"}
+            """
+        },
+    )
+    message = problems_of(tmp_path / "kpis.yaml")
+    assert "defaults.warn: expected a comparison" in message and "(inherited by a)" in message
+    # a metric's own warn is checked as written: a percentage on a count is its own mistake
+    assert "metrics.b.warn: '5%' is a percentage but the metric's unit is 'count'" in message
+
+
 def test_a_wrong_default_is_reported_once_at_its_place_not_once_per_metric(tmp_path):
     tree(
         tmp_path,

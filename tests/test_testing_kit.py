@@ -87,3 +87,36 @@ class TestChurnContract(CalculatorContract):
         ]
         left = [r for r in cohort if r["ended_at"] is not None and r["ended_at"] < self.window.end]
         return 100 * len(left) / len(cohort) if cohort else None
+
+
+def test_a_connector_contract_takes_its_columns_as_any_collection_of_names():
+    from kpiframe.testing import _column_names
+
+    assert _column_names("T", ["id", "wait"]) == {"id", "wait"}
+    assert _column_names("T", ("id",)) == {"id"}
+    assert _column_names("T", {"id": "int"}.keys()) == {"id"}
+    with pytest.raises(TypeError, match=r"T.columns must be a list or set of column names.*got 'id'"):
+        _column_names("T", "id")
+    with pytest.raises(TypeError, match=r"must hold column names \(strings\); got 3"):
+        _column_names("T", ["id", 3])
+
+
+def test_a_summary_reporter_passes_the_contract_by_naming_every_status_but_not_otherwise():
+    from kpiframe import Reporter
+
+    class Counts(Reporter):
+        name, extension, description = "counts", "txt", "Counts per status."
+
+        def render(self, scorecard, options):
+            return " ".join(f"{status}={count}" for status, count in scorecard.summary.items())
+
+    class AsSummary(ReporterContract):
+        reporter = Counts()
+        summarises = True
+
+    class AsList(ReporterContract):
+        reporter = Counts()
+
+    AsSummary().test_renders_every_status()
+    with pytest.raises(AssertionError, match="summarises = True"):
+        AsList().test_renders_every_status()

@@ -177,3 +177,25 @@ def test_periods_past_max_segments_are_not_filled_in(calls, write_config):
     )
     segments = _run(write_config, metrics).metric("daily").segments
     assert [s.key["date(`Call time`)"] for s in segments] == sorted({moment.date() for moment, _ in CALLS})
+
+
+@pytest.mark.parametrize("part", ["hour", "month"])
+def test_a_time_part_alone_on_a_source_without_time_says_why_and_names_the_timestamp_column(
+    calls, write_config, cli, part
+):
+    path = write_config(f"""\
+        version: 1
+        window: all
+        sources:
+          calls: {{connector: csv, path: calls.csv}}
+        metrics:
+          n: {{calc: count, source: calls, by: [{part}]}}
+        """)
+    for command in (["validate", "--data"], ["run"]):
+        result = cli(*command, path)
+        assert result.exit_code == 2, result.output
+        assert f"metrics.n.by[0]: unknown column '{part}'" in result.stderr
+        assert f"{part} alone means the {part} of the source's `time:` column, and this source has no `time:`" in (
+            result.stderr
+        )
+        assert f"give the source `time: Call time`, or write the key as {part}(`Call time`)" in result.stderr

@@ -26,6 +26,9 @@ def _type(schema: dict[str, Any]) -> str:
     if "const" in schema:
         return f"`{schema['const']}`"
     if "oneOf" in schema:
+        forms = [form for form in schema["oneOf"] if form != {"type": "null"}]
+        if "x-kpiframe-expected" not in schema and len(forms) == 1:
+            return _type(forms[0]) + " or null"  # a key whose null means "none"
         return schema.get("x-kpiframe-expected", "one of several forms")
     kind = schema.get("type", "any")
     if schema.get("format") == "kpiframe-expression":

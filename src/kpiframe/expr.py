@@ -33,7 +33,7 @@ from typing import Any
 from kpiframe import expr_time
 from kpiframe.errors import ExpressionError
 
-__all__ = ["Node", "NameWithSpacesError", "evaluate", "names", "parse", "to_condition", "to_ibis"]
+__all__ = ["Node", "NameWithSpacesError", "evaluate", "names", "parse", "quote_name", "to_condition", "to_ibis"]
 
 
 # ---------------------------------------------------------------- AST
@@ -58,6 +58,19 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false", "between"}
+
+
+def quote_name(name: str) -> str:
+    """A column name as the language reads it: bare when it lexes as one plain name, else in backticks.
+
+    Every hint that shows an expression over a column goes through this, so a
+    suggested fix parses when pasted (``Call Date`` becomes ```Call Date```, a
+    column named ``and`` too). A name already in backticks is left as it is.
+    """
+    if len(name) > 1 and name.startswith("`") and name.endswith("`"):
+        return name
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) and name.lower() not in _KEYWORDS
+    return name if plain else f"`{name}`"
 
 
 @dataclass(frozen=True)

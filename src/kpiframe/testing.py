@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -149,11 +149,12 @@ class ConnectorContract:
 
     Implement ``params(tmp_path)`` (working params), ``bad_params(tmp_path)``
     (params whose source cannot be read) and set ``columns`` (names the table
-    must have). List in ``secrets`` any value that must never appear in messages.
+    must have: a list, tuple or set). List in ``secrets`` any value that must
+    never appear in messages.
     """
 
     connector: ClassVar[Connector]
-    columns: ClassVar[set[str]] = set()
+    columns: ClassVar[Iterable[str]] = ()
     secrets: ClassVar[list[str]] = []
 
     def params(self, tmp_path: Path) -> dict[str, Any]:
@@ -181,7 +182,8 @@ class ConnectorContract:
         context = self.context(tmp_path)
         table = self.connector.open(self.params(tmp_path), context)
         assert isinstance(table, ibis.expr.types.Table), "open() must return an ibis Table"
-        assert self.columns <= set(table.columns), f"missing columns: {self.columns - set(table.columns)}"
+        missing = sorted(_column_names(type(self).__name__, self.columns) - set(table.columns))
+        assert not missing, f"open() returned a table without the declared columns {missing}"
         # And it can be computed on, the way a run computes: on the run's engine.
         (row,) = context._backends.fetch(table.aggregate(rows=table.count()))
         assert row["rows"] >= 0
@@ -196,6 +198,19 @@ class ConnectorContract:
         assert len(message) > 10, "say what went wrong and how to fix it"
         for secret in self.secrets:
             assert secret not in message, "a secret leaked into the error message"
+
+
+def _column_names(owner: str, columns: object) -> set[str]:
+    """``columns`` as a set of names: any iterable of strings will do, a bare string is a mistake."""
+    if isinstance(columns, str) or not isinstance(columns, Iterable):
+        raise TypeError(
+            f"{owner}.columns must be a list or set of column names, like ['id', 'created_at']; got {columns!r}"
+        )
+    names = list(columns)
+    wrong = [name for name in names if not isinstance(name, str)]
+    if wrong:
+        raise TypeError(f"{owner}.columns must hold column names (strings); got {wrong[0]!r}")
+    return set(names)
 
 
 def scorecard_with_every_status() -> Scorecard:
@@ -239,9 +254,15 @@ def scorecard_with_every_status() -> Scorecard:
 
 
 class ReporterContract:
-    """Contract tests for a :class:`kpiframe.Reporter`: renders every status, segments and odd text."""
+    """Contract tests for a :class:`kpiframe.Reporter`: renders every status, segments and odd text.
+
+    A reporter that lists the metrics must name each one (by id or title). Set
+    ``summarises = True`` for a reporter that prints totals instead (a line of
+    counts per status): then it must name every status instead.
+    """
 
     reporter: ClassVar[Reporter]
+    summarises: ClassVar[bool] = False
 
     def test_metadata(self) -> None:
         assert isinstance(self.reporter, Reporter)
@@ -252,8 +273,15 @@ class ReporterContract:
         output = self.reporter.render(card, {"color": False, "fail_on": "fail"})
         assert isinstance(output, (str, bytes)) and output
         text = output.decode("utf-8", "replace") if isinstance(output, bytes) else output
+        if self.summarises:
+            missing = [status for status in STATUSES if status not in text]
+            assert not missing, f"a summary must name every status; missing {missing} in {text[:200]!r}"
+            return
         for metric in card.metrics:
-            assert metric.id in text or metric.title in text or "Metric" in text
+            assert metric.id in text or metric.title in text or "Metric" in text, (
+                f"{metric.id!r} is not in the output; a reporter that prints totals rather than"
+                f" metrics sets summarises = True: {text[:200]!r}"
+            )
 
 
 Handler = Callable[[str, dict[str, str], Mapping[str, str]], tuple[int, dict[str, str], Any]]

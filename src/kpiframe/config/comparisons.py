@@ -210,3 +210,29 @@ def change_never_fires(target: ChangeComparison, warn: ChangeComparison, unit: s
         f"warn change {warn.text.strip()!r} can never fire: every change that passes the target's"
         f" {target.text.strip()!r} passes it too"
     )
+
+
+def unit_fits(level: object, unit: str) -> bool:
+    """Whether a target or warn level as written (``"<= 85%"`` or ``{value:, change:}``) can be read in ``unit``.
+
+    False only when it is well written but in another kind of unit (a percentage
+    for a metric in minutes): a level that does not parse "fits", so that the
+    check of the level itself reports it. This is how a ``defaults:`` warn is
+    kept from the metrics it was not meant for (see the config guide).
+    """
+    parts = [level.get("value")] if isinstance(level, dict) else [level]
+    changes = [level.get("change")] if isinstance(level, dict) else []
+    try:
+        comparisons = [parse_comparison(text) for text in parts if isinstance(text, (str, int, float))]
+        amounts = [parse_change(text).amount for text in changes if isinstance(text, (str, int, float))]
+    except ValueError:
+        return True
+    try:
+        for comparison in comparisons:
+            comparison.check_unit(unit)
+        for amount in amounts:
+            if amount.kind == "duration":
+                amount.in_unit(unit)
+    except ValueError:
+        return False
+    return True

@@ -11,7 +11,8 @@ are merged into it; included files may include others. The rules:
   the same file reached twice (a diamond) is one definition, not a conflict;
 - a file's ``defaults:`` fill ``source``, ``window``, ``min_sample`` and ``warn`` for
   the metrics *that file* defines, not for those of the files it includes: a shared
-  file means the same wherever it is included;
+  file means the same wherever it is included (the loader then drops a default
+  that does not fit a metric: a source on a derived one, a warn in another unit);
 - relative paths inside an included file (a source's ``path:``, ``plugins:``)
   resolve against that file's folder;
 - the YAML limits (:data:`~kpiframe.config.yaml_source.MAX_NODES`,

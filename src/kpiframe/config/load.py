@@ -20,6 +20,7 @@ from kpiframe.config.comparisons import (
     parse_change,
     parse_comparison,
     stricter_hint,
+    unit_fits,
 )
 from kpiframe.config.derived_slices import derived_slices
 from kpiframe.config.include import merge
@@ -38,6 +39,9 @@ from kpiframe.expr import suggest
 from kpiframe.expr_names import check_syntax
 from kpiframe.redaction import Redactor
 from kpiframe.titles import title_from_id
+
+#: Metric keys whose ``null`` means "none for this metric", also when ``defaults:`` give one.
+OPT_OUTS = ("warn", "min_sample")
 
 
 def parse_timestamp(text: str, zone: str = "UTC") -> datetime:
@@ -417,9 +421,10 @@ class _Checker:
         self.params(calculator.params_schema, params, path + ("params",))
         params = self.business_hours(params, path + ("params",), self.schedules)
         derived = isinstance(calculator, DerivedCalculator)
+        raw = {key: value for key, value in raw.items() if value is not None or key not in OPT_OUTS}
+        if derived:
+            raw = self.unapply_default(raw, path, "source")  # a default source is for the metrics that read one
         source = raw.get("source")
-        if derived and path + ("source",) in self.doc.inherited:
-            source = None  # `defaults: {source: ...}` is for the metrics that read a source
         if derived:
             if source is not None:
                 self.add(
@@ -450,6 +455,8 @@ class _Checker:
             unit = calculator.unit_for(params)
         except Exception:  # params already reported invalid above
             unit = calculator.unit
+        if "warn" in raw and not unit_fits(raw["warn"], unit):
+            raw = self.unapply_default(raw, path, "warn")  # a default warn is for the metrics whose unit it fits
         levels = {key: self.level(raw[key], path + (key,), unit) for key in ("target", "warn") if key in raw}
         by = tuple(raw["by"]) if isinstance(raw.get("by"), list) else ()
         self.dead_warn(levels.get("target"), levels.get("warn"), path + ("warn",), unit)
@@ -486,6 +493,17 @@ class _Checker:
             max_segments=raw["max_segments"] if isinstance(raw.get("max_segments"), int) else DEFAULT_MAX_SEGMENTS,
             baseline=raw.get("baseline", self.default_baseline),
         )
+
+    def unapply_default(self, raw: dict[str, Any], path: tuple[Any, ...], key: str) -> dict[str, Any]:
+        """``raw`` without ``key`` when ``defaults:`` gave it: the merged document (what ``validate --print``
+        shows) drops it too. A key the metric sets itself is kept, to be checked as written."""
+        if path + (key,) not in self.doc.inherited:
+            return raw
+        self.doc.inherited = self.doc.inherited - {path + (key,)}
+        merged = self.doc.data.get("metrics", {}).get(path[-1]) if isinstance(self.doc.data, dict) else None
+        if isinstance(merged, dict):
+            merged.pop(key, None)
+        return {k: v for k, v in raw.items() if k != key}
 
     def derived_graph(self, metrics: Mapping[str, MetricSpec]) -> None:
         """Derived metrics must name existing metrics and form no cycle."""

@@ -244,7 +244,13 @@ METRIC: dict[str, Any] = {
         "where": {"type": "string", "description": "a filter on the rows this metric counts"},
         "window": WINDOW,
         "target": {**LEVEL, "description": "the fail level: " + LEVEL["description"]},
-        "warn": {**LEVEL, "description": "the warn level: a passing metric warns when this is false"},
+        "warn": {
+            **LEVEL,
+            "oneOf": [*LEVEL["oneOf"], {"type": "null"}],
+            "description": (
+                "the warn level: a passing metric warns when this is false; null: none, also when `defaults:` give one"
+            ),
+        },
         "by": {
             **KEY_LIST,
             "description": (
@@ -300,7 +306,10 @@ METRIC: dict[str, Any] = {
             "description": "also compute the weekday × hour matrix on the window's time column",
         },
         "baseline": BASELINE,
-        "min_sample": {"type": "integer", "minimum": 0, "description": "fewer rows than this: status no_data"},
+        "min_sample": {
+            "oneOf": [{"type": "integer", "minimum": 0}, {"type": "null"}],
+            "description": "fewer rows than this: status no_data; null: no minimum, also when `defaults:` give one",
+        },
         "confidence": {
             "enum": ["point", "significant"],
             "description": (
@@ -312,7 +321,11 @@ METRIC: dict[str, Any] = {
             "enum": ["higher", "lower", "neutral"],
             "description": "override the calculator's better direction",
         },
-        "tags": {"type": "array", "items": {"type": "string"}},
+        "tags": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "labels for picking metrics: `kpiframe run --select tag:NAME` runs those with the tag",
+        },
     },
     "required": ["calc"],
     "additionalProperties": False,
@@ -354,7 +367,12 @@ DEFAULT_KEYS = ("source", "window", "min_sample", "warn")
 
 DEFAULTS: dict[str, Any] = {
     "type": "object",
-    "properties": {key: METRIC["properties"][key] for key in DEFAULT_KEYS},
+    "properties": {
+        **{key: METRIC["properties"][key] for key in DEFAULT_KEYS},
+        # A default is a value: `null` is how a metric opts out of one, not a default itself.
+        "warn": {**LEVEL, "description": "the warn level of the metrics whose unit it fits (see the config guide)"},
+        "min_sample": {"type": "integer", "minimum": 0, "description": "fewer rows than this: status no_data"},
+    },
     "additionalProperties": False,
     "description": "settings for every metric of this file (not of the files it includes); a metric's own win",
 }

@@ -10,12 +10,13 @@ names: ``seconds(talk)`` for hh:mm:ss, ``from_unix(created)`` for seconds since
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from kpiframe.config.model import SourceSpec
-from kpiframe.errors import ConfigProblem
-from kpiframe.expr import FUNCTION_DOCS, suggest
+from kpiframe.errors import ConfigProblem, ExpressionError
+from kpiframe.expr import FUNCTION_DOCS, parse, quote_name, suggest
 
 Path = tuple[Any, ...]
 
@@ -105,7 +106,7 @@ def type_hint(column: Column, needs: str | None) -> str | None:
     dtype, text = column.dtype, column.text
     if needs == "timestamps":
         return timestamp_hint(column)
-    seconds = code(f"seconds({quoted(text)})")
+    seconds = code(f"seconds({operand(text)})")
     if column.role:
         seconds = code(f"columns: {{{text}: 'seconds({column.mapped or text})'}}") + " on the source"
     if dtype.is_time():
@@ -128,7 +129,7 @@ def type_hint(column: Column, needs: str | None) -> str | None:
 def timestamp_hint(column: Column) -> str:
     """How to turn seconds since 1970, or text, into the timestamp a role or param needs."""
     dtype = column.dtype
-    source = column.mapped or column.text if column.role else quoted(column.text)
+    source = column.mapped or column.text if column.role else operand(column.text)
     if dtype.is_integer() or dtype.is_floating():
         fix, when = f"from_unix({source})", "if it holds seconds since 1970"
     elif dtype.is_time() and "timestamp" in FUNCTION_DOCS:
@@ -144,9 +145,16 @@ def timestamp_hint(column: Column) -> str:
 
 def quoted(text: str) -> str:
     """A column name as the expression language reads it (backticks when it is not a plain name)."""
-    if text.startswith("`") and text.endswith("`"):
-        return text
-    return text if text.replace("_", "a").isalnum() and not text[:1].isdigit() else f"`{text}`"
+    return quote_name(text)
+
+
+def operand(text: str) -> str:
+    """A param's text as a function's argument: kept when it parses (an expression), else a name in backticks."""
+    try:
+        parse(text)
+    except ExpressionError:
+        return quote_name(text)
+    return text
 
 
 def code(text: str) -> str:
@@ -193,16 +201,39 @@ def time_column_problem(source: SourceSpec, table: Any, locate: Any) -> ConfigPr
     dtype = table[name].type()
     if holds_time(dtype):
         return None
-    return locate(path, f"time column {name!r} holds {dtype}, not dates or timestamps", _time_column_hint(name, dtype))
+    return locate(path, f"time column {name!r} holds {dtype}, not dates or timestamps", time_column_hint(name, table))
 
 
-def _time_column_hint(name: str, dtype: Any) -> str:
-    """How a column of numbers or times of day becomes a time column, with the functions the language has."""
+def time_column_hint(name: str, table: Any) -> str:
+    """How a column of numbers or times of day becomes a time column: a ``derive:`` the ``time:`` then names.
+
+    Every expression shown parses and compiles against ``table`` as pasted
+    (names in backticks where they need them, a real date column to join a time
+    of day to); the new column's name is the column's own in snake case.
+    """
+    dtype, column = table[name].type(), quote_name(name)
+    new = derived_name(name, table.columns)
+
+    def derive(expression: str) -> str:
+        return f'derive: {{{new}: "{expression}"}} and time: {new}'
+
     if dtype.is_time():
-        if "timestamp" in FUNCTION_DOCS:
-            return f"a time of day has no date: map a role such as columns: {{at: 'timestamp(<date column>, {name})'}}"
+        dates = [c for c in table.columns if table[c].type().is_date()]
+        if "timestamp" in FUNCTION_DOCS and dates:
+            return "a time of day has no date: join it to one, " + derive(
+                f"timestamp({quote_name(dates[0])}, {column})"
+            )
         return "a time of day has no date: name a date or timestamp column"
-    hint = f"for seconds since 1970, map a role: columns: {{created: 'from_unix({name})'}} and use time: created"
+    hint = "for seconds since 1970, " + derive(f"from_unix({column})")
     if "to_date" in FUNCTION_DOCS and dtype.is_integer():
-        hint += f"; for a date written as a number such as 260131, columns: {{day: \"to_date({name}, '%y%m%d')\"}}"
+        hint += "; or, for a date written as a number such as 260131, " + derive(f"to_date({column}, '%y%m%d')")
     return hint
+
+
+def derived_name(name: str, columns: Any) -> str:
+    """A plain snake-case name for a column derived from ``name``, clear of the table's names (any case)."""
+    base = re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or "time"
+    base = base if not base[0].isdigit() else f"c_{base}"
+    taken = {str(c).lower() for c in columns}
+    candidates = [base, f"{base}_at", *(f"{base}_at{i}" for i in range(2, len(taken) + 3))]
+    return next(c for c in candidates if c not in taken and quote_name(c) == c)

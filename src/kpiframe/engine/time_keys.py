@@ -29,12 +29,27 @@ PERIODS = {"date": "day", "week": "week", "month": "month"}
 def key_expression(key: str, table: Any, time_column: str | None) -> Any:
     """A ``by:`` or ``per:`` key as an Ibis expression. A time part's name alone (``by: [hour]``)
     is that part of the source's ``time:`` column, unless the source has a column of that name."""
+    from kpiframe.expr import quote_name
     from kpiframe.expr_names import column_named, compile_text
 
     part = key.strip()
-    if (part in FIXED or part in PERIODS) and time_column and column_named(key, list(table.columns)) is None:
-        return compile_text(f"{part}(`{time_column}`)", table)
+    if (part in FIXED or part in PERIODS) and column_named(key, list(table.columns)) is None:
+        if not time_column:
+            raise ExpressionError(f"unknown column {part!r}", _no_time_column_hint(part, table))
+        return compile_text(f"{part}({quote_name(time_column)})", table)
     return compile_text(key, table)
+
+
+def _no_time_column_hint(part: str, table: Any) -> str:
+    """Why ``hour`` alone names nothing here, and the two ways to make it name something."""
+    from kpiframe.expr import quote_name
+
+    times = [c for c in table.columns if table[c].type().is_timestamp() or table[c].type().is_date()]
+    column = quote_name(times[0]) if times else "<timestamp column>"
+    return (
+        f"{part} alone means the {part} of the source's `time:` column, and this source has no `time:`;"
+        f" give the source `time: {column.strip('`')}`, or write the key as {part}({column})"
+    )
 
 
 def time_part(key: str) -> str | None:
