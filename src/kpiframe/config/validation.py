@@ -1,28 +1,43 @@
-"""jsonschema errors → messages a person can act on, with file, line and column."""
+"""jsonschema errors → messages a person can act on, with file, line and column.
+
+A valid config never imports jsonschema: :mod:`kpiframe.config.fast_validation`
+says "valid" first where it can, and jsonschema runs only to find the errors.
+"""
 
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
-
+from kpiframe.config.fast_validation import surely_valid
 from kpiframe.config.yaml_source import Document, Path
 from kpiframe.errors import ConfigProblem, ExpressionError
 from kpiframe.expr import parse as parse_expression
 
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
+    from jsonschema.exceptions import ValidationError
+
 #: ``"format": "kpiframe-expression"`` in a plugin's params schema makes kpiframe
 #: parse that string as an expression when the config loads (no data needed).
 EXPRESSION_FORMAT = "kpiframe-expression"
-_FORMATS = FormatChecker()
 
 
-@_FORMATS.checks(EXPRESSION_FORMAT, raises=ExpressionError)  # type: ignore[untyped-decorator]
 def _is_expression(value: object) -> bool:
     if isinstance(value, str):
         parse_expression(value)
     return True
+
+
+@cache
+def _formats() -> FormatChecker:
+    """jsonschema's format checks, with kpiframe's expression format (imported on first use)."""
+    from jsonschema import FormatChecker
+
+    formats = FormatChecker()
+    formats.checks(EXPRESSION_FORMAT, raises=ExpressionError)(_is_expression)
+    return formats
 
 
 _TYPE_NAMES = {
@@ -111,7 +126,11 @@ def describe(error: ValidationError, doc: Document, base: Path = ()) -> ConfigPr
 
 def validate(instance: Any, schema: dict[str, Any], doc: Document, base: Path = ()) -> list[ConfigProblem]:
     """Every problem of ``instance`` against ``schema``, in document order."""
-    validator = Draft202012Validator(schema, format_checker=_FORMATS)
+    if surely_valid(instance, schema):
+        return []
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema, format_checker=_formats())
     problems = [describe(e, doc, base) for e in validator.iter_errors(instance)]
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     # oneOf/anyOf can report the same spot twice; keep one message per location and text.
