@@ -10,7 +10,6 @@ and reporter keeps the package and version it came from, so clashes and
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -170,8 +169,12 @@ def make_plugin_manager(
     for module_name in BUILTIN_PLUGINS:
         register(importlib.import_module(module_name), module_name, Origin(module_name, "kpiframe", version))
 
+    # Imported here, not at the top: `import kpiframe` (and `kpiframe --help`) need no
+    # package metadata, and importlib.metadata pulls in email, zipfile and csv.
+    from importlib import metadata
+
     allowed = _allowed_entry_points(environ)
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         if allowed is not None and ep.name not in allowed:
             registry.filtered.append(f"{ep.name} ({ep.dist.name} {ep.dist.version})" if ep.dist else ep.name)
             continue
