@@ -13,7 +13,16 @@ from pathlib import Path
 
 from conftest import TICKETS, write_parquet
 
-WATCHED = ("importlib.metadata", "jsonschema", "yaml", "http.client", "ssl", "tabulate", "xml.etree.ElementTree")
+WATCHED = (
+    "importlib.metadata",
+    "jsonschema",
+    "yaml",
+    "http.client",
+    "ssl",
+    "tabulate",
+    "xml.etree.ElementTree",
+    "markupsafe",
+)
 
 
 def imported(tmp_path: Path, *argv: str) -> set[str]:
