@@ -74,13 +74,14 @@ def prepare(
 
 def _check_engine(engine: dict[str, Any]) -> None:
     """Command-line engine settings obey the config schema's rules."""
+    given = {k: v for k, v in engine.items() if v is not None}
+    if not given:  # the command line always passes the keys; no value set, nothing to check (nor import)
+        return
     import jsonschema
 
     from kpiframe.config.schema import ENGINE
 
-    for error in jsonschema.Draft202012Validator(ENGINE).iter_errors(
-        {k: v for k, v in engine.items() if v is not None}
-    ):
+    for error in jsonschema.Draft202012Validator(ENGINE).iter_errors(given):
         name = error.path[0] if error.path else "engine"
         expected = ENGINE["properties"].get(name, {}).get("x-kpiframe-expected") or error.message
         raise ConfigError(f"--{str(name).replace('_', '-')}: expected {expected}, got {error.instance!r}")

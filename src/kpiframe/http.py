@@ -39,18 +39,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from kpiframe.errors import DeliveryError, SourceError
+from kpiframe.http_limits import MAX_BYTES, MAX_REDIRECTS, MAX_RETRIES, MAX_TOTAL_WAIT
 from kpiframe.redaction import mask_url_passwords
 
 __all__ = ["MAX_BYTES", "MAX_RETRIES", "Origin", "UrlPolicy", "get_json", "post_json"]
 
 #: Statuses worth trying again: rate limits and server-side trouble.
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
-#: The most a response may be, by default: far above any API page.
-MAX_BYTES = 50 * 1024 * 1024
-#: The most retries a request may ask for, and the most seconds all its waits may add up to.
-MAX_RETRIES = 10
-MAX_TOTAL_WAIT = 300.0
-MAX_REDIRECTS = 5
 #: Headers that carry credentials; never sent to another origin.
 _CREDENTIAL_HEADERS = {"authorization", "cookie", "proxy-authorization", "x-api-key", "api-key", "x-auth-token"}
 

@@ -10,7 +10,6 @@ and reporter keeps the package and version it came from, so clashes and
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -180,8 +179,12 @@ def make_plugin_manager(
     for module_name in BUILTIN_PLUGINS:
         register(importlib.import_module(module_name), module_name, Origin(module_name, "kpiframe", version))
 
+    # Imported here, not at the top: `import kpiframe` (and `kpiframe --help`) need no
+    # package metadata, and importlib.metadata pulls in email, zipfile and csv.
+    from importlib import metadata
+
     allowed = _allowed_entry_points(environ)
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         if allowed is not None and ep.name not in allowed:
             registry.filtered.append(f"{ep.name} ({ep.dist.name} {ep.dist.version})" if ep.dist else ep.name)
             continue
@@ -281,10 +284,19 @@ def _index(registry: Registry) -> None:
                 table[name] = Registration(kind, name, obj, origin)
 
 
+def _surely_a_schema(schema: Any) -> bool:
+    """A quick "this is a JSON Schema" from jsonschema-rs, so that loading a plugin's config
+    section does not import jsonschema on every run; jsonschema says why one is not."""
+    try:
+        import jsonschema_rs
+
+        return bool(jsonschema_rs.meta.is_valid(schema))
+    except Exception:  # not installed, or a schema it cannot read: ask jsonschema
+        return False
+
+
 def _index_sections(registry: Registry) -> None:
     """Each plugin's top-level config sections, checked: a free name, a valid JSON Schema, no clash."""
-    import jsonschema
-
     from kpiframe.config.schema import core_schema
 
     reserved = set(core_schema()["properties"])
@@ -302,10 +314,15 @@ def _index_sections(registry: Registry) -> None:
                     f"plugin {origin} registers the config section {name!r}: expected a lower-case identifier"
                     f" that is not one of kpiframe's own keys ({', '.join(sorted(reserved))})"
                 )
-            try:
-                jsonschema.Draft202012Validator.check_schema(schema)
-            except jsonschema.SchemaError as exc:
-                raise PluginError(f"plugin {origin}: the schema of config section {name!r} is invalid: {exc.message}")
+            if not _surely_a_schema(schema):
+                import jsonschema  # for the reason a section's schema is not one
+
+                try:
+                    jsonschema.Draft202012Validator.check_schema(schema)
+                except jsonschema.SchemaError as exc:
+                    raise PluginError(
+                        f"plugin {origin}: the schema of config section {name!r} is invalid: {exc.message}"
+                    ) from None
             if name in registry.sections:
                 raise PluginError(
                     f"two plugins register the config section {name!r}: {registry.sections[name].origin} and"

@@ -1,26 +1,31 @@
-"""jsonschema errors → messages a person can act on, with file, line and column."""
+"""jsonschema errors → messages a person can act on, with file, line and column.
+
+A valid config never imports jsonschema: :mod:`kpiframe.config.fast_validation`
+says "valid" first where it can, and jsonschema runs only to find the errors.
+"""
 
 from __future__ import annotations
 
 import difflib
 import math
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, FormatChecker, validators
-from jsonschema.exceptions import ValidationError
-
+from kpiframe.config.fast_validation import surely_valid
 from kpiframe.config.literals import LONGEST, parse_quantity
 from kpiframe.config.yaml_source import Document, Path
 from kpiframe.errors import ConfigProblem, ExpressionError
 from kpiframe.expr_names import check_syntax
 
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
+    from jsonschema.exceptions import ValidationError
+
 #: ``"format": "kpiframe-expression"`` in a plugin's params schema makes kpiframe
 #: parse that string as an expression when the config loads (no data needed).
 EXPRESSION_FORMAT = "kpiframe-expression"
-_FORMATS = FormatChecker()
 
 
-@_FORMATS.checks(EXPRESSION_FORMAT, raises=ExpressionError)  # type: ignore[untyped-decorator]
 def _is_expression(value: object) -> bool:
     if isinstance(value, str):
         check_syntax(value)  # a column's whole name (`Speed of answer in seconds`) waits for the source
@@ -47,7 +52,6 @@ def _duration_seconds(value: object) -> float | None:
     return quantity.value
 
 
-@_FORMATS.checks(DURATION_FORMAT, raises=ValueError)  # type: ignore[untyped-decorator]
 def _is_duration(value: object) -> bool:
     seconds = _duration_seconds(value)
     if seconds is not None and 0 < seconds < 1e-6:
@@ -57,7 +61,6 @@ def _is_duration(value: object) -> bool:
     return True
 
 
-@_FORMATS.checks(INTERVAL_FORMAT, raises=ValueError)  # type: ignore[untyped-decorator]
 def _is_interval(value: object) -> bool:
     seconds = _duration_seconds(value)
     if seconds is not None and 0 < seconds < 1:
@@ -65,15 +68,37 @@ def _is_interval(value: object) -> bool:
     return True
 
 
-def _is_finite_number(checker: Any, instance: object) -> bool:
-    """A number as YAML writes it, but not ``.inf`` or ``.nan``: no count, share or time is infinite."""
-    base = Draft202012Validator.TYPE_CHECKER.is_type(instance, "number")
-    return bool(base) and not (isinstance(instance, float) and not math.isfinite(instance))
+#: kpiframe's formats and what each raises for a value it refuses (its message becomes the problem's).
+FORMAT_CHECKS: dict[str, tuple[Any, type[Exception]]] = {
+    EXPRESSION_FORMAT: (_is_expression, ExpressionError),
+    DURATION_FORMAT: (_is_duration, ValueError),
+    INTERVAL_FORMAT: (_is_interval, ValueError),
+}
 
 
-_Validator = validators.extend(
-    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _is_finite_number)
-)
+@cache
+def _formats() -> FormatChecker:
+    """jsonschema's format checks, with kpiframe's own (imported on first use)."""
+    from jsonschema import FormatChecker
+
+    formats = FormatChecker()
+    for name, (check, raises) in FORMAT_CHECKS.items():
+        formats.checks(name, raises=raises)(check)
+    return formats
+
+
+@cache
+def _validator_class() -> Any:
+    """Draft 2020-12 where a number is finite: no count, share or time is ``.inf`` or ``.nan``."""
+    from jsonschema import Draft202012Validator, validators
+
+    def is_finite_number(checker: Any, instance: object) -> bool:
+        base = Draft202012Validator.TYPE_CHECKER.is_type(instance, "number")
+        return bool(base) and not (isinstance(instance, float) and not math.isfinite(instance))
+
+    return validators.extend(
+        Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", is_finite_number)
+    )
 
 
 _TYPE_NAMES = {
@@ -167,7 +192,9 @@ def describe(error: ValidationError, doc: Document, base: Path = ()) -> ConfigPr
 
 def validate(instance: Any, schema: dict[str, Any], doc: Document, base: Path = ()) -> list[ConfigProblem]:
     """Every problem of ``instance`` against ``schema``, in document order."""
-    validator = _Validator(schema, format_checker=_FORMATS)
+    if surely_valid(instance, schema):
+        return []
+    validator = _validator_class()(schema, format_checker=_formats())
     problems = [describe(e, doc, base) for e in validator.iter_errors(instance)]
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     # oneOf/anyOf can report the same spot twice; keep one message per location and text.

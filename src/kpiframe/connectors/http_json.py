@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from kpiframe.contracts import Connector, SourceContext
 from kpiframe.errors import SourceError
-from kpiframe.http import MAX_BYTES, MAX_RETRIES, UrlPolicy, get_json
+from kpiframe.http_limits import MAX_BYTES, MAX_RETRIES
 from kpiframe.plugins import hookimpl
 
 PATH = {"type": "string", "description": "a dotted path into the JSON body, e.g. data.items"}
@@ -169,6 +169,8 @@ class HttpJsonConnector(Connector):
         return context.land_records(self.fetch(params))
 
     def fetch(self, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        from kpiframe.http import UrlPolicy, get_json  # http.client and ssl, only for an HTTP source
+
         paging = params.get("pagination", {"type": "none"})
         kind = paging["type"]
         options = {k: params[k] for k in ("timeout", "retries", "backoff", "max_bytes") if k in params}

@@ -10,15 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping
-from importlib.resources import files
 from typing import Any
-
-from markupsafe import Markup
 
 from kpiframe.contracts import Reporter
 from kpiframe.formatting import STATUS_LABELS, delta_text, interval_text, number, value_text
 from kpiframe.plugins import hookimpl
-from kpiframe.reporters import svg
 from kpiframe.scorecard import SEVERITY, MetricResult, Scorecard
 
 ICONS = {"pass": "✓", "info": "i", "no_data": "–", "warn": "!", "fail": "✗", "error": "⚠"}
@@ -39,6 +35,8 @@ def _sha256(text: str) -> str:
 
 
 def _card(metric: MetricResult, run_window: str) -> dict[str, Any]:
+    from kpiframe.reporters import svg
+
     limits = _limits(metric)
     written = metric.target_level.written_unit if metric.target_level else None
     axis = svg.Axis(metric.unit, written)
@@ -115,7 +113,11 @@ class HtmlReporter(Reporter):
     description = "A self-contained HTML page with charts (no network), sortable and filterable, printable."
 
     def render(self, scorecard: Scorecard, options: Mapping[str, Any]) -> str:
+        # Imported here: registering the reporter (every run does) needs none of them.
+        from importlib.resources import files
+
         import jinja2
+        from markupsafe import Markup
 
         folder = files("kpiframe.reporters").joinpath("templates")
         css = folder.joinpath("scorecard.css").read_text(encoding="utf-8")

@@ -9,14 +9,16 @@ common JUnit XSD (Jenkins' junit-10.xsd shape).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-from xml.etree import ElementTree as ET
+from typing import TYPE_CHECKING, Any
 
 from kpiframe.contracts import Reporter
 from kpiframe.engine.evaluate import gates
 from kpiframe.formatting import delta_text, interval_text, value_text, xml_safe
 from kpiframe.plugins import hookimpl
 from kpiframe.scorecard import MetricResult, Scorecard
+
+if TYPE_CHECKING:
+    from xml.etree import ElementTree as ET
 
 
 def _message(status: str, value: str, target: str | None, delta: str, reason: str | None) -> str:
@@ -47,6 +49,8 @@ class JUnitReporter(Reporter):
     def case(
         self, suite: ET.Element, metric: MetricResult, label: str | None, values: dict[str, Any], fail_on: str
     ) -> str:
+        from xml.etree import ElementTree as ET  # only when a JUnit file is written
+
         name = metric.title + (f" [{label}]" if label else "")
         case = ET.SubElement(suite, "testcase", name=name, classname=f"kpiframe.{metric.id}", time="0")
         status = values["status"]
@@ -68,6 +72,8 @@ class JUnitReporter(Reporter):
         return status
 
     def render(self, scorecard: Scorecard, options: Mapping[str, Any]) -> str:
+        from xml.etree import ElementTree as ET
+
         fail_on = str(options.get("fail_on", "fail"))
         suites = ET.Element("testsuites", name="kpiframe")
         suite = ET.SubElement(

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tabulate import tabulate
-
 from kpiframe.contracts import Reporter
 from kpiframe.engine.evaluate import gate_reasons
 from kpiframe.formatting import (
@@ -67,6 +65,8 @@ class TableReporter(Reporter):
         return rows
 
     def render(self, scorecard: Scorecard, options: Mapping[str, Any]) -> str:
+        from tabulate import tabulate  # only when a table is printed (not for `--quiet -o json=`)
+
         color = bool(options.get("color"))
         rows = [row for m in scorecard.metrics for row in self.rows(m, color)]
         has = {
