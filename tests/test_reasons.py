@@ -10,6 +10,7 @@ The percentage is worked out here from the rows, in plain Python.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
@@ -93,17 +94,20 @@ def test_a_change_failure_with_the_value_inside_its_target_says_so_in_the_json(s
 def test_the_terminal_table_lists_the_reason_under_the_table(story):
     result, _ = story
     assert f"FAIL asa: {expected_change_reason()}" in result.stdout
+    assert f"FAIL asa queue=billing: {expected_change_reason()}" in result.stdout
 
 
 def test_markdown_junit_csv_and_html_carry_the_same_reason(story):
     _, outputs = story
     reason = expected_change_reason()
-    assert reason in outputs["markdown"].read_text()
+    markdown = outputs["markdown"].read_text()
+    assert f"- **asa** (FAIL): {reason}" in markdown and f"- **asa** queue=sales (FAIL): {reason}" in markdown
     failures = [f.get("message", "") for f in ET.parse(outputs["junit"]).iter("failure")]
     assert any(reason in message for message in failures)
     rows = list(csv.DictReader(outputs["csv"].open()))
     assert {row["reason"] for row in rows if row["status"] == "fail"} == {reason}
-    assert reason in outputs["html"].read_text()
+    page = html.unescape(outputs["html"].read_text())
+    assert page.count(reason) == 1 + len(json.loads(outputs["json"].read_text())["metrics"][0]["segments"])
 
 
 def test_the_baseline_window_is_shown_in_the_scorecards_zone_not_raw_utc(story):
@@ -118,9 +122,7 @@ def test_the_baseline_window_is_shown_in_the_scorecards_zone_not_raw_utc(story):
 
 def spec(target: str | None = None, warn: str | None = None) -> MetricSpec:
     level = lambda text: Level(value=parse_comparison(text)) if text else None  # noqa: E731
-    return MetricSpec(
-        "asa", "mean", "calls", "ASA", {}, "s", "lower", target=level(target), warn=level(warn)
-    )
+    return MetricSpec("asa", "mean", "calls", "ASA", {}, "s", "lower", target=level(target), warn=level(warn))
 
 
 def test_a_missed_warn_level_on_the_value_names_the_value_and_the_bound():

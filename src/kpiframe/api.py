@@ -197,7 +197,7 @@ def _run(
     elif store is not None:
         window = resolve(config.window, as_of, config.timezone)
         baselines = Baselines.from_history(
-            store, context.redactor(config.title), iso(window.start) if window.start else None
+            store, context.redactor(config.title), iso(window.start) if window.start else None, zone=config.timezone
         )
     results = [
         build_result(spec, outcome.outcomes[metric_id], context.redactor, baselines)
