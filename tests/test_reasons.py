@@ -13,6 +13,7 @@ import csv
 import html
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from kpiframe.config.comparisons import parse_comparison
 from kpiframe.config.model import Level, MetricSpec
 from kpiframe.contracts import Value
 from kpiframe.engine.evaluate import status_of
+from kpiframe.engine.windows import period_name
 
 OCTOBER = [12, 15, 17, 19, 22] * 8  # mean 17
 NOVEMBER = [18, 21, 23, 25, 27] * 8  # mean 22.8
@@ -133,3 +135,63 @@ def test_a_missed_warn_level_on_the_value_names_the_value_and_the_bound():
 def test_a_missed_value_target_names_the_value_and_the_bound():
     status, reason = status_of(spec("<= 20s"), Value(22.79, n=100), None)
     assert status == "fail" and reason == "22.79 s > 20 s (the target is <= 20s)"
+
+
+def test_a_missed_change_warn_names_the_warn_level_and_the_baseline():
+    from kpiframe.config.comparisons import parse_change
+
+    metric = replace(spec("<= 30s"), warn=Level(change=parse_change("<= +5%")))
+    status, reason = status_of(metric, Value(21.5, n=100), None, baseline=20.0, against="2026-09")
+    assert status == "warn"
+    assert reason == f"change +{100 * (21.5 - 20) / 20:.1f}% against 2026-09 (20 s) is worse than the warn level's +5%"
+
+
+def test_a_worse_change_on_a_percentage_metric_reads_in_points_and_both_missed_parts_are_listed():
+    from kpiframe.config.comparisons import parse_change
+
+    target = Level(value=parse_comparison(">= 80%"), change=parse_change(">= -2 points"))
+    metric = MetricSpec("sl", "share", "calls", "SL", {}, "%", "higher", target=target)
+    status, reason = status_of(metric, Value(75.0, n=500), None, baseline=78.5, against="the run of 2026-10")
+    assert status == "fail"
+    assert reason == (
+        "75.0% < 80.0% (the target is >= 80%); "
+        f"change {75.0 - 78.5:+.1f} pts against the run of 2026-10 (78.5%) is worse than the target's -2 points"
+    )
+
+
+def test_a_value_outside_a_range_says_outside_and_significance_adds_the_interval():
+    metric = replace(spec("between 10s and 20s"), confidence="significant")
+    status, reason = status_of(metric, Value(25.0, n=100, interval=(22.0, 28.0)), None)
+    assert status == "fail"
+    assert (
+        reason
+        == "25 s is outside 10 s to 20 s (the target is between 10s and 20s), and so is the whole 95% interval 22.00–28.00 s"
+    )
+
+
+def test_missing_the_target_by_a_no_data_or_an_error_keeps_its_own_reason():
+    assert status_of(spec("<= 20s"), Value.no_data("no rows in the window", n=0), None) == (
+        "no_data",
+        "no rows in the window",
+    )
+    assert status_of(replace(spec("<= 20s"), min_sample=30), Value(40.0, n=3), None)[1] == (
+        "sample of 3 is below min_sample 30"
+    )
+    assert status_of(spec("<= 20s"), None, "source calls: file not found") == ("error", "source calls: file not found")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "zone", "name"),
+    [
+        ("2026-09-30T22:00:00Z", "2026-10-31T23:00:00Z", "Europe/Berlin", "2026-10"),
+        ("2026-10-01T00:00:00Z", "2027-01-01T00:00:00Z", "UTC", "2026-Q4"),
+        ("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z", "UTC", "2026"),
+        ("2026-10-05T00:00:00Z", "2026-10-12T00:00:00Z", "UTC", "the week of 2026-10-05"),
+        ("2026-10-05T00:00:00Z", "2026-10-06T00:00:00Z", "UTC", "2026-10-05"),
+        # Berlin's October read in UTC is not a whole month there: the local times say so.
+        ("2026-09-30T22:00:00Z", "2026-10-31T23:00:00Z", "UTC", "2026-09-30 22:00 to 2026-10-31 23:00 (UTC)"),
+        ("2026-10-03T00:00:00Z", "2026-10-13T00:00:00Z", "UTC", "2026-10-03 to 2026-10-13"),
+    ],
+)
+def test_a_baselines_window_is_named_in_the_reporting_zone(start, end, zone, name):
+    assert period_name(start, end, zone) == name

@@ -10,7 +10,7 @@ joins the parts a level missed; every reporter prints that one reason.
 from __future__ import annotations
 
 from kpiframe.config.comparisons import ChangeComparison, Comparison
-from kpiframe.formatting import interval_text, value_text
+from kpiframe.formatting import PLAIN_UNITS, interval_text, value_text
 
 #: What each operator's miss reads as: a value missing "<= 20" is "> 20".
 _MISSED = {"<=": ">", "<": ">=", ">=": "<", ">": "<=", "==": "≠"}
@@ -32,7 +32,8 @@ def value_missed(comparison: Comparison, value: float, unit: str, is_warn: bool)
 
 def interval_missed(interval: tuple[float, float], unit: str) -> str:
     """What ``confidence: significant`` adds: the whole interval misses, not just the point."""
-    return f"and so does the whole 95% interval {interval_text(interval, unit)}"
+    text = interval_text(interval, unit)
+    return f"and so is the whole 95% interval {text if unit == '%' or unit in PLAIN_UNITS else f'{text} {unit}'}"
 
 
 def change_text(change: float, comparison: ChangeComparison, unit: str) -> str:
