@@ -195,3 +195,18 @@ def test_missing_the_target_by_a_no_data_or_an_error_keeps_its_own_reason():
 )
 def test_a_baselines_window_is_named_in_the_reporting_zone(start, end, zone, name):
     assert period_name(start, end, zone) == name
+
+
+def test_a_change_beyond_the_noise_gate_says_the_range_of_the_recent_runs():
+    from kpiframe.config.comparisons import parse_change
+
+    target = Level(change=parse_change("<= +10%"), noise_runs=3)
+    metric = replace(spec(), target=target)
+    noise = {3: (17.0, 18.0)}
+    assert status_of(metric, Value(19.5, n=100), None, baseline=17.0, noise=noise, against="2026-10") == (
+        "fail",
+        f"change +{100 * (19.5 - 17) / 17:.1f}% against 2026-10 (17 s) is worse than the target's +10%,"
+        " outside the range of the last 3 runs (17 s to 18 s)",
+    )
+    # Within the range of the recent runs: noise, not a regression.
+    assert status_of(metric, Value(17.9, n=100), None, baseline=16.0, noise=noise)[0] == "pass"

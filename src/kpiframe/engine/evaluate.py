@@ -40,6 +40,46 @@ def gate_reasons(scorecard: Scorecard, fail_on: str) -> list[str]:
     return lines
 
 
+def _value_miss(level: Level, spec: MetricSpec, value: Value, number: float, is_warn: bool) -> str | None:
+    """Why the value part of ``level`` is missed, or ``None`` when it holds (or there is none)."""
+    if level.value is None:
+        return None
+    if spec.confidence == "significant" and value.interval is not None:
+        # Only a shortfall the sample cannot explain: no point of the interval meets the level.
+        if level.value.possible(value.interval[0], value.interval[1], spec.unit):
+            return None
+        why = reasons.value_missed(level.value, number, spec.unit, is_warn)
+        return f"{why}, {reasons.interval_missed(value.interval, spec.unit)}"
+    return (
+        None if level.value.holds(number, spec.unit) else reasons.value_missed(level.value, number, spec.unit, is_warn)
+    )
+
+
+def _change_miss(
+    level: Level,
+    spec: MetricSpec,
+    number: float,
+    baseline: float,
+    noise: tuple[float, float] | None,
+    *,
+    is_warn: bool,
+    against: str | None,
+) -> str | None:
+    """Why the change part of ``level`` is missed, or ``None`` when it holds (the baseline is known)."""
+    assert level.change is not None
+    if level.change.holds(number, baseline, spec.unit, spec.direction) is not False:
+        return None
+    # The noise gate: a change inside the range of recent runs is not a regression.
+    if level.noise_runs is not None and noise is not None and noise[0] <= number <= noise[1]:
+        return None
+    change = level.change.change(number, baseline, spec.unit, spec.direction)
+    assert change is not None
+    why = reasons.change_missed(level.change, change, baseline, spec.unit, against, is_warn)
+    if level.noise_runs is not None and noise is not None:
+        why += f", {reasons.beyond_noise(noise, level.noise_runs, spec.unit)}"
+    return why
+
+
 def _misses(
     level: Level,
     spec: MetricSpec,
@@ -52,34 +92,16 @@ def _misses(
 ) -> tuple[list[str], bool]:
     """(why each part of the level is missed, empty when it holds; a change part could not be
     judged for lack of a baseline)."""
-    missed: list[str] = []
-    unjudged = False
     number = value.value
     assert isinstance(number, (int, float))
-    if level.value is not None:
-        if spec.confidence == "significant" and value.interval is not None:
-            # Only a shortfall the sample cannot explain: no point of the interval meets the level.
-            if not level.value.possible(value.interval[0], value.interval[1], spec.unit):
-                why = reasons.value_missed(level.value, number, spec.unit, is_warn)
-                missed.append(f"{why}, {reasons.interval_missed(value.interval, spec.unit)}")
-        elif not level.value.holds(number, spec.unit):
-            missed.append(reasons.value_missed(level.value, number, spec.unit, is_warn))
-    if level.change is not None:
-        holds = None if baseline is None else level.change.holds(number, baseline, spec.unit, spec.direction)
-        if holds is None:
-            unjudged = True
-        elif not holds:
-            assert baseline is not None
-            # The noise gate: a change inside the range of recent runs is not a regression.
-            within_noise = level.noise_runs is not None and noise is not None and noise[0] <= number <= noise[1]
-            if not within_noise:
-                change = level.change.change(number, baseline, spec.unit, spec.direction)
-                assert change is not None
-                why = reasons.change_missed(level.change, change, baseline, spec.unit, against, is_warn)
-                if level.noise_runs is not None and noise is not None:
-                    why += f", {reasons.beyond_noise(noise, level.noise_runs, spec.unit)}"
-                missed.append(why)
-    return missed, unjudged
+    missed = [_value_miss(level, spec, value, number, is_warn)]
+    unjudged = level.change is not None and (
+        baseline is None or level.change.holds(number, baseline, spec.unit, spec.direction) is None
+    )
+    if level.change is not None and not unjudged:
+        assert baseline is not None
+        missed.append(_change_miss(level, spec, number, baseline, noise, is_warn=is_warn, against=against))
+    return [why for why in missed if why], unjudged
 
 
 def status_of(
