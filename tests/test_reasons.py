@@ -210,3 +210,22 @@ def test_a_change_beyond_the_noise_gate_says_the_range_of_the_recent_runs():
     )
     # Within the range of the recent runs: noise, not a regression.
     assert status_of(metric, Value(17.9, n=100), None, baseline=16.0, noise=noise)[0] == "pass"
+
+
+def test_a_baseline_scorecard_file_is_described_by_its_window_in_the_reporting_zone():
+    from kpiframe.baselines import Baselines
+
+    card = {
+        "run": {
+            "as_of": "2026-11-05T10:00:00Z",
+            "window": {"start": "2026-09-30T22:00:00Z", "end": "2026-10-31T23:00:00Z"},
+        },
+        "metrics": [{"id": "asa", "value": 17.0}],
+    }
+    value, source = Baselines.from_scorecard(card, "given with --baseline", zone="Europe/Berlin").value(spec())
+    assert value == 17.0 and source is not None
+    assert source.label == "scorecard given with --baseline (window 2026-10-01 to 2026-11-01)"
+    garbled = {"run": {"as_of": "2026-11-05T10:00:00Z", "window": {"start": 5, "end": "x"}}, "metrics": []}
+    assert (
+        Baselines.from_scorecard(garbled, "old.json").description == "scorecard old.json (as of 2026-11-05T10:00:00Z)"
+    )

@@ -77,11 +77,20 @@ class Baselines:
     zone: str = "UTC"  # the scorecard's reporting zone: the one people read the baseline's dates in
 
     @classmethod
-    def from_scorecard(cls, scorecard: dict[str, Any], name: str) -> Baselines:
-        return cls(
-            description=f"scorecard {name} (as of {scorecard.get('run', {}).get('as_of', '?')})",
-            file=_values(scorecard),
-        )
+    def from_scorecard(cls, scorecard: dict[str, Any], name: str, zone: str = "UTC") -> Baselines:
+        """Baselines from an earlier scorecard file, described by its window in ``zone`` when it has one."""
+        run = scorecard.get("run") if isinstance(scorecard.get("run"), dict) else {}
+        window = run.get("window") if isinstance(run.get("window"), dict) else {}
+        try:
+            when = f"window {span_text(window.get('start'), window['end'], zone)}"
+        except (
+            AttributeError,
+            KeyError,
+            TypeError,
+            ValueError,
+        ):  # a hand-made or older scorecard: its as-of as written
+            when = f"as of {run.get('as_of', '?')}"
+        return cls(description=f"scorecard {name} ({when})", file=_values(scorecard), zone=zone)
 
     @classmethod
     def from_history(
