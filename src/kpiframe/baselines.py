@@ -79,16 +79,12 @@ class Baselines:
     @classmethod
     def from_scorecard(cls, scorecard: dict[str, Any], name: str, zone: str = "UTC") -> Baselines:
         """Baselines from an earlier scorecard file, described by its window in ``zone`` when it has one."""
-        run = scorecard.get("run") if isinstance(scorecard.get("run"), dict) else {}
-        window = run.get("window") if isinstance(run.get("window"), dict) else {}
+        found = scorecard.get("run")
+        run: dict[str, Any] = found if isinstance(found, dict) else {}
+        window: dict[str, Any] = run["window"] if isinstance(run.get("window"), dict) else {}
         try:
             when = f"window {span_text(window.get('start'), window['end'], zone)}"
-        except (
-            AttributeError,
-            KeyError,
-            TypeError,
-            ValueError,
-        ):  # a hand-made or older scorecard: its as-of as written
+        except (AttributeError, KeyError, TypeError, ValueError):  # hand-made or older: its as-of as written
             when = f"as of {run.get('as_of', '?')}"
         return cls(description=f"scorecard {name} ({when})", file=_values(scorecard), zone=zone)
 
