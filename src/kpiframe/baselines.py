@@ -33,13 +33,13 @@ class Source:
 
 
 def _run_source(kind: str, run: Run, zone: str) -> Source:
-    """``the run of 2026-10 (2026-10-01 to 2026-11-01, run 2823ef46f79a)``, dates in ``zone``."""
+    """``the run of 2026-10: 2026-10-01 to 2026-11-01, run 2823ef46f79a``, dates in ``zone``."""
     if run.window_end is None:
         return Source(f"the {kind} {run.run_id}", f"the {kind} {run.run_id} (all time)")
     name = f"the {kind} of {period_name(run.window_start, run.window_end, zone)}"
     return Source(
         name,
-        f"{name} ({span_text(run.window_start, run.window_end, zone)}, run {run.run_id})",
+        f"{name}: {span_text(run.window_start, run.window_end, zone)}, run {run.run_id}",
         run.window_start,
         run.window_end,
     )
