@@ -111,11 +111,12 @@ def test_pass_fail_error_and_warn_become_passed_failed_error_and_a_warning(proje
     result.stdout.fnmatch_lines(
         [
             "ERROR kpis.yaml::broken - KpiError: broken: error: source 'gone' could not*",
-            "FAILED kpis.yaml::max_wait - KpiFailure: max_wait: fail 300 (target <= 200)",
+            "FAILED kpis.yaml::max_wait - KpiFailure: max_wait: fail 300 (target <= 200)*",
             "FAILED kpis.yaml::wait_by_channel[[]channel=phone[]] - *",
         ]
     )
-    assert "channel=phone: fail 15 (target <= 12)" in out
+    assert "channel=phone: fail 15 (target <= 12): 15 > 12 (the target is <= 12)" in out
+    assert "max_wait: fail 300 (target <= 200): 300 > 200 (the target is <= 200)" in out  # the failure says why
     assert "at kpis.yaml:15" in out  # max_wait's line in the config
     # warn is a pass with a warning in the summary, attributed to the metric's line
     result.stdout.fnmatch_lines(["*kpis.yaml:27: KpiframeWarning: min_wait: warn 10 (target <= 100, warn <= 5)*"])
@@ -249,14 +250,19 @@ def test_fail_on_warn_fails_a_warn(project):
     result = run(project, "--kpiframe", "kpis.yaml", "-k", "min_wait", "--kpiframe-fail-on", "warn")
     result.assert_outcomes(failed=1, deselected=5)
     result.stdout.fnmatch_lines(
-        ["min_wait: warn 10 (target <= 100, warn <= 5)", "FAILED kpis.yaml::min_wait - KpiFailure: *"]
+        [
+            "min_wait: warn 10 (target <= 100, warn <= 5): 10 > 5 (the warn level is <= 5)",
+            "FAILED kpis.yaml::min_wait - KpiFailure: *",
+        ]
     )
     # Warnings turned into errors, as pytest users do, fail it the same way.
     result = run(
         project, "--kpiframe", "kpis.yaml", "-k", "min_wait", "-W", "error::kpiframe.pytest_plugin.KpiframeWarning"
     )
     result.assert_outcomes(failed=1, deselected=5)
-    result.stdout.fnmatch_lines(["min_wait: warn 10 (target <= 100, warn <= 5)", "  at kpis.yaml:27"])
+    result.stdout.fnmatch_lines(
+        ["min_wait: warn 10 (target <= 100, warn <= 5): 10 > 5 (the warn level is <= 5)", "  at kpis.yaml:27"]
+    )
     assert "pytest_plugin.py" not in result.stdout.str()
 
 

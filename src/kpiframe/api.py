@@ -194,11 +194,11 @@ def _run(
     store = open_history(history) if history is not None else None
     baselines = None
     if baseline is not None:
-        baselines = Baselines.from_scorecard(baseline, "given with --baseline")
+        baselines = Baselines.from_scorecard(baseline, "given with --baseline", zone=config.timezone)
     elif store is not None:
         window = resolve(config.window, as_of, config.timezone)
         baselines = Baselines.from_history(
-            store, context.redactor(config.title), iso(window.start) if window.start else None
+            store, context.redactor(config.title), iso(window.start) if window.start else None, zone=config.timezone
         )
     results = [
         build_result(spec, outcome.outcomes[metric_id], context.redactor, baselines)

@@ -108,6 +108,10 @@ class SeriesPoint:
     n: int | None = None
 
 
+#: How many segment reasons a text report lists per metric (the JSON and CSV keep every one).
+SEGMENT_REASONS = 5
+
+
 @dataclass(frozen=True)
 class MetricResult:
     id: str
@@ -140,6 +144,13 @@ class MetricResult:
     def verdicts(self) -> list[str]:
         """This metric's status and every segment's: what the exit code looks at."""
         return [self.status, *(segment.status for segment in self.segments)]
+
+    def segment_reasons(self, limit: int = SEGMENT_REASONS) -> tuple[list[tuple[SegmentResult, str]], int]:
+        """The reasons of the segments that did not pass, worst first, at most ``limit``, and how
+        many more there are: reports list them under the metric's own, so a failing segment says why."""
+        found = [(s, s.reason) for s in self.segments if s.reason and s.status not in ("pass", "info")]
+        found.sort(key=lambda item: -SEVERITY[item[0].status])
+        return found[:limit], max(0, len(found) - limit)
 
 
 @dataclass(frozen=True)

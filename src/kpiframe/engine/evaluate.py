@@ -6,6 +6,7 @@ import math
 
 from kpiframe.config.model import Level, MetricSpec
 from kpiframe.contracts import Value
+from kpiframe.engine import reasons
 from kpiframe.exit_codes import ExitCode
 from kpiframe.scorecard import SEVERITY, Scorecard
 from kpiframe.status import Status
@@ -39,26 +40,68 @@ def gate_reasons(scorecard: Scorecard, fail_on: str) -> list[str]:
     return lines
 
 
+def _value_miss(level: Level, spec: MetricSpec, value: Value, number: float, is_warn: bool) -> str | None:
+    """Why the value part of ``level`` is missed, or ``None`` when it holds (or there is none)."""
+    if level.value is None:
+        return None
+    if spec.confidence == "significant" and value.interval is not None:
+        # Only a shortfall the sample cannot explain: no point of the interval meets the level.
+        if level.value.possible(value.interval[0], value.interval[1], spec.unit):
+            return None
+        why = reasons.value_missed(level.value, number, spec.unit, is_warn)
+        return f"{why}, {reasons.interval_missed(value.interval, spec.unit)}"
+    return (
+        None if level.value.holds(number, spec.unit) else reasons.value_missed(level.value, number, spec.unit, is_warn)
+    )
+
+
+def _change_miss(
+    level: Level,
+    spec: MetricSpec,
+    number: float,
+    baseline: float,
+    noise: tuple[float, float] | None,
+    *,
+    is_warn: bool,
+    against: str | None,
+) -> str | None:
+    """Why the change part of ``level`` is missed, or ``None`` when it holds (the baseline is known)."""
+    assert level.change is not None
+    if level.change.holds(number, baseline, spec.unit, spec.direction) is not False:
+        return None
+    # The noise gate: a change inside the range of recent runs is not a regression.
+    if level.noise_runs is not None and noise is not None and noise[0] <= number <= noise[1]:
+        return None
+    change = level.change.change(number, baseline, spec.unit, spec.direction)
+    assert change is not None
+    why = reasons.change_missed(level.change, change, baseline, spec.unit, against, is_warn)
+    if level.noise_runs is not None and noise is not None:
+        why += f", {reasons.beyond_noise(noise, level.noise_runs, spec.unit)}"
+    return why
+
+
 def _misses(
-    level: Level, spec: MetricSpec, value: Value, baseline: float | None, noise: tuple[float, float] | None = None
-) -> tuple[bool, bool]:
-    """(the level is missed, a change part could not be judged for lack of a baseline)."""
-    missed, unjudged = False, False
-    if level.value is not None:
-        if spec.confidence == "significant" and value.interval is not None:
-            # Only a shortfall the sample cannot explain: no point of the interval meets the level.
-            missed = not level.value.possible(value.interval[0], value.interval[1], spec.unit)
-        else:
-            missed = not level.value.holds(value.value, spec.unit)  # type: ignore[arg-type]
-    if level.change is not None:
-        holds = None if baseline is None else level.change.holds(value.value, baseline, spec.unit, spec.direction)  # type: ignore[arg-type]
-        if holds is None:
-            unjudged = True
-        elif not holds:
-            # The noise gate: a change inside the range of recent runs is not a regression.
-            within_noise = level.noise_runs is not None and noise is not None and noise[0] <= value.value <= noise[1]  # type: ignore[operator]
-            missed = missed or not within_noise
-    return missed, unjudged
+    level: Level,
+    spec: MetricSpec,
+    value: Value,
+    baseline: float | None,
+    noise: tuple[float, float] | None = None,
+    *,
+    is_warn: bool = False,
+    against: str | None = None,
+) -> tuple[list[str], bool]:
+    """(why each part of the level is missed, empty when it holds; a change part could not be
+    judged for lack of a baseline)."""
+    number = value.value
+    assert isinstance(number, (int, float))
+    missed = [_value_miss(level, spec, value, number, is_warn)]
+    unjudged = level.change is not None and (
+        baseline is None or level.change.holds(number, baseline, spec.unit, spec.direction) is None
+    )
+    if level.change is not None and not unjudged:
+        assert baseline is not None
+        missed.append(_change_miss(level, spec, number, baseline, noise, is_warn=is_warn, against=against))
+    return [why for why in missed if why], unjudged
 
 
 def status_of(
@@ -70,10 +113,13 @@ def status_of(
     target: Level | None = None,
     warn: Level | None = None,
     noise: dict[int, tuple[float, float] | None] | None = None,
+    against: str | None = None,
 ) -> tuple[Status, str | None]:
     """The status of one metric (or segment), and the reason when it needs one.
 
-    ``target`` and ``warn`` default to the metric's own; segments pass theirs.
+    Every status but a plain pass or info has a reason; a missed level says which
+    part missed and by how much. ``target`` and ``warn`` default to the metric's
+    own; segments pass theirs. ``against`` names the baseline (``the run of 2026-10``).
     """
     target = target if target is not None else spec.target
     warn = warn if warn is not None else spec.warn
@@ -90,15 +136,16 @@ def status_of(
         return Status.INFO, None
     unjudged = False
     if target is not None:
-        missed, unjudged = _misses(target, spec, value, baseline, (noise or {}).get(target.noise_runs or 0))
+        ranges = (noise or {}).get(target.noise_runs or 0)
+        missed, unjudged = _misses(target, spec, value, baseline, ranges, against=against)
         if missed:
-            return Status.FAIL, None
+            return Status.FAIL, "; ".join(missed)
     if warn is not None:
-        missed, no_base = _misses(warn, spec, value, baseline, (noise or {}).get(warn.noise_runs or 0))
+        ranges = (noise or {}).get(warn.noise_runs or 0)
+        missed, no_base = _misses(warn, spec, value, baseline, ranges, is_warn=True, against=against)
         unjudged = unjudged or no_base
         if missed:
-            reason = "the interval does not reach the warn level" if spec.confidence == "significant" else None
-            return Status.WARN, reason
+            return Status.WARN, "; ".join(missed)
     if unjudged:
         return Status.PASS, "no baseline to compare with yet, so the change target was not checked"
     if (

@@ -12,7 +12,7 @@ from kpiframe.contracts import Value
 from kpiframe.engine.evaluate import status_of
 from kpiframe.engine.execute import Outcome, short_of_rows
 from kpiframe.engine.time_keys import WEEKDAYS, fill_keys, key_name, key_text, normalized, periods, time_part
-from kpiframe.engine.windows import Window, local_naive
+from kpiframe.engine.windows import Window, local_naive, period_name
 from kpiframe.scorecard import SEVERITY, LevelInfo, MetricResult, SegmentResult, SeriesPoint, WindowInfo
 from kpiframe.status import Status
 
@@ -88,6 +88,12 @@ def _delta(value: float | None, baseline: float | None) -> tuple[float | None, f
     return change, finite(100.0 * (change / abs(baseline)))
 
 
+def _compared_with(outcome: Outcome) -> str | None:
+    """The ``compare:`` window's short name in the reporting zone, for reasons: ``2026-09``."""
+    window = outcome.plan.previous_window
+    return period_name(window.start, window.end, outcome.plan.timezone) if window else None
+
+
 def _noise(spec: MetricSpec, baselines: Any, segment: str | None) -> dict[int, Any]:
     """The run-to-run range for each noise gate the metric's levels ask for."""
     wanted = {level.noise_runs for level in (spec.target, spec.warn) if level and level.noise_runs}
@@ -127,11 +133,12 @@ def _segments(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any) -
         )
         target = _match(spec, pairs) or _match(spec, shown)
         base = previous.get(key)
-        baseline = base.value if base else None
+        baseline, against = (base.value if base else None), _compared_with(outcome)
         if baseline is None and baselines is not None and not spec.compare:
-            baseline, _ = baselines.value(spec, label)
+            baseline, source = baselines.value(spec, label)
+            against = source.name if source else None
         status, reason = status_of(
-            spec, value, None, baseline=baseline, target=target, noise=_noise(spec, baselines, label)
+            spec, value, None, baseline=baseline, target=target, noise=_noise(spec, baselines, label), against=against
         )
         delta, delta_pct = _delta(value.value, baseline)
         results.append(
@@ -215,11 +222,14 @@ def build(spec: MetricSpec, outcome: Outcome, redact: Any, baselines: Any = None
     value: Value | None = outcome.value
     previous = outcome.values.get("previous", {}).get(())
     baseline = previous.value if previous else None
-    baseline_from = window_info(outcome.plan.previous_window)
+    baseline_from, against = window_info(outcome.plan.previous_window), _compared_with(outcome)
     if not spec.compare and baselines is not None:
-        baseline, described = baselines.value(spec)
-        baseline_from = WindowInfo(None, None, described) if described else None
-    status, reason = status_of(spec, value, outcome.error, baseline=baseline, noise=_noise(spec, baselines, None))
+        baseline, source = baselines.value(spec)
+        baseline_from = WindowInfo(source.start, source.end, source.label) if source else None
+        against = source.name if source else None
+    status, reason = status_of(
+        spec, value, outcome.error, baseline=baseline, noise=_noise(spec, baselines, None), against=against
+    )
     if status == "no_data" and outcome.note:
         reason = outcome.note  # the source's own time range says more than "no rows in the window"
     short = short_of_rows(outcome)

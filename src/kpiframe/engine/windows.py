@@ -137,6 +137,48 @@ def comparison_window(spec: WindowSpec, window: Window, as_of: datetime, zone: s
     return Window(window.start - length, window.start, f"the {_human(length)} before", zone)
 
 
+def _local(moment: datetime | str | None, zone: str) -> datetime | None:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return None if moment is None else moment.astimezone(ZoneInfo(zone))
+
+
+def _is_midnight(moment: datetime | None) -> bool:
+    return moment is None or (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0)
+
+
+def span_text(start: datetime | str | None, end: datetime | str | None, zone: str) -> str:
+    """A window's edges as people read them, in the reporting zone (rule 2): ``2026-10-01 to
+    2026-11-01`` at local midnights, else with the times and the zone; ``…`` where unbounded."""
+    first, last = _local(start, zone), _local(end, zone)
+    if _is_midnight(first) and _is_midnight(last):
+        return f"{f'{first:%Y-%m-%d}' if first else '…'} to {f'{last:%Y-%m-%d}' if last else '…'}"
+    shown = [f"{moment:%Y-%m-%d %H:%M}" if moment else "…" for moment in (first, last)]
+    return f"{shown[0]} to {shown[1]} ({zone})"
+
+
+def period_name(start: datetime | str | None, end: datetime | str | None, zone: str) -> str:
+    """A short name for a window in the reporting zone: ``2026-10`` for a whole month, ``2026-Q4``,
+    ``2026``, ``the week of 2026-10-05``, ``2026-10-05`` for a day; else :func:`span_text`."""
+    first, last = _local(start, zone), _local(end, zone)
+    if first is None or last is None or not (_is_midnight(first) and _is_midnight(last)):
+        return span_text(start, end, zone)
+    day, until = first.date(), last.date()
+    months = (until.year - day.year) * 12 + until.month - day.month
+    if day.day == 1 and until.day == 1:
+        if months == 1:
+            return f"{day:%Y-%m}"
+        if months == 3 and day.month % 3 == 1:
+            return f"{day.year}-Q{(day.month + 2) // 3}"
+        if months == 12 and day.month == 1:
+            return f"{day.year}"
+    if until - day == timedelta(days=7) and day.weekday() == 0:
+        return f"the week of {day:%Y-%m-%d}"
+    if until - day == timedelta(days=1):
+        return f"{day:%Y-%m-%d}"
+    return span_text(start, end, zone)
+
+
 # ---------------------------------------------------------------- windows on tables
 # Applying a window to a source's table: the one place that decides how window
 # edges (aware instants) meet a source's timestamps (naive ones are wall-clock

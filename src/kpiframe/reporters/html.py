@@ -62,6 +62,7 @@ def _card(metric: MetricResult, run_window: str) -> dict[str, Any]:
             "n": number(s.n) if s.n is not None else "",
             "ci": interval_text(s.interval, metric.unit),
             "target": s.target if s.target and s.target != metric.target else "",
+            "reason": s.reason if s.reason and s.status not in ("pass", "info") else "",
         }
         for s in metric.segments
     ]

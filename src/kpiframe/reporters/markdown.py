@@ -23,6 +23,18 @@ def _row(cells: list[str]) -> str:
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
+def _problems(m: MetricResult) -> list[str]:
+    """A bullet per reason of a metric and its segments that did not pass."""
+    lines = []
+    if m.reason and m.status in ("error", "no_data", "warn", "fail"):
+        lines.append(f"- **{m.id}** ({STATUS_LABELS[m.status]}): {_cell(m.reason)}")
+    shown, more = m.segment_reasons()
+    lines += [f"- **{m.id}** {_cell(s.label)} ({STATUS_LABELS[s.status]}): {_cell(why)}" for s, why in shown]
+    if more:
+        lines.append(f"- **{m.id}**: … and {more} more segments (every reason is in the JSON and CSV reports)")
+    return lines
+
+
 class MarkdownReporter(Reporter):
     name = "markdown"
     extension = "md"
@@ -79,9 +91,9 @@ class MarkdownReporter(Reporter):
         ]
         for metric in scorecard.metrics:
             lines.extend(self.rows(metric))
-        problems = [m for m in scorecard.metrics if m.reason and m.status in ("error", "no_data", "warn", "fail")]
+        problems = [line for m in scorecard.metrics for line in _problems(m)]
         if problems:
-            lines += ["", *(f"- **{m.id}** ({STATUS_LABELS[m.status]}): {_cell(m.reason)}" for m in problems)]
+            lines += ["", *problems]
         notes = [*scorecard.run.notes, *gate_reasons(scorecard, str(options.get("fail_on", "fail")))]
         if notes:
             lines += ["", *(f"- **Note:** {_cell(note)}" for note in notes)]

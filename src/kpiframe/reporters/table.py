@@ -94,9 +94,14 @@ class TableReporter(Reporter):
             table,
             "",
         ]
-        reasons = [m for m in scorecard.metrics if m.reason]
+        reasons = [m for m in scorecard.metrics if m.reason or m.segment_reasons()[0]]
         for m in reasons:
-            lines.append(printable(f"{STATUS_LABELS[m.status]} {m.id}: {m.reason}"))
+            if m.reason:
+                lines.append(printable(f"{STATUS_LABELS[m.status]} {m.id}: {m.reason}"))
+            shown, more = m.segment_reasons()
+            lines.extend(printable(f"{STATUS_LABELS[s.status]} {m.id} {s.label}: {why}") for s, why in shown)
+            if more:
+                lines.append(f"  … and {more} more segments of {m.id} (every reason is in the JSON and CSV reports)")
         notes = [f"Note: {note}" for note in scorecard.run.notes] + gate_reasons(
             scorecard, str(options.get("fail_on", "fail"))
         )
