@@ -209,6 +209,15 @@ class MetricTrend:
         _, _, change, label = max(found, key=lambda item: (item[0], item[1]))
         return change, label
 
+    def last_change_text(self, trends: Trends, labels: dict[str, str], before_run: str = ", ") -> str:
+        """The newest status change in words (``channel=email: PASS → FAIL, 2026-10``), or ``""``."""
+        found = self.last_change
+        if found is None:
+            return ""
+        change, segment = found
+        text = f"{labels.get(change.before, change.before)} → {labels.get(change.after, change.after)}"
+        return f"{segment + ': ' if segment else ''}{text}{before_run}{trends.runs[change.index].label}"
+
     def changed_within(self, runs: int, total: int) -> bool:
         """Whether the status of the metric, or of one of its segments, changed in the last ``runs`` runs of
         ``total``: segments gate a run like metrics, so ``channel=email`` turning red is news too."""

@@ -79,7 +79,7 @@ def _card(m: MetricTrend, trends: Trends, index: int) -> dict[str, Any]:
             }
             for c in reversed(changes)
         ],
-        "last_change": _last_change(m, trends),
+        "last_change": m.last_change_text(trends, _LABELS),
         "chart": chart.trend_line(m, trends.runs, {c.index for c in changes}),
         "strip": chart.status_strip([p.status for p in m.points], m.title),
         "rows": rows,
@@ -87,15 +87,6 @@ def _card(m: MetricTrend, trends: Trends, index: int) -> dict[str, Any]:
         "more_segments": max(0, len(m.segments) - SEGMENTS_SHOWN),
         "segment_changes": sum(segment.changes for segment in m.segments),
     }
-
-
-def _last_change(m: MetricTrend, trends: Trends) -> str:
-    found = m.last_change
-    if found is None:
-        return ""
-    change, segment = found
-    text = f"{_LABELS.get(change.before, change.before)} → {_LABELS.get(change.after, change.after)}"
-    return f"{segment + ': ' if segment else ''}{text}, {trends.runs[change.index].label}"
 
 
 #: Segments a card lists (worst first in the latest run); the JSON has them all.

@@ -120,15 +120,6 @@ def _cell(text: Any) -> str:
     return plain.replace("|", "\\|").replace("\n", " ")
 
 
-def _last_change(m: MetricTrend, trends: Trends) -> str:
-    found = m.last_change
-    if found is None:
-        return ""
-    change, segment = found
-    text = f"{STATUS_LABELS.get(change.before, change.before)} → {STATUS_LABELS.get(change.after, change.after)}"
-    return f"{segment + ': ' if segment else ''}{text} on {trends.runs[change.index].label}"
-
-
 def _row_cells(m: MetricTrend, trends: Trends, icons: bool) -> list[str]:
     latest = m.latest
     status = latest.status if m.in_latest_run else None
@@ -142,7 +133,7 @@ def _row_cells(m: MetricTrend, trends: Trends, icons: bool) -> list[str]:
         latest.target or "",
         delta_text(m.delta, m.delta_pct, m.unit, m.direction),
         sparkline([p.value for p in m.points]),
-        _last_change(m, trends) + (" (recent)" if trends.changed_recently(m) else ""),
+        m.last_change_text(trends, STATUS_LABELS, " on ") + (" (recent)" if trends.changed_recently(m) else ""),
     ]
 
 
