@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["period_label", "window_text", "zone_of"]
+__all__ = ["calendar_period", "period_label", "window_text", "zone_of"]
 
 
 def zone_of(name: object) -> tzinfo:
@@ -41,7 +41,7 @@ def _at_midnight(moment: datetime) -> bool:
     return (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0)
 
 
-def _calendar_period(first: date, after: date) -> str | None:
+def calendar_period(first: date, after: date) -> str | None:
     """``2026-10``, ``2026-Q4`` or ``2026`` when [first, after) is exactly that calendar period."""
     if first.day != 1 or after.day != 1:
         return None
@@ -66,7 +66,7 @@ def period_label(start: str | None, end: str | None, as_of: str, zone: object = 
         return local_end.date().isoformat()
     first, after = local_start.date(), local_end.date()
     days = (after - first).days
-    named = _calendar_period(first, after)
+    named = calendar_period(first, after)
     if named:
         return named
     if days in (1, 7):

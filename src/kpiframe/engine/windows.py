@@ -163,15 +163,12 @@ def period_name(start: datetime | str | None, end: datetime | str | None, zone: 
     first, last = _local(start, zone), _local(end, zone)
     if first is None or last is None or not (_is_midnight(first) and _is_midnight(last)):
         return span_text(start, end, zone)
+    from kpiframe.period_labels import calendar_period
+
     day, until = first.date(), last.date()
-    months = (until.year - day.year) * 12 + until.month - day.month
-    if day.day == 1 and until.day == 1:
-        if months == 1:
-            return f"{day:%Y-%m}"
-        if months == 3 and day.month % 3 == 1:
-            return f"{day.year}-Q{(day.month + 2) // 3}"
-        if months == 12 and day.month == 1:
-            return f"{day.year}"
+    named = calendar_period(day, until)
+    if named:
+        return named
     if until - day == timedelta(days=7) and day.weekday() == 0:
         return f"the week of {day:%Y-%m-%d}"
     if until - day == timedelta(days=1):
