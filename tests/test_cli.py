@@ -50,6 +50,14 @@ def test_colour_only_when_asked_or_on_a_terminal(config, cli):
     assert "\x1b[" not in cli("run", config(), env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
 
 
+def test_the_header_counts_in_words_that_agree_with_the_number(config, cli):
+    card = json.loads(cli("run", config(), "--format", "json").stdout)
+    metrics, queries = len(card["metrics"]), card["run"]["queries"]
+    words = f"{metrics} metric{'s' if metrics != 1 else ''} in {queries} quer{'ies' if queries != 1 else 'y'}"
+    assert words in cli("run", config()).stdout
+    assert f"{queries} quer{'ies' if queries != 1 else 'y'}" in cli("run", config(), "--format", "markdown").stdout
+
+
 def test_json_output_is_valid_against_the_published_schema(config, cli):
     result = cli("run", config(), "--format", "json")
     card = json.loads(result.stdout)

@@ -66,6 +66,11 @@ def interval_text(interval: tuple[float, float] | list[float] | None, unit: str)
     return f"{number(low, digits)}–{number(high, digits)}"
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 query``, ``3 queries``, ``1,204 metrics``: a count with its noun in the right number."""
+    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"
+
+
 def status_text(status: str, color: bool = False) -> str:
     label = STATUS_LABELS.get(status, status.upper())
     if not color:

@@ -7,7 +7,7 @@ from typing import Any
 
 from kpiframe.contracts import Reporter
 from kpiframe.engine.evaluate import gate_reasons
-from kpiframe.formatting import STATUS_LABELS, delta_text, interval_text, number, sparkline, value_text
+from kpiframe.formatting import STATUS_LABELS, counted, delta_text, interval_text, number, sparkline, value_text
 from kpiframe.plugins import hookimpl
 from kpiframe.scorecard import MetricResult, Scorecard
 
@@ -101,7 +101,7 @@ class MarkdownReporter(Reporter):
             "",
             (
                 f"<sub>kpiframe {scorecard.run.kpiframe_version} · config {scorecard.run.config_hash} ·"
-                f" {scorecard.run.queries} queries</sub>"
+                f" {counted(scorecard.run.queries, 'query', 'queries')}</sub>"
             ),
             "",
         ]

@@ -9,6 +9,7 @@ from kpiframe.contracts import Reporter
 from kpiframe.engine.evaluate import gate_reasons
 from kpiframe.formatting import (
     STATUS_LABELS,
+    counted,
     delta_text,
     interval_text,
     number,
@@ -87,8 +88,8 @@ class TableReporter(Reporter):
         lines = [
             printable(scorecard.title),
             (
-                f"as of {run.as_of} · window {run.window.label} · {len(scorecard.metrics)} metrics in {run.queries}"
-                f" queries, {run.duration_s:.2f}s"
+                f"as of {run.as_of} · window {run.window.label} · {counted(len(scorecard.metrics), 'metric')} in"
+                f" {counted(run.queries, 'query', 'queries')}, {run.duration_s:.2f}s"
             ),
             "",
             table,
