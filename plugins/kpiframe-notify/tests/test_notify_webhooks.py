@@ -173,7 +173,8 @@ def test_a_metric_turning_red_posts_once_and_its_recovery_posts_once(project, we
                         "value": 1,
                         "unit": "count",
                         "target": ">= 3",
-                        "reason": None,
+                        # the scorecard's own reason: which level missed, and by how much
+                        "reason": "1 < 3 (the target is >= 3)",
                         "text": "Volume turned red: 1, target >= 3 (was pass)",
                     }
                 ]
@@ -190,6 +191,7 @@ def test_a_metric_turning_red_posts_once_and_its_recovery_posts_once(project, we
         "start": "2026-02-22T00:00:00Z",
         "end": "2026-03-01T00:00:00Z",
         "label": "last 1w",
+        "zone": "UTC",  # the scorecard's zone, in which its window is read
     }
     assert webhook.posts[0]["type"] == "application/json; charset=utf-8"
     assert webhook.posts[0]["path"] == f"/services/{SECRET}"
