@@ -281,36 +281,66 @@ def get_json(
     """
     policy = policy or UrlPolicy.for_url(url)
     sent = {"Accept": "application/json", "User-Agent": "kpiframe", **(headers or {})}
+    try:
+        raw, response_headers = _retried(
+            lambda: _fetch(url, sent, policy, timeout, max_bytes), retries, backoff, max_wait, sleep, timeout
+        )
+    except _Status as exc:
+        raise SourceError(f"GET {_safe(url)} failed: HTTP {exc.status} {exc.reason}".strip()) from None
+    except _GaveUp as exc:
+        raise SourceError(f"GET {_safe(url)} failed after {exc.attempts} attempts: {exc.last}") from None
+    try:
+        return json.loads(raw), response_headers
+    except ValueError as exc:
+        raise SourceError(f"GET {_safe(url)} did not return JSON ({exc}); it starts with {raw[:40]!r}") from None
+
+
+class _GaveUp(Exception):
+    """Every attempt failed in a way worth retrying: ``last`` says how the last one did."""
+
+    def __init__(self, last: str, attempts: int):
+        self.last, self.attempts = last, attempts
+
+
+def _retried(
+    send: Callable[[], Any],
+    retries: int,
+    backoff: float,
+    max_wait: float,
+    sleep: Callable[[float], None],
+    timeout: float,
+    describe: Callable[[str], str] = lambda text: text,
+) -> Any:
+    """``send()``'s answer, retrying timeouts, connection errors and 408/425/429/5xx up to
+    ``retries`` times (at most :data:`MAX_RETRIES`): ``backoff`` × 2^attempt with jitter, or
+    what ``Retry-After`` asks, at most ``max_wait`` each and :data:`MAX_TOTAL_WAIT` in all.
+
+    :raises _Status: a status not worth retrying. :raises _GaveUp: no attempt got an answer.
+    ``describe`` cleans a connection error's text (a webhook's URL is its credential).
+    """
     retries = max(0, min(int(retries), MAX_RETRIES))
     waited, last = 0.0, ""
     for attempt in range(retries + 1):
         wait = min(backoff * (2**attempt) * (1 + random.random() / 2), max_wait)
         try:
-            raw, response_headers = _fetch(url, sent, policy, timeout, max_bytes)
+            return send()
         except _Status as exc:
-            last = f"HTTP {exc.status} {exc.reason}"
+            last = f"HTTP {exc.status} {exc.reason}".strip()
             if exc.status not in RETRY_STATUSES:
-                raise SourceError(f"GET {_safe(url)} failed: {last}") from None
+                raise
             asked = _retry_after(exc.headers.get("Retry-After"), max_wait)
             wait = asked if asked is not None else wait
         except TimeoutError:
             last = f"no complete answer within {timeout:g} s"
         except ConnectionError as exc:
-            last = f"connection failed: {exc}"
-        else:
-            try:
-                return json.loads(raw), response_headers
-            except ValueError as exc:
-                raise SourceError(
-                    f"GET {_safe(url)} did not return JSON ({exc}); it starts with {raw[:40]!r}"
-                ) from None
+            last = f"connection failed: {describe(str(exc))}"
         if attempt < retries:
             wait = min(wait, MAX_TOTAL_WAIT - waited)
             if wait <= 0 and waited >= MAX_TOTAL_WAIT:
                 break
             sleep(wait)
             waited += wait
-    raise SourceError(f"GET {_safe(url)} failed after {attempt + 1} attempts: {last}")
+    raise _GaveUp(last, attempt + 1)
 
 
 #: The most of a webhook's answer that is read: a chat server answers ``ok`` or a short error.
@@ -345,32 +375,23 @@ def post_json(
     """
     data = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode()
     sent = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "kpiframe", **(headers or {})}
-    retries = max(0, min(int(retries), MAX_RETRIES))
-    last = ""
     try:
         policy = UrlPolicy.for_url(url)
+        _retried(
+            lambda: _fetch(url, sent, policy, timeout, POST_ANSWER_BYTES, body=data),
+            retries,
+            backoff,
+            max_wait,
+            sleep,
+            timeout,
+            describe=lambda text: _without(text, url),
+        )
+    except _Status as exc:
+        raise DeliveryError(f"the webhook refused the post: HTTP {exc.status} {exc.reason}".strip()) from None
+    except _GaveUp as exc:
+        raise DeliveryError(f"the webhook did not take the post after {exc.attempts} attempts: {exc.last}") from None
     except SourceError as exc:
         raise DeliveryError(_without(str(exc), url)) from None
-    for attempt in range(retries + 1):
-        wait = min(backoff * (2**attempt) * (1 + random.random() / 2), max_wait)
-        try:
-            _fetch(url, sent, policy, timeout, POST_ANSWER_BYTES, body=data)
-            return
-        except _Status as exc:
-            last = f"HTTP {exc.status} {exc.reason}".strip()
-            if exc.status not in RETRY_STATUSES:
-                raise DeliveryError(f"the webhook refused the post: {last}") from None
-            asked = _retry_after(exc.headers.get("Retry-After"), max_wait)
-            wait = asked if asked is not None else wait
-        except TimeoutError:
-            last = f"no complete answer within {timeout:g} s"
-        except ConnectionError as exc:
-            last = f"connection failed: {_without(str(exc), url)}"
-        except SourceError as exc:
-            raise DeliveryError(_without(str(exc), url)) from None
-        if attempt < retries:
-            sleep(wait)
-    raise DeliveryError(f"the webhook did not take the post after {retries + 1} attempts: {last}")
 
 
 def _without(text: str, url: str) -> str:
