@@ -65,12 +65,16 @@ def test_sql_prints_every_fused_query_and_each_gives_the_numbers_pandas_gives(co
     run = json.loads(cli("run", config, "--format", "json").stdout)
     headers = re.findall(r"^-- query \d+ of (\d+): source t \(duckdb\)", result.stdout, re.M)
     assert len(headers) == int(headers[0]) == run["run"]["queries"]
-    statements = [s.strip() for s in result.stdout.split(";\n") if "SELECT" in s]
+    # Each query runs as printed: its window edges' SET VARIABLE statements, then the SELECT.
+    statements = [s.strip() for s in result.stdout.split(";\n") if s.strip()]
     frame = pd.read_parquet(tickets)
     in_window = frame[(frame.created_at >= "2026-01-30") & (frame.created_at < "2026-03-01")]
     with duckdb.connect() as con:
         con.execute(f"create view src_t as select * from read_parquet('{tickets}')")
-        (statement,) = statements  # one source: every grouping in one GROUPING SETS query
+        *variables, statement = statements  # one source: every grouping in one GROUPING SETS query
+        assert all(v.split("\n")[-1].startswith("SET VARIABLE kpf_") for v in variables) and "SELECT" in statement
+        for variable in variables:
+            con.execute(variable)
         frame_rows = con.execute(statement).fetchdf()
     # The overall grouping set (every key aggregated away) holds the plain count among its parts.
     overall = frame_rows[frame_rows["_grouping"] == frame_rows["_grouping"].max()].iloc[0]

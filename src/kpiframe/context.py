@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kpiframe.engine.edges import EdgeVariables
 from kpiframe.redaction import Redactor
 
 if TYPE_CHECKING:
@@ -60,8 +61,14 @@ class Backends:
     duckdb_settings: dict[str, Any] = field(default_factory=dict)
     #: view name → seconds its queries may run (a file source's ``timeout:``)
     timeouts: dict[str, float] = field(default_factory=dict)
+    #: The window edges the embedded queries read as variables (:mod:`kpiframe.engine.edges`).
+    edges: EdgeVariables = field(default_factory=EdgeVariables)
+    #: view name → (its SELECT, its columns as DESCRIBE gives them): what the sources are, for the
+    #: compiled-query cache's key.
+    views: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
     _connection: Any = field(default=None, repr=False)
     _ibis_duckdb: Any = field(default=None, repr=False)
+    _variables_set: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def connection(self) -> Any:
         """The run's plain DuckDB connection, created on first use with the engine settings."""
@@ -98,15 +105,28 @@ class Backends:
         import ibis
         from ibis.backends.sql.datatypes import DuckDBType
 
+        columns = self.plain_view(name, select, timeout)
+        return ibis.table(ibis.schema({column: DuckDBType.from_string(kind) for column, kind in columns}), name=name)
+
+    def plain_view(self, name: str, select: str, timeout: float | None = None) -> tuple[tuple[str, str], ...]:
+        """Create (or replace) the temporary view ``name`` as ``select``; its columns and DuckDB types.
+
+        What :meth:`view` does without Ibis: a run whose queries come from the compiled-query
+        cache needs the views, never their Ibis tables.
+        """
         quoted = '"' + name.replace('"', '""') + '"'
         con = self.connection()
         con.execute(f"CREATE OR REPLACE TEMP VIEW {quoted} AS {select}")
         if timeout:
             self.timeouts[name] = float(timeout)
-        columns = con.execute(f"DESCRIBE {quoted}").fetchall()
-        return ibis.table(
-            ibis.schema({column: DuckDBType.from_string(kind) for column, kind, *_ in columns}), name=name
-        )
+        columns = tuple((str(column), str(kind)) for column, kind, *_ in con.execute(f"DESCRIBE {quoted}").fetchall())
+        self.views[name] = (select, columns)
+        return columns
+
+    def describe(self, select: str) -> tuple[tuple[str, str], ...]:
+        """The columns and DuckDB types of a ``SELECT``, without creating anything."""
+        rows = self.connection().execute(f"DESCRIBE {select}").fetchall()
+        return tuple((str(column), str(kind)) for column, kind, *_ in rows)
 
     def fetch(self, expr: Any) -> list[dict[str, Any]]:
         """Run a query expression and return its rows as dicts.
@@ -173,6 +193,7 @@ class Backends:
 
         limits = [seconds for name, seconds in self.timeouts.items() if f'"{name}"' in sql]
         connection = self.connection()
+        self._set_variables(sql)
         timer = threading.Timer(min(limits), connection.interrupt) if limits else None
         if timer is not None:
             timer.daemon = True
@@ -187,7 +208,15 @@ class Backends:
             if timer is not None:
                 timer.cancel()
 
+    def _set_variables(self, sql: str) -> None:
+        """Give the edge variables ``sql`` reads their values (:meth:`EdgeVariables.statements`)."""
+        for name, statement in self.edges.statements().items():
+            if f"'{name}'" in sql and self._variables_set.get(name) != statement:
+                self.connection().execute(statement)
+                self._variables_set[name] = statement
+
     def close(self) -> None:
+        self._variables_set.clear()
         connection, self._connection, self._ibis_duckdb = self._connection, None, None
         if connection is not None:
             connection.close()

@@ -58,6 +58,13 @@ def _compiled(groups: list[Any], dialect: str, sql: str, grouping: str) -> Compi
     )
 
 
+def _with_variables(sql: str, context: RunContext) -> str:
+    """``sql`` after the ``SET VARIABLE`` statements of the window edges it reads, so it runs as shown."""
+    edges = context.backends.edges
+    used = [line for line, name in zip(edges.preamble().splitlines(), edges.values) if f"'{name}'" in sql]
+    return "\n".join([*used, sql])
+
+
 def compile_queries(config: Config, context: RunContext, as_of: datetime) -> list[CompiledQuery]:
     """Every fused query of ``config`` at ``as_of``, as SQL in its engine's dialect."""
     import ibis
@@ -86,6 +93,7 @@ def compile_queries(config: Config, context: RunContext, as_of: datetime) -> lis
             except ValueError:
                 sql = None
         if sql is not None:
+            sql = _with_variables(sql, context)
             compiled.append(
                 _compiled(bundle, "duckdb", sql, "grouping sets: " + "; ".join(_grouping_text(g) for g in bundle))
             )
@@ -94,7 +102,6 @@ def compile_queries(config: Config, context: RunContext, as_of: datetime) -> lis
             query, _ = group.query()
             backends, _ = query._find_backends()
             dialect = backends[0].name if backends else "duckdb"  # unbound: the embedded DuckDB
-            compiled.append(
-                _compiled([group], dialect, str(ibis.to_sql(query, dialect=dialect)), _grouping_text(group))
-            )
+            sql = str(ibis.to_sql(query, dialect=dialect))
+            compiled.append(_compiled([group], dialect, _with_variables(sql, context), _grouping_text(group)))
     return compiled

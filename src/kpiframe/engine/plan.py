@@ -156,6 +156,11 @@ class _Planner:
         self.problems: list[ConfigProblem] = []
         self.failed: list[MetricPlan] = []
 
+    def bind(self, table: Any) -> Any:
+        """Window edges as variables on the embedded DuckDB (:mod:`kpiframe.engine.edges`), else literals."""
+        backends = self.run.backends
+        return backends.edges.bind if backends.runs_here(table) else None
+
     def problem(self, path: tuple[Any, ...], message: str, hint: str | None = None) -> None:
         self.problems.append(self.run.locator.problem(path, message, hint))
 
@@ -179,8 +184,10 @@ class _Planner:
         source = self.sources[groups[0].source_id]
         spans = list(dict.fromkeys(span for group in groups for span in group.spans))
         table = source.table
+        bind = self.bind(table)
         predicates = [
-            window_predicate(table, source.spec, window, column) if column else None for window, column in spans
+            window_predicate(table, source.spec, window, column, bind) if column else None
+            for window, column in spans
         ]
         if all(p is not None for p in predicates):
             # Every request is windowed: the scan keeps the rows of any of their windows.
@@ -235,7 +242,7 @@ class _Planner:
         plan, kind, window = request.metric, request.kind, request.window
         spec = plan.spec
         in_window = (
-            window_predicate(table, source.spec, window, request.time_column)
+            window_predicate(table, source.spec, window, request.time_column, self.bind(table))
             if (shared and request.time_column)
             else None
         )

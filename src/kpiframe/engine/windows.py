@@ -240,12 +240,16 @@ def time_column(table: Any, column: str) -> Any:
     return col
 
 
-def window_predicate(table: Any, spec: SourceSpec, window: Window, column: str | None = None) -> Any:
+def window_predicate(
+    table: Any, spec: SourceSpec, window: Window, column: str | None = None, bind: Any = None
+) -> Any:
     """The condition "the row's time falls in ``[window.start, window.end)``", or ``None`` for an unbounded window.
 
     ``column`` overrides the source's ``time:`` (resolution KPIs window on
     ``resolved_at``). Naive timestamps are read in the source's time zone
     (``timezone:``, UTC by default); zone-aware ones are compared as instants.
+    ``bind`` (an :meth:`EdgeVariables.bind <kpiframe.engine.edges.EdgeVariables.bind>`)
+    turns each edge into a variable instead of a literal, on the embedded DuckDB.
     """
     if window.start is None and window.end is None:
         return None
@@ -260,7 +264,9 @@ def window_predicate(table: Any, spec: SourceSpec, window: Window, column: str |
     for bound, op in ((window.start, "ge"), (window.end, "lt")):
         if bound is None:
             continue
-        value = bound if aware else local_naive(bound, spec.timezone)
+        value: Any = bound if aware else local_naive(bound, spec.timezone)
+        if bind is not None:
+            value = bind(window, "start" if op == "ge" else "end", spec.timezone, aware, value)
         term = col >= value if op == "ge" else col < value
         predicate = term if predicate is None else (predicate & term)
     return predicate
