@@ -143,6 +143,15 @@ class SourceContext:
         """
         return self._backends.view(f"src_{self.source_id}", select, timeout)
 
+    def describe(self, select: str) -> list[tuple[str, str]]:
+        """The columns of a DuckDB ``SELECT`` and their DuckDB types (``[("id", "BIGINT"), ...]``).
+
+        Nothing is created or read beyond what DuckDB needs to type the result, so a
+        connector can shape its ``SELECT`` by the columns (cast the text ones, say)
+        before it calls :meth:`view`.
+        """
+        return list(self._backends.describe(select))
+
 
 @dataclass(frozen=True)
 class Period:

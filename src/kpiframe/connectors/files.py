@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import glob
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -94,23 +94,38 @@ class _DuckDBFileConnector(Connector):
         """The DuckDB table function call that reads ``files`` (``read_parquet([...])``)."""
         raise NotImplementedError
 
-    def refine(self, reader: str, table: Any, params: Mapping[str, Any]) -> str | None:
-        """A ``SELECT`` over ``reader`` that applies what needs the columns first (``types:``), or ``None``."""
+    def refine(self, reader: str, text: Callable[[], dict[str, bool]], params: Mapping[str, Any]) -> str | None:
+        """A ``SELECT`` over ``reader`` that applies what needs the columns first (``types:``), or ``None``.
+
+        :param text: the reader's columns, each with whether it holds text (asked only when needed).
+        """
         if not params.get("types"):
             return None
-        text = {name: dtype.is_string() for name, dtype in table.schema().items()}
-        return f"SELECT {type_casts(text, params)} FROM {reader}"
+        return f"SELECT {type_casts(text(), params)} FROM {reader}"
 
-    def open(self, params: Mapping[str, Any], context: SourceContext) -> Any:
+    def select(self, params: Mapping[str, Any], context: SourceContext) -> str:
+        """The DuckDB ``SELECT`` this source is: what :meth:`open` makes its view of.
+
+        It needs no Ibis, so a run whose queries come from the compiled-query cache
+        (:mod:`kpiframe.engine.compile_cache`) opens the source with it alone.
+        """
         files = existing_files(params, context)
-        timeout = params.get("timeout")
         try:
             reader = self.reader(files, params)
-            table = context.view(f"SELECT * FROM {reader}", timeout)
-            refined = self.refine(reader, table, params)
-            return table if refined is None else context.view(refined, timeout)
+
+            def text() -> dict[str, bool]:
+                return {name: kind == "VARCHAR" for name, kind in context.describe(f"SELECT * FROM {reader}")}
+
+            return self.refine(reader, text, params) or f"SELECT * FROM {reader}"
         except SourceError:
             raise
+        except Exception as exc:
+            raise SourceError(f"cannot read {params['path']!r} as {self.name}: {self.explain(exc)}") from None
+
+    def open(self, params: Mapping[str, Any], context: SourceContext) -> Any:
+        select = self.select(params, context)
+        try:
+            return context.view(select, params.get("timeout"))
         except Exception as exc:
             raise SourceError(f"cannot read {params['path']!r} as {self.name}: {self.explain(exc)}") from None
 
@@ -151,12 +166,11 @@ class CsvConnector(_DuckDBFileConnector):
     def reader(self, files: list[Path], params: Mapping[str, Any]) -> str:
         return _call("read_csv", files, {**csv_options(params), **_union(files)})
 
-    def refine(self, reader: str, table: Any, params: Mapping[str, Any]) -> str | None:
+    def refine(self, reader: str, text: Callable[[], dict[str, bool]], params: Mapping[str, Any]) -> str | None:
         # `types:` went to read_csv itself (a ZIP code read as text keeps its zeros); left: blank rows.
         if not params.get("skip_blank_rows", True):
             return None
-        text = {name: dtype.is_string() for name, dtype in table.schema().items()}
-        return f"SELECT * FROM {reader} WHERE {blank_row_filter(text)}"
+        return f"SELECT * FROM {reader} WHERE {blank_row_filter(text())}"
 
 
 class ParquetConnector(_DuckDBFileConnector):
