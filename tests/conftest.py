@@ -18,6 +18,15 @@ from kpiframe.cli import app
 AS_OF = datetime.fromisoformat("2026-03-01T00:00:00+00:00")
 
 
+@pytest.fixture(autouse=True)
+def compiled_query_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test its own compiled-query cache: a test that runs a config twice takes the cached way
+    the second time (as a user's repeat run does), and no test sees another's entries."""
+    folder = tmp_path_factory.mktemp("kpiframe-cache")
+    monkeypatch.setenv("KPIFRAME_CACHE_DIR", str(folder))
+    return folder
+
+
 def write_parquet(path: Path, rows: list[dict[str, Any]], schema: pa.Schema | None = None) -> Path:
     table = pa.Table.from_pylist(rows, schema=schema)
     pq.write_table(table, path)

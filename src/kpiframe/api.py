@@ -161,8 +161,10 @@ def _run(
 ) -> Scorecard:
     from kpiframe import __version__
     from kpiframe.baselines import Baselines
+    from kpiframe.engine.compile_cache import remember, warm_run
+    from kpiframe.engine.edges import EdgeVariables
     from kpiframe.engine.execute import execute
-    from kpiframe.engine.plan import build_plan
+    from kpiframe.engine.plan import build_plan, check_as_of
     from kpiframe.engine.results import build as build_result
     from kpiframe.engine.results import iso, window_info
     from kpiframe.engine.sources import open_sources
@@ -177,19 +179,27 @@ def _run(
         raise ConfigError("as_of must carry a time zone (for example 2026-01-31T00:00:00Z)")
 
     needed = {m.source for m in config.metrics.values() if m.source}
-    sources, problems = open_sources(config, needed, context)
-    plan = build_plan(config, sources, as_of, context)
-    problems += plan.problems
-    if problems:
-        # Problems found with the data open quote expressions, which may hold a `${VAR}` value.
-        raise ConfigError(context.redactor.scrub(problems))
-    outcome = execute(
-        plan,
-        redact=context.redactor,
-        fetch=context.backends.fetch,
-        backends=context.backends,
-        progress=context.progress,
-    )
+    check_as_of(as_of)
+    # A repeat run replays its compiled queries without Ibis (kpiframe.engine.compile_cache).
+    warm = warm_run(config, context, as_of, needed)
+    if warm is not None:
+        plan, outcome = warm
+    else:
+        context.backends.edges = EdgeVariables()
+        sources, problems = open_sources(config, needed, context)
+        plan = build_plan(config, sources, as_of, context)
+        problems += plan.problems
+        if problems:
+            # Problems found with the data open quote expressions, which may hold a `${VAR}` value.
+            raise ConfigError(context.redactor.scrub(problems))
+        outcome = execute(
+            plan,
+            redact=context.redactor,
+            fetch=context.backends.fetch,
+            backends=context.backends,
+            progress=context.progress,
+        )
+        remember(config, context, as_of, plan, outcome)
 
     store = open_history(history) if history is not None else None
     baselines = None

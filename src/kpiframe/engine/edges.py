@@ -62,19 +62,22 @@ class EdgeVariables:
 
     values: dict[str, tuple[datetime, bool]] = field(default_factory=dict)
     derivations: dict[str, set[Derivation]] = field(default_factory=dict)
-    _names: dict[tuple[datetime, bool], str] = field(default_factory=dict, repr=False)
+    _names: dict[Derivation, str] = field(default_factory=dict, repr=False)
 
     def bind(self, window: Any, edge: str, zone: str, aware: bool, value: datetime) -> Any:
         """An Ibis expression that reads ``value`` (``window``'s ``edge``, as compared with a column
-        read in ``zone``) from its variable: ``GETVARIABLE('kpf_0')``. One variable per distinct value."""
-        key = (value, aware)
-        if key not in self._names:
+        read in ``zone``) from its variable: ``GETVARIABLE('kpf_0')``.
+
+        One variable per window edge, not per value: the month's start and the 30 days'
+        end may be one instant today and two tomorrow, and the SQL must not change.
+        """
+        derivation = (window.key(), edge, None if aware else zone)
+        if derivation not in self._names:
             name = f"{PREFIX}{len(self._names)}"
-            self._names[key] = name
-            self.values[name] = key
-            self.derivations[name] = set()
-        name = self._names[key]
-        self.derivations[name].add((window.key(), edge, None if aware else zone))
+            self._names[derivation] = name
+            self.values[name] = (value, aware)
+            self.derivations[name] = {derivation}
+        name = self._names[derivation]
         return _getvariable(aware)(name).name(name)
 
     def statements(self) -> dict[str, str]:

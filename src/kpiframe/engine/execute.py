@@ -45,6 +45,10 @@ class Execution:
     )
     #: The run's Backends, when its engine can fuse groupings into GROUPING SETS.
     backends: Any = field(default=None, repr=False)
+    #: The SQL each scan ran, and how its rows were split, for the compiled-query cache
+    #: (:mod:`kpiframe.engine.recipe`); ``None`` once a scan took another way (a Ibis backend,
+    #: a failure isolated request by request), which the cache does not replay.
+    journal: list[dict[str, Any]] | None = field(default_factory=list, repr=False)
 
 
 def _plain(value: Any) -> Any:
@@ -138,7 +142,15 @@ def _run(
     if group.keys:
         # Memory stays bounded whatever the keys: one row past the cap says "too many".
         query = query.limit(MAX_GROUPS + 1)
-    rows = state.fetch(query)
+    if only is None and state.journal is not None and state.backends is not None and state.backends.runs_here(query):
+        from kpiframe.engine.duckdb_sql import to_duckdb_sql
+
+        sql = to_duckdb_sql(query)
+        rows = state.backends.fetch_sql(sql)
+        state.journal.append({"sql": sql, "groups": [id(group)], "columns": columns})
+    else:
+        state.journal = None
+        rows = state.fetch(query)
     if len(rows) > MAX_GROUPS:
         raise TooManyGroups(
             f"the query by {', '.join(group.grouping.keys or group.grouping.per or ('time',))} has more than"
@@ -222,11 +234,13 @@ def _fetch(group: QueryGroup, state: Execution, redact: Callable[[str], str]) ->
         rows, columns = _run(group, None, state)
         return [(group.requests, rows, columns)]
     except TimeoutError as exc:  # no point asking again, request by request
+        state.journal = None
         _fail_all(group.requests, state, redact(f"query on source {group.source_id!r} stopped: {exc}"))
         return []
     except Exception:
         # One bad metric (a cast that fails on this data, say) must not take the
         # others down: run each request alone so only the culprit gets `error`.
+        state.journal = None
         batches = []
         for request in group.requests:
             try:
@@ -251,6 +265,10 @@ class FusedGroups:
     group_sets: list[list[str]]  # per group: its key columns
     names: list[dict[str, str]]  # per group: its key name → the shared key column
     columns: list[dict[str, str]]  # per group: part name → result column
+
+    def layout(self) -> dict[str, Any]:
+        """How :meth:`split` reads the rows, as plain data (what the compiled-query cache keeps)."""
+        return {"order": self.order, "group_sets": self.group_sets, "names": self.names, "columns": self.columns}
 
     def split(self, rows: list[dict[str, Any]]) -> list[Batch]:
         """Each group's rows (its grouping set's, keys under the group's own names)."""
@@ -305,9 +323,12 @@ def _fetch_sets(bundle: list[QueryGroup], state: Execution) -> list[Batch] | Non
     fused = fuse(bundle)
     if fused is None:
         return None
+    sql = None
     try:
-        rows = state.backends.fetch_sql(state.backends.grouping_sets_sql(fused.query, fused.sets))
+        sql = state.backends.grouping_sets_sql(fused.query, fused.sets)
+        rows = state.backends.fetch_sql(sql)
     except TimeoutError as exc:
+        state.journal = None
         state.queries += 1
         state.scans += 1
         _fail_all(
@@ -317,11 +338,15 @@ def _fetch_sets(bundle: list[QueryGroup], state: Execution) -> list[Batch] | Non
         )
         return []
     except Exception:
+        state.journal = None
         return None
     state.queries += 1
     state.scans += 1
     if len(rows) > MAX_GROUPS:
+        state.journal = None
         return None
+    if state.journal is not None:
+        state.journal.append({"sql": sql, "groups": [id(group) for group in bundle], "fused": fused.layout()})
     return fused.split(rows)
 
 
@@ -351,6 +376,16 @@ def _collect(batches: list[Batch], state: Execution, redact: Callable[[str], str
                 outcome.window_rows = sum(int(row.get(column) or 0) for row in rows)
 
 
+def empty_requests(plan: Plan) -> list[Request]:
+    """One overall request per (source, window, time column) the no-data probe may ask about."""
+    found: dict[tuple[Any, ...], Request] = {}
+    for metric in plan.metrics:
+        request = next((r for r in metric.requests if r.kind == "overall"), None)
+        if request is not None and metric.time_column is not None and request.time_column is not None:
+            found.setdefault((request.group.source_id, request.window.key(), request.time_column), request)
+    return list(found.values())
+
+
 def _empty(outcome: Outcome) -> bool:
     """A windowed metric that computed fine but on nothing: no value, or a count of 0 rows.
 
@@ -363,9 +398,16 @@ def _empty(outcome: Outcome) -> bool:
     return value.value is None or value.n == 0
 
 
-def _explain_empty(plan: Plan, state: Execution, redact: Callable[[str], str]) -> None:
+def _explain_empty(
+    plan: Plan, state: Execution, redact: Callable[[str], str], probe: Callable[[Request], str | None] | None = None
+) -> None:
     """For each source whose metrics came back empty, one query: its rows, their time range, and
-    how many fall in the window. When none do, that is the reason of each empty metric."""
+    how many fall in the window. When none do, that is the reason of each empty metric.
+
+    :param probe: asks the source about one request's window (:func:`_coverage` by default;
+        a cached run asks with the probe's compiled SQL).
+    """
+    probe = probe or (lambda request: _coverage(plan, request, state, redact))
     asked: dict[tuple[Any, ...], str | None] = {}
     for outcome in state.outcomes.values():
         if not _empty(outcome):
@@ -375,7 +417,7 @@ def _explain_empty(plan: Plan, state: Execution, redact: Callable[[str], str]) -
             continue
         key = (request.group.source_id, request.window.key(), request.time_column)
         if key not in asked:
-            asked[key] = _coverage(plan, request, state, redact)
+            asked[key] = probe(request)
             if asked[key]:
                 state.notes.append(asked[key])  # type: ignore[arg-type]
         outcome.note = asked[key]
@@ -389,19 +431,31 @@ def _coverage(plan: Plan, request: Request, state: Execution, redact: Callable[[
     filter emptied it) or the probe fails.
     """
     source = plan.sources[request.group.source_id]
-    table, window, column = source.table, request.window, request.time_column or ""
     try:
-        col = time_column(table, column)
-        inside = window_predicate(table, source.spec, window, column)
-        query = table.aggregate(rows=table.count(), first=col.min(), last=col.max(), inside=table.count(where=inside))
+        query = coverage_query(source, request.window, request.time_column or "")
         state.queries += 1
         (row,) = state.fetch(query)
     except Exception:  # the probe only explains; a failure here must not hide the results
         return None
+    return coverage_note(row, request.group.source_id, source.spec, request.window, request.time_column or "", redact)
+
+
+def coverage_query(source: Any, window: Any, column: str, bind: Any = None) -> Any:
+    """The no-data probe: the source's rows, the range of its time column, and how many are in ``window``."""
+    table = source.table
+    col = time_column(table, column)
+    inside = window_predicate(table, source.spec, window, column, bind)
+    return table.aggregate(rows=table.count(), first=col.min(), last=col.max(), inside=table.count(where=inside))
+
+
+def coverage_note(
+    row: dict[str, Any], sid: str, spec: Any, window: Any, column: str, redact: Callable[[str], str]
+) -> str | None:
+    """The probe's answer as a reason, or ``None`` when the window has rows."""
     if row["inside"]:
         return None
-    sid, zone = request.group.source_id, source.spec.timezone
-    where = " after its `where`" if source.spec.where else ""
+    zone = spec.timezone
+    where = " after its `where`" if spec.where else ""
     bounds = " to ".join(_day(local_naive(b, zone)) if b else "…" for b in (window.start, window.end))
     if not row["rows"]:
         return redact(f"{sid} has no rows{where}; none in {bounds}")

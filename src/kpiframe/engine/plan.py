@@ -186,8 +186,7 @@ class _Planner:
         table = source.table
         bind = self.bind(table)
         predicates = [
-            window_predicate(table, source.spec, window, column, bind) if column else None
-            for window, column in spans
+            window_predicate(table, source.spec, window, column, bind) if column else None for window, column in spans
         ]
         if all(p is not None for p in predicates):
             # Every request is windowed: the scan keeps the rows of any of their windows.

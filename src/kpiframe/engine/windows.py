@@ -240,9 +240,7 @@ def time_column(table: Any, column: str) -> Any:
     return col
 
 
-def window_predicate(
-    table: Any, spec: SourceSpec, window: Window, column: str | None = None, bind: Any = None
-) -> Any:
+def window_predicate(table: Any, spec: SourceSpec, window: Window, column: str | None = None, bind: Any = None) -> Any:
     """The condition "the row's time falls in ``[window.start, window.end)``", or ``None`` for an unbounded window.
 
     ``column`` overrides the source's ``time:`` (resolution KPIs window on

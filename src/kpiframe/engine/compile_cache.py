@@ -1,0 +1,224 @@
+"""The compiled-query cache: a repeat run of a config runs its SQL without importing Ibis.
+
+Planning and compiling a run costs Ibis' import and its compiler, about a quarter
+of a second of every process, whatever the data. But the SQL of a config only
+changes when the config, the sources' columns or the code does: the window edges
+are variables (:mod:`kpiframe.engine.edges`), not literals. So a run on the
+embedded DuckDB keeps its queries as a *recipe* (:mod:`kpiframe.engine.recipe`),
+and the next run with the same key opens its sources on DuckDB alone, sets the
+edge variables for its own as-of and runs the recipe's SQL.
+
+**The key** is a SHA-256 of everything the SQL is made of: the config as loaded
+(``${VAR}`` values included, which is why a config that substitutes any is never
+cached: its key would be a hash of secrets), each source's ``SELECT`` (its files)
+and the columns and types DuckDB gives it, kpiframe's and every plugin's code
+(versions and file stamps), and Ibis', sqlglot's and DuckDB's versions.
+
+**What is kept** is only what replays exactly. A recipe is stored after the
+run, when every scan ran on the embedded DuckDB and nothing failed, and only
+once planning at a second as-of, 400 days earlier, compiled the same SQL and the
+recipe's own arithmetic gave the same variable values there: a calculator that
+writes its as-of into the SQL (a backlog's "open at as-of") makes the two differ,
+and that config is planned afresh every run.
+
+**Where:** ``$KPIFRAME_CACHE_DIR``, else ``$XDG_CACHE_HOME/kpiframe``, else
+``~/.cache/kpiframe``; ``KPIFRAME_CACHE_DIR=off`` turns it off. Entries are
+written atomically, a corrupt or foreign one is ignored, each query must be one
+``SELECT`` before it runs, and the folder keeps the newest 200 entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kpiframe.config.model import Config
+from kpiframe.context import RunContext
+from kpiframe.contracts import SourceContext
+from kpiframe.engine.edges import EdgeVariables
+from kpiframe.engine.execute import MAX_GROUPS, Execution, fuse
+from kpiframe.engine.plan import Plan
+from kpiframe.engine.recipe import FORMAT, compile_probes, describe_groups, edge_values, record, replay
+
+__all__ = ["cache_folder", "remember", "warm_run"]
+
+#: How far back the second planning goes: long enough to cross month and year ends, odd
+#: enough that no window edge of a real config lands on its old value.
+ALT_SHIFT = timedelta(days=400, hours=5, minutes=7, seconds=11, microseconds=123457)
+#: Entries kept; older ones are removed when a new one is written.
+KEEP = 200
+
+
+def cache_folder(environ: Any = os.environ) -> Path | None:
+    """Where recipes live, or ``None`` when the cache is off."""
+    chosen = environ.get("KPIFRAME_CACHE_DIR")
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "off", "0", "false", "no") else Path(chosen) / "compiled"
+    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kpiframe" / "compiled"
+
+
+def _file_connectors(config: Config, context: RunContext, needed: set[str]) -> dict[str, Any] | None:
+    """Each needed source's built-in file connector, or ``None`` when one is anything else."""
+    from kpiframe.connectors import files
+
+    chosen = {}
+    for sid in needed:
+        connector = context.registry.connector(config.sources[sid].connector)
+        if not isinstance(connector, files._DuckDBFileConnector) or type(connector).__module__ != files.__name__:
+            return None
+        chosen[sid] = connector
+    return chosen
+
+
+def _open_views(config: Config, context: RunContext, needed: set[str]) -> bool:
+    """Open the sources as views on the run's DuckDB, without Ibis; ``False`` when one cannot be."""
+    connectors = _file_connectors(config, context, needed)
+    if connectors is None:
+        return False
+    for sid in sorted(needed):
+        spec = config.sources[sid]
+        where = SourceContext(sid, spec.base_dir or config.base_dir, spec.timezone, _backends=context.backends)
+        try:
+            context.backends.plain_view(
+                f"src_{sid}", connectors[sid].select(spec.params, where), spec.params.get("timeout")
+            )
+        except Exception:  # planned afresh, the source's error is reported as usual
+            return False
+    return True
+
+
+def _stamp(path: str | None) -> str:
+    try:
+        info = os.stat(path) if path else None
+    except OSError:
+        info = None
+    return f"{path}:{info.st_mtime_ns}:{info.st_size}" if info else f"{path}:?"
+
+
+def _code(context: RunContext, config: Config) -> list[str]:
+    """What the SQL's code is: kpiframe's files, the calculators' modules, Ibis, sqlglot, DuckDB."""
+    import importlib.util
+
+    import duckdb
+
+    import kpiframe
+
+    root = Path(kpiframe.__file__).parent
+    stamps = [kpiframe.__version__, duckdb.__version__, *sorted(_stamp(str(p)) for p in root.rglob("*.py"))]
+    for package in ("ibis", "sqlglot"):
+        spec = importlib.util.find_spec(package)
+        stamps.append(_stamp(spec.origin if spec else None))
+    for spec in config.metrics.values():
+        module = sys.modules.get(type(context.registry.calculator(spec.calc)).__module__)
+        stamps.append(_stamp(getattr(module, "__file__", None)))
+    stamps.extend(f"{package}=={version}" for package, version in sorted(context.registry.versions().items()))
+    return stamps
+
+
+def _key(config: Config, context: RunContext, needed: set[str]) -> str:
+    views = [context.backends.views.get(f"src_{sid}") for sid in sorted(needed)]
+    material = json.dumps(
+        {"format": FORMAT, "config": repr(config), "views": views, "code": _code(context, config)}, default=str
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _check_select(context: RunContext) -> Any:
+    def check(sql: str) -> None:
+        statements = context.backends.connection().extract_statements(sql)
+        if len(statements) != 1 or statements[0].type.name != "SELECT":
+            raise ValueError("a cached query is not one SELECT")
+
+    return check
+
+
+def warm_run(config: Config, context: RunContext, as_of: datetime, needed: set[str]) -> tuple[Plan, Execution] | None:
+    """The run from its recipe, or ``None`` when there is none that fits (then plan as usual)."""
+    folder = cache_folder()
+    if folder is None or config.secrets or not needed or not _open_views(config, context, needed):
+        return None
+    entry = folder / f"{_key(config, context, needed)}.json"
+    try:
+        recipe = json.loads(entry.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(recipe, dict) or recipe.get("format") != FORMAT:
+        return None
+    try:
+        return replay(recipe, config, context, as_of, _check_select(context))
+    except (LookupError, TypeError, ValueError, AttributeError):
+        return None  # a foreign or damaged entry: planned afresh, and the entry rewritten
+
+
+def remember(config: Config, context: RunContext, as_of: datetime, plan: Plan, state: Execution) -> None:
+    """Keep the run's recipe when it replays exactly (see the module doc). Never fails the run."""
+    folder = cache_folder()
+    if folder is None or config.secrets:
+        return
+    needed = {g.source_id for g in plan.groups}
+    try:
+        recipe = record(plan, state, context.backends.edges)
+        if (
+            recipe is None
+            or _file_connectors(config, context, needed) is None
+            or not _replays_at(recipe, config, context, plan, as_of - ALT_SHIFT)
+        ):
+            return
+        from kpiframe.atomic import write_atomic
+
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(folder / f"{_key(config, context, needed)}.json", json.dumps(recipe), what="compiled-query cache")
+        _prune(folder)
+    except Exception:  # a cache that cannot be written costs the next run its speed, nothing more
+        return
+
+
+def _replays_at(recipe: dict[str, Any], config: Config, context: RunContext, plan: Plan, as_of: datetime) -> bool:
+    """Whether planning at ``as_of`` gives the recipe's SQL, and the recipe's variables the planned values."""
+    from kpiframe.engine.plan import build_plan
+
+    other = replace(context, backends=replace(context.backends, edges=EdgeVariables()))
+    again = build_plan(config, plan.sources, as_of, other)
+    if again.problems or again.failed or describe_groups(again, windows=False) != describe_groups(plan, windows=False):
+        return False
+    if _recompiled(again, other, recipe) != [query["sql"] for query in recipe["queries"]]:
+        return False
+    if [probe["sql"] for probe in compile_probes(again, other.backends.edges)] != [
+        probe["sql"] for probe in recipe["probes"]
+    ]:
+        return False
+    return edge_values(recipe, again) == other.backends.edges.values
+
+
+def _recompiled(plan: Plan, context: RunContext, recipe: dict[str, Any]) -> list[str] | None:
+    """The SQL of ``plan``'s scans, laid out as the recipe's are (``None`` where the layout differs)."""
+    from kpiframe.engine.duckdb_sql import to_duckdb_sql
+
+    compiled = []
+    for query in recipe["queries"]:
+        groups = [plan.groups[i] for i in query["groups"]]
+        if "fused" in query:
+            fused = fuse(groups)
+            if fused is None or fused.layout() != query["fused"]:
+                return None
+            compiled.append(context.backends.grouping_sets_sql(fused.query, fused.sets))
+            continue
+        (group,) = groups
+        expression, columns = group.query()
+        if columns != query["columns"]:
+            return None
+        compiled.append(to_duckdb_sql(expression.limit(MAX_GROUPS + 1) if group.keys else expression))
+    return compiled
+
+
+def _prune(folder: Path) -> None:
+    entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[KEEP:]:
+        stale.unlink(missing_ok=True)

@@ -1,0 +1,251 @@
+"""The compiled-query cache: a repeat run replays its SQL without Ibis, and gives what planning afresh gives."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import kpiframe
+import kpiframe.engine.plan as plan_module
+from conftest import TICKETS, write_parquet
+
+AS_OF = datetime.fromisoformat("2026-03-01T00:00:00+00:00")
+
+#: Every kind of window, comparison and grouping a recipe must carry.
+CONFIG = """
+version: 1
+title: Cached
+window: {{last: 30d}}
+sources:
+  t: {{connector: {connector}, path: {path}, time: created_at}}
+metrics:
+  tickets: {{calc: count, source: t}}
+  wait_mean: {{calc: mean, source: t, params: {{column: wait}}, by: [channel]}}
+  wait_week: {{calc: mean, source: t, params: {{column: wait}}, window: {{calendar: previous_week}}, compare: previous_period}}
+  month_count: {{calc: count, source: t, window: {{calendar: current_month}}, grain: day}}
+  resolved: {{calc: count, source: t, where: "resolved_at is not null", window: {{last: 7d}}, compare: previous_period, by: [channel]}}
+  per_agent: {{calc: count, source: t, per: [agent], per_stat: max}}
+  by_hour: {{calc: count, source: t, heatmap: true}}
+  all_time: {{calc: max, source: t, params: {{column: wait}}, window: all}}
+  share: {{calc: expr, params: {{expr: "resolved / tickets"}}}}
+"""
+
+
+def scorecard(config: Path, as_of: datetime) -> dict:
+    card = kpiframe.run(config, as_of=as_of).to_dict()
+    del card["run"]["duration_s"], card["run"]["started_at"]
+    return card
+
+
+@pytest.fixture
+def plans(monkeypatch):
+    """How many times the run planned through Ibis (``build_plan``); a cached run plans none."""
+    calls = []
+    real = plan_module.build_plan
+
+    def counted(*args, **kwargs):
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plan_module, "build_plan", counted)
+    return calls
+
+
+@pytest.fixture(params=["parquet", "csv"])
+def config(request, tmp_path, write_config):
+    frame = pd.DataFrame(TICKETS)
+    if request.param == "csv":
+        path = tmp_path / "tickets.csv"
+        frame.to_csv(path, index=False)
+    else:
+        path = write_parquet(tmp_path / "tickets.parquet", TICKETS)
+    return write_config(CONFIG.format(connector=request.param, path=path))
+
+
+@pytest.mark.parametrize("later", [timedelta(0), timedelta(days=3, hours=5), timedelta(days=41), timedelta(days=-20)])
+def test_a_cached_run_at_another_as_of_equals_planning_afresh(config, later, plans, monkeypatch, compiled_query_cache):
+    scorecard(config, AS_OF)  # plans, and keeps the recipe
+    assert list((compiled_query_cache / "compiled").glob("*.json"))
+    plans.clear()
+    cached = scorecard(config, AS_OF + later)
+    assert plans == [], "the repeat run planned through Ibis"
+    monkeypatch.setenv("KPIFRAME_CACHE_DIR", "off")
+    assert cached == scorecard(config, AS_OF + later)
+    assert len(plans) == 1
+
+
+def test_a_cached_rolling_window_counts_what_pandas_counts_at_the_new_as_of(config, plans):
+    scorecard(config, AS_OF)
+    plans.clear()
+    later = AS_OF + timedelta(days=9)
+    card = scorecard(config, later)
+    assert plans == []
+    frame = pd.DataFrame(TICKETS)
+    start = (later - timedelta(days=30)).replace(tzinfo=None)
+    inside = frame[(frame.created_at >= start) & (frame.created_at < later.replace(tzinfo=None))]
+    values = {m["id"]: m["value"] for m in card["metrics"]}
+    assert values["tickets"] == len(inside)
+    assert values["all_time"] == frame.wait.max()
+
+
+def test_a_repeat_run_imports_neither_ibis_nor_pandas(config, compiled_query_cache):
+    script = f"""
+import sys
+from datetime import datetime
+import kpiframe
+for _ in range(2):
+    card = kpiframe.run({str(config)!r}, as_of=datetime.fromisoformat("2026-03-01T00:00:00+00:00"))
+    heavy = sorted({{name.split('.')[0] for name in sys.modules}} & {{'ibis', 'sqlglot', 'pandas', 'pyarrow', 'numpy'}})
+    print(heavy)
+"""
+    # A fresh process for the repeat run: the first one's imports stay in the first one.
+    first = subprocess.run(
+        [sys.executable, "-c", script.replace("range(2)", "range(1)")], capture_output=True, text=True
+    )
+    assert first.returncode == 0, first.stderr
+    second = subprocess.run(
+        [sys.executable, "-c", script.replace("range(2)", "range(1)")], capture_output=True, text=True
+    )
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == "[]"
+
+
+def test_a_calculator_that_writes_its_as_of_into_the_sql_is_planned_afresh_every_run(
+    tickets, write_config, plans, compiled_query_cache
+):
+    config = write_config(
+        f"""
+version: 1
+title: As-of in the SQL
+window: {{last: 30d}}
+sources:
+  t: {{connector: parquet, path: {tickets}, time: created_at}}
+metrics:
+  resolved: {{calc: support.resolution_rate, source: t}}
+"""
+    )
+    first = scorecard(config, AS_OF)
+    assert not list((compiled_query_cache / "compiled").glob("*.json"))
+    assert scorecard(config, AS_OF) == first
+    assert plans.count(AS_OF) == 2  # each run planned (and the check at a second as-of refused the recipe)
+
+
+def test_a_source_whose_columns_change_misses_the_cache(tmp_path, write_config, plans):
+    path = write_parquet(tmp_path / "t.parquet", TICKETS)
+    config = write_config(
+        f"""
+version: 1
+title: Schema
+window: {{last: 30d}}
+sources:
+  t: {{connector: parquet, path: {path}, time: created_at}}
+metrics:
+  wait: {{calc: sum, source: t, params: {{column: wait}}}}
+"""
+    )
+    scorecard(config, AS_OF)
+    # Same column names, wait now an integer: a new type is a new key.
+    whole = [{**t, "wait": None if t["wait"] is None else round(t["wait"])} for t in TICKETS]
+    write_parquet(path, whole)
+    plans.clear()
+    card = scorecard(config, AS_OF)
+    assert plans.count(AS_OF) == 1  # planned afresh
+    inside = [t for t in whole if AS_OF.replace(tzinfo=None) - timedelta(days=30) <= t["created_at"]]
+    assert card["metrics"][0]["value"] == sum(t["wait"] for t in inside if t["wait"] is not None)
+
+
+def test_a_config_that_substitutes_environment_variables_is_never_cached(
+    tickets, write_config, monkeypatch, compiled_query_cache
+):
+    monkeypatch.setenv("TICKETS_FILE", str(tickets))
+    config = write_config(
+        """
+version: 1
+title: Env
+window: {last: 30d}
+sources:
+  t: {connector: parquet, path: "${TICKETS_FILE}", time: created_at}
+metrics:
+  n: {calc: count, source: t}
+"""
+    )
+    assert scorecard(config, AS_OF)["metrics"][0]["value"] == 6
+    assert not (compiled_query_cache / "compiled").exists() or not list((compiled_query_cache / "compiled").iterdir())
+
+
+def test_kpiframe_cache_dir_off_turns_the_cache_off(config, monkeypatch, compiled_query_cache, plans):
+    monkeypatch.setenv("KPIFRAME_CACHE_DIR", "off")
+    scorecard(config, AS_OF)
+    scorecard(config, AS_OF)
+    assert len(plans) == 2
+
+
+def _only_entry(cache: Path) -> Path:
+    (entry,) = (cache / "compiled").glob("*.json")
+    return entry
+
+
+def test_a_damaged_cache_entry_is_planned_afresh_and_rewritten(config, compiled_query_cache, plans):
+    expected = scorecard(config, AS_OF)
+    entry = _only_entry(compiled_query_cache)
+    entry.write_text('{"format": 1, "groups": [{"source": ')
+    plans.clear()
+    assert scorecard(config, AS_OF) == expected
+    assert plans and json.loads(entry.read_text())["format"] == 1
+
+
+def test_a_cached_query_that_is_not_one_select_never_runs(config, tmp_path, compiled_query_cache, plans):
+    expected = scorecard(config, AS_OF)
+    entry = _only_entry(compiled_query_cache)
+    recipe = json.loads(entry.read_text())
+    target = tmp_path / "written.csv"
+    recipe["queries"][0]["sql"] = f"COPY (SELECT 1) TO '{target}'"
+    entry.write_text(json.dumps(recipe))
+    plans.clear()
+    assert scorecard(config, AS_OF) == expected
+    assert not target.exists() and plans
+
+
+def test_an_empty_window_on_a_repeat_run_still_says_what_the_source_holds(config, plans, monkeypatch):
+    scorecard(config, AS_OF)
+    plans.clear()
+    far = AS_OF + timedelta(days=400)
+    cached = scorecard(config, far)
+    assert plans == []
+    wait = next(m for m in cached["metrics"] if m["id"] == "wait_mean")
+    assert wait["status"] == "no_data"
+    assert wait["reason"] == "t has 7 rows from 2026-01-05 to 2026-02-27; none in 2027-03-06 to 2027-04-05"
+    monkeypatch.setenv("KPIFRAME_CACHE_DIR", "off")
+    assert cached == scorecard(config, far)
+
+
+def test_windows_that_coincide_when_recorded_are_never_replayed_as_one(tickets, write_config, monkeypatch):
+    # On 2026-04-01 the previous month and the last 31 days are one window; a month later they are not.
+    config = write_config(
+        f"""
+version: 1
+title: Coincide
+sources:
+  t: {{connector: parquet, path: {tickets}, time: created_at}}
+metrics:
+  month: {{calc: count, source: t, window: {{calendar: previous_month}}}}
+  days: {{calc: count, source: t, window: {{last: 31d}}}}
+"""
+    )
+    on = datetime.fromisoformat("2026-04-01T00:00:00+00:00")
+    scorecard(config, on)
+    later = datetime.fromisoformat("2026-03-16T00:00:00+00:00")
+    cached = scorecard(config, later)
+    monkeypatch.setenv("KPIFRAME_CACHE_DIR", "off")
+    assert cached == scorecard(config, later)
+    values = {m["id"]: m["value"] for m in cached["metrics"]}
+    assert values == {
+        "month": sum(1 for t in TICKETS if datetime(2026, 2, 1) <= t["created_at"] < datetime(2026, 3, 1)),
+        "days": sum(1 for t in TICKETS if datetime(2026, 2, 13) <= t["created_at"] < datetime(2026, 3, 16)),
+    }
