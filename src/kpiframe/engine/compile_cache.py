@@ -113,10 +113,10 @@ def _code(context: RunContext, config: Config) -> list[str]:
     root = Path(kpiframe.__file__).parent
     stamps = [kpiframe.__version__, duckdb.__version__, *sorted(_stamp(str(p)) for p in root.rglob("*.py"))]
     for package in ("ibis", "sqlglot"):
-        spec = importlib.util.find_spec(package)
-        stamps.append(_stamp(spec.origin if spec else None))
-    for spec in config.metrics.values():
-        module = sys.modules.get(type(context.registry.calculator(spec.calc)).__module__)
+        found = importlib.util.find_spec(package)
+        stamps.append(_stamp(found.origin if found else None))
+    for metric in config.metrics.values():
+        module = sys.modules.get(type(context.registry.calculator(metric.calc)).__module__)
         stamps.append(_stamp(getattr(module, "__file__", None)))
     stamps.extend(f"{package}=={version}" for package, version in sorted(context.registry.versions().items()))
     return stamps

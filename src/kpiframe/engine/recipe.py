@@ -203,13 +203,13 @@ def edge_values(recipe: dict[str, Any], plan: Plan) -> dict[str, tuple[datetime,
         return None
     values: dict[str, tuple[datetime, bool]] = {}
     for name, variable in recipe["variables"].items():
-        found = set()
+        found: set[datetime] = set()
         for start, end, edge, zone in variable["from"]:
             now = moved.get((_moment(start), _moment(end)))
             moment = None if now is None else now[0 if edge == "start" else 1]
             if moment is None:
                 return None
-            found.add(moment if zone is None else local_naive(moment, zone))
+            found.add(moment if zone is None else local_naive(moment, zone))  # type: ignore[arg-type]
         if len(found) != 1:
             return None
         values[name] = (found.pop(), bool(variable["aware"]))
