@@ -249,3 +249,27 @@ metrics:
         "month": sum(1 for t in TICKETS if datetime(2026, 2, 1) <= t["created_at"] < datetime(2026, 3, 1)),
         "days": sum(1 for t in TICKETS if datetime(2026, 2, 13) <= t["created_at"] < datetime(2026, 3, 16)),
     }
+
+
+def test_an_entry_others_could_have_written_is_never_read(config, compiled_query_cache, plans, tmp_path):
+    expected = scorecard(config, AS_OF)
+    entry = _only_entry(compiled_query_cache)
+    assert entry.stat().st_mode & 0o777 == 0o600
+    # A recipe whose numbers would pass anything, left group-writable as on a shared folder.
+    recipe = json.loads(entry.read_text())
+    recipe["queries"][0]["sql"] = recipe["queries"][0]["sql"].replace("COUNT(*)", "0 * COUNT(*)")
+    entry.write_text(json.dumps(recipe))
+    entry.chmod(0o664)
+    plans.clear()
+    assert scorecard(config, AS_OF) == expected
+    assert plans.count(AS_OF) == 1
+
+
+def test_an_entry_of_another_key_is_never_read(config, compiled_query_cache, plans):
+    expected = scorecard(config, AS_OF)
+    entry = _only_entry(compiled_query_cache)
+    recipe = json.loads(entry.read_text())
+    entry.write_text(json.dumps({**recipe, "key": "0" * 64}))
+    plans.clear()
+    assert scorecard(config, AS_OF) == expected
+    assert plans.count(AS_OF) == 1

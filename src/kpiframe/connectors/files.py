@@ -140,6 +140,12 @@ class _DuckDBFileConnector(Connector):
         return first_line(exc)
 
 
+def reads_on_duckdb_alone(connector: Connector) -> bool:
+    """Whether ``connector`` is one of these built-ins, whose source opens with :meth:`select` and a view
+    (no Ibis): what a run from the compiled-query cache needs. A plugin's subclass may do more in ``open``."""
+    return isinstance(connector, _DuckDBFileConnector) and type(connector).__module__ == __name__
+
+
 class CsvConnector(_DuckDBFileConnector):
     name = "csv"
     description = "CSV files (one file or a glob), types detected by DuckDB unless `types:` says."

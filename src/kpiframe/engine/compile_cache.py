@@ -23,8 +23,9 @@ and that config is planned afresh every run.
 
 **Where:** ``$KPIFRAME_CACHE_DIR``, else ``$XDG_CACHE_HOME/kpiframe``, else
 ``~/.cache/kpiframe``; ``KPIFRAME_CACHE_DIR=off`` turns it off. Entries are
-written atomically, a corrupt or foreign one is ignored, each query must be one
-``SELECT`` before it runs, and the folder keeps the newest 200 entries.
+written atomically; one that is damaged, another key's, larger than 16 MB, or not
+the user's own (or writable by others) is ignored; each query must be one
+``SELECT`` before it runs; and the folder keeps the newest 200 entries.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ __all__ = ["cache_folder", "remember", "warm_run"]
 ALT_SHIFT = timedelta(days=400, hours=5, minutes=7, seconds=11, microseconds=123457)
 #: Entries kept; older ones are removed when a new one is written.
 KEEP = 200
+#: An entry larger than this is not read (a recipe of a hundred metrics is a few hundred KB).
+MAX_ENTRY_BYTES = 16 * 2**20
 
 
 def cache_folder(environ: Any = os.environ) -> Path | None:
@@ -66,12 +69,12 @@ def cache_folder(environ: Any = os.environ) -> Path | None:
 
 def _file_connectors(config: Config, context: RunContext, needed: set[str]) -> dict[str, Any] | None:
     """Each needed source's built-in file connector, or ``None`` when one is anything else."""
-    from kpiframe.connectors import files
+    from kpiframe.connectors.files import reads_on_duckdb_alone
 
     chosen = {}
     for sid in needed:
         connector = context.registry.connector(config.sources[sid].connector)
-        if not isinstance(connector, files._DuckDBFileConnector) or type(connector).__module__ != files.__name__:
+        if not reads_on_duckdb_alone(connector):
             return None
         chosen[sid] = connector
     return chosen
@@ -144,12 +147,9 @@ def warm_run(config: Config, context: RunContext, as_of: datetime, needed: set[s
     folder = cache_folder()
     if folder is None or config.secrets or not needed or not _open_views(config, context, needed):
         return None
-    entry = folder / f"{_key(config, context, needed)}.json"
-    try:
-        recipe = json.loads(entry.read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(recipe, dict) or recipe.get("format") != FORMAT:
+    key = _key(config, context, needed)
+    recipe = _read(folder, key)
+    if recipe is None:
         return None
     try:
         return replay(recipe, config, context, as_of, _check_select(context))
@@ -173,11 +173,47 @@ def remember(config: Config, context: RunContext, as_of: datetime, plan: Plan, s
             return
         from kpiframe.atomic import write_atomic
 
+        key = _key(config, context, needed)
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomic(folder / f"{_key(config, context, needed)}.json", json.dumps(recipe), what="compiled-query cache")
+        if not _trusted(folder):
+            return
+        entry = folder / f"{key}.json"
+        write_atomic(entry, json.dumps({**recipe, "key": key}), what="compiled-query cache")
+        os.chmod(entry, 0o600)  # whatever the umask: _trusted refuses a group-writable entry
         _prune(folder)
     except Exception:  # a cache that cannot be written costs the next run its speed, nothing more
         return
+
+
+def _trusted(path: Path) -> bool:
+    """Only the user's own files, writable by nobody else, are read or written.
+
+    A recipe's SQL decides the numbers a gate judges: an entry planted by another user
+    (a ``KPIFRAME_CACHE_DIR`` on a shared ``/tmp``) could pass a failing KPI. So, as ssh
+    does with its keys, the folder and each entry must be the user's and not group- or
+    world-writable.
+    """
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022 and not path.is_symlink()
+
+
+def _read(folder: Path, key: str) -> dict[str, Any] | None:
+    """The entry for ``key``, or ``None``: missing, not the user's own, too large, damaged or another key's."""
+    entry = folder / f"{key}.json"
+    if not (_trusted(folder) and _trusted(entry)):
+        return None
+    try:
+        if entry.stat().st_size > MAX_ENTRY_BYTES:
+            return None
+        recipe = json.loads(entry.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(recipe, dict) or recipe.get("format") != FORMAT or recipe.get("key") != key:
+        return None
+    return recipe
 
 
 def _replays_at(recipe: dict[str, Any], config: Config, context: RunContext, plan: Plan, as_of: datetime) -> bool:
