@@ -160,7 +160,6 @@ def _run(
     history_mode: str = "replace",
 ) -> Scorecard:
     from kpiframe import __version__
-    from kpiframe.baselines import Baselines
     from kpiframe.engine.compile_cache import remember, warm_run
     from kpiframe.engine.edges import EdgeVariables
     from kpiframe.engine.execute import execute
@@ -169,7 +168,6 @@ def _run(
     from kpiframe.engine.results import iso, window_info
     from kpiframe.engine.sources import open_sources
     from kpiframe.engine.windows import resolve
-    from kpiframe.history import git_commit, open_history
 
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -201,11 +199,19 @@ def _run(
         )
         remember(config, context, as_of, plan, outcome)
 
-    store = open_history(history) if history is not None else None
+    store = None
+    if history is not None:
+        from kpiframe.history import open_history
+
+        store = open_history(history)
     baselines = None
     if baseline is not None:
+        from kpiframe.baselines import Baselines
+
         baselines = Baselines.from_scorecard(baseline, "given with --baseline", zone=config.timezone)
     elif store is not None:
+        from kpiframe.baselines import Baselines
+
         window = resolve(config.window, as_of, config.timezone)
         baselines = Baselines.from_history(
             store, context.redactor(config.title), iso(window.start) if window.start else None, zone=config.timezone
@@ -246,5 +252,7 @@ def _run(
         previous=previous,
     )
     if store is not None:
+        from kpiframe.history import git_commit
+
         store.append(scorecard.to_dict(), git_commit(config.base_dir), mode=history_mode)
     return scorecard
