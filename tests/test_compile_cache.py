@@ -131,9 +131,11 @@ metrics:
 """
     )
     first = scorecard(config, AS_OF)
-    assert not list((compiled_query_cache / "compiled").glob("*.json"))
+    (entry,) = (compiled_query_cache / "compiled").glob("*.json")
+    assert json.loads(entry.read_text())["replays"] is False  # and no SQL kept
+    assert len(plans) == 2  # the run, and the check at a second as-of that refused the recipe
     assert scorecard(config, AS_OF) == first
-    assert plans.count(AS_OF) == 2  # each run planned (and the check at a second as-of refused the recipe)
+    assert len(plans) == 3  # planned again, and the refusal not tried again
 
 
 def test_a_source_whose_columns_change_misses_the_cache(tmp_path, write_config, plans):
@@ -210,6 +212,7 @@ def test_a_cached_query_that_is_not_one_select_never_runs(config, tmp_path, comp
     plans.clear()
     assert scorecard(config, AS_OF) == expected
     assert not target.exists() and plans
+    assert "COPY" not in entry.read_text()  # the entry was replaced by the run's own
 
 
 def test_an_empty_window_on_a_repeat_run_still_says_what_the_source_holds(config, plans, monkeypatch):

@@ -149,40 +149,51 @@ def warm_run(config: Config, context: RunContext, as_of: datetime, needed: set[s
         return None
     key = _key(config, context, needed)
     recipe = _read(folder, key)
-    if recipe is None:
+    if recipe is None or recipe.get("replays") is False:
         return None
     try:
         return replay(recipe, config, context, as_of, _check_select(context))
     except (LookupError, TypeError, ValueError, AttributeError):
-        return None  # a foreign or damaged entry: planned afresh, and the entry rewritten
+        (folder / f"{key}.json").unlink(missing_ok=True)  # damaged or foreign: planned afresh, and rewritten
+        return None
 
 
 def remember(config: Config, context: RunContext, as_of: datetime, plan: Plan, state: Execution) -> None:
-    """Keep the run's recipe when it replays exactly (see the module doc). Never fails the run."""
+    """Keep the run's recipe when it replays exactly (see the module doc). Never fails the run.
+
+    When it does not (the SQL holds the as-of), an entry says so, and later runs of the
+    same key spend nothing on trying again.
+    """
     folder = cache_folder()
     if folder is None or config.secrets:
         return
-    needed = {g.source_id for g in plan.groups}
+    needed = {m.source for m in config.metrics.values() if m.source}
     try:
-        recipe = record(plan, state, context.backends.edges)
-        if (
-            recipe is None
-            or _file_connectors(config, context, needed) is None
-            or not _replays_at(recipe, config, context, plan, as_of - ALT_SHIFT)
-        ):
+        if _file_connectors(config, context, needed) is None:
             return
-        from kpiframe.atomic import write_atomic
-
         key = _key(config, context, needed)
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not _trusted(folder):
+        if _read(folder, key) is not None:
+            return  # kept already (a recipe that did not fit this as-of), or known not to replay
+        recipe = record(plan, state, context.backends.edges)
+        if recipe is None:
             return
-        entry = folder / f"{key}.json"
-        write_atomic(entry, json.dumps({**recipe, "key": key}), what="compiled-query cache")
-        os.chmod(entry, 0o600)  # whatever the umask: _trusted refuses a group-writable entry
-        _prune(folder)
+        if not _replays_at(recipe, config, context, plan, as_of - ALT_SHIFT):
+            recipe = {"format": FORMAT, "replays": False}
+        _write(folder, key, recipe)
     except Exception:  # a cache that cannot be written costs the next run its speed, nothing more
         return
+
+
+def _write(folder: Path, key: str, recipe: dict[str, Any]) -> None:
+    from kpiframe.atomic import write_atomic
+
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not _trusted(folder):
+        return
+    entry = folder / f"{key}.json"
+    write_atomic(entry, json.dumps({**recipe, "key": key}), what="compiled-query cache")
+    os.chmod(entry, 0o600)  # whatever the umask: _trusted refuses a group-writable entry
+    _prune(folder)
 
 
 def _trusted(path: Path) -> bool:
