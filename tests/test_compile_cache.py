@@ -276,3 +276,40 @@ def test_an_entry_of_another_key_is_never_read(config, compiled_query_cache, pla
     plans.clear()
     assert scorecard(config, AS_OF) == expected
     assert plans.count(AS_OF) == 1
+
+
+def test_a_plugins_calculator_plans_afresh_every_run(tmp_path, write_config, plans, compiled_query_cache):
+    # It might choose its formula by the date, which no check at two instants can rule out.
+    (tmp_path / "nums.csv").write_text("t,x\n2026-02-01,1.5\n2026-02-02,4.0\n")
+    (tmp_path / "calc.py").write_text(
+        """
+from kpiframe import Calculator, Value, hookimpl
+
+class Total(Calculator):
+    name = "mytool.total"
+    params_schema = {"type": "object", "properties": {"column": {"type": "string"}}, "required": ["column"]}
+
+    def parts(self, table, params, where, window):
+        return {"total": table[params["column"]].sum(where=where)}
+    def finalize(self, parts, params):
+        return Value(parts["total"])
+
+@hookimpl
+def kpiframe_register_calculators():
+    return [Total()]
+"""
+    )
+    config = write_config(
+        """
+version: 1
+window: all
+plugins: [./calc.py]
+sources: {nums: {connector: csv, path: nums.csv, time: t}}
+metrics:
+  total: {calc: mytool.total, source: nums, params: {column: x}}
+"""
+    )
+    assert scorecard(config, AS_OF)["metrics"][0]["value"] == 5.5
+    assert scorecard(config, AS_OF)["metrics"][0]["value"] == 5.5
+    assert plans == [AS_OF, AS_OF]
+    assert not (compiled_query_cache / "compiled").exists()

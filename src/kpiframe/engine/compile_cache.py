@@ -12,7 +12,8 @@ edge variables for its own as-of and runs the recipe's SQL.
 (``${VAR}`` values included, which is why a config that substitutes any is never
 cached: its key would be a hash of secrets), each source's ``SELECT`` (its files)
 and the columns and types DuckDB gives it, kpiframe's and every plugin's code
-(versions and file stamps), and Ibis', sqlglot's and DuckDB's versions.
+(versions and file stamps), and Ibis', sqlglot's and DuckDB's versions. Only
+kpiframe's own calculators are cached (see ``_builtin_calculators``).
 
 **What is kept** is only what replays exactly. A recipe is stored after the
 run, when every scan ran on the embedded DuckDB and nothing failed, and only
@@ -33,7 +34,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,6 +80,20 @@ def _file_connectors(config: Config, context: RunContext, needed: set[str]) -> d
     return chosen
 
 
+def _builtin_calculators(config: Config, context: RunContext) -> bool:
+    """Whether every metric's calculator is kpiframe's own.
+
+    The second planning proves the SQL depends on the as-of only through the window
+    edges at two instants; a calculator that chose its formula by the date (December's
+    differs) would pass that and be wrong later. kpiframe's calculators take their
+    window as values only; a plugin's are not known to, so their configs plan afresh.
+    """
+    return all(
+        type(context.registry.calculator(metric.calc)).__module__.startswith("kpiframe.")
+        for metric in config.metrics.values()
+    )
+
+
 def _open_views(config: Config, context: RunContext, needed: set[str]) -> bool:
     """Open the sources as views on the run's DuckDB, without Ibis; ``False`` when one cannot be."""
     connectors = _file_connectors(config, context, needed)
@@ -106,7 +120,7 @@ def _stamp(path: str | None) -> str:
 
 
 def _code(context: RunContext, config: Config) -> list[str]:
-    """What the SQL's code is: kpiframe's files, the calculators' modules, Ibis, sqlglot, DuckDB."""
+    """What the SQL's code is: kpiframe's files (its calculators among them), the plugins, Ibis, sqlglot, DuckDB."""
     import importlib.util
 
     import duckdb
@@ -118,9 +132,6 @@ def _code(context: RunContext, config: Config) -> list[str]:
     for package in ("ibis", "sqlglot"):
         found = importlib.util.find_spec(package)
         stamps.append(_stamp(found.origin if found else None))
-    for metric in config.metrics.values():
-        module = sys.modules.get(type(context.registry.calculator(metric.calc)).__module__)
-        stamps.append(_stamp(getattr(module, "__file__", None)))
     stamps.extend(f"{package}=={version}" for package, version in sorted(context.registry.versions().items()))
     return stamps
 
@@ -145,7 +156,9 @@ def _check_select(context: RunContext) -> Any:
 def warm_run(config: Config, context: RunContext, as_of: datetime, needed: set[str]) -> tuple[Plan, Execution] | None:
     """The run from its recipe, or ``None`` when there is none that fits (then plan as usual)."""
     folder = cache_folder()
-    if folder is None or config.secrets or not needed or not _open_views(config, context, needed):
+    if folder is None or config.secrets or not needed or not _builtin_calculators(config, context):
+        return None
+    if not _open_views(config, context, needed):
         return None
     key = _key(config, context, needed)
     recipe = _read(folder, key)
@@ -169,7 +182,7 @@ def remember(config: Config, context: RunContext, as_of: datetime, plan: Plan, s
         return
     needed = {m.source for m in config.metrics.values() if m.source}
     try:
-        if _file_connectors(config, context, needed) is None:
+        if _file_connectors(config, context, needed) is None or not _builtin_calculators(config, context):
             return
         key = _key(config, context, needed)
         if _read(folder, key) is not None:
