@@ -116,26 +116,66 @@ for _ in range(2):
     assert second.stdout.strip() == "[]"
 
 
-def test_a_calculator_that_writes_its_as_of_into_the_sql_is_planned_afresh_every_run(
-    tickets, write_config, plans, compiled_query_cache
+@pytest.mark.parametrize("window", ["{last: 30d}", "{calendar: previous_month}"])
+def test_a_calculator_that_compares_with_its_as_of_replays_at_the_new_as_of(
+    tickets, write_config, plans, monkeypatch, window
 ):
+    # "Resolved by as-of" and "open at as-of (3 days old)": the as-of is in the SQL, as a variable.
+    # Recorded on 2026-03-01 00:00, where the previous month ends at the as-of: the two stay apart.
     config = write_config(
         f"""
 version: 1
 title: As-of in the SQL
-window: {{last: 30d}}
+window: {window}
 sources:
   t: {{connector: parquet, path: {tickets}, time: created_at}}
 metrics:
   resolved: {{calc: support.resolution_rate, source: t}}
+  aging: {{calc: support.backlog, source: t, params: {{older_than: 3d}}}}
 """
     )
-    first = scorecard(config, AS_OF)
+    scorecard(config, AS_OF)
+    plans.clear()
+    later = datetime.fromisoformat("2026-02-21T06:00:00+00:00")
+    cached = scorecard(config, later)
+    assert plans == []
+    monkeypatch.setenv("KPIFRAME_CACHE_DIR", "off")
+    assert cached == scorecard(config, later)
+    naive = later.replace(tzinfo=None)
+    aging = sum(
+        1
+        for t in TICKETS
+        if t["created_at"] <= naive - timedelta(days=3) and (t["resolved_at"] is None or t["resolved_at"] > naive)
+    )
+    assert {m["id"]: m["value"] for m in cached["metrics"]}["aging"] == aging
+
+
+def test_a_recipe_that_would_not_replay_at_a_second_as_of_is_marked_and_never_tried_again(
+    tickets, write_config, plans, monkeypatch, compiled_query_cache
+):
+    # The recipe is compiled 400 days (and a bit) before this as-of: 2025-04-01 00:00, where the
+    # previous month and the last 31 days are one window, which planning fuses into one filter.
+    # Checked two years earlier, where they are two, the SQL differs.
+    config = write_config(
+        f"""
+version: 1
+title: Coincide at the check
+sources:
+  t: {{connector: parquet, path: {tickets}, time: created_at}}
+metrics:
+  month: {{calc: count, source: t, window: {{calendar: previous_month}}}}
+  days: {{calc: count, source: t, window: {{last: 31d}}}}
+"""
+    )
+    on = datetime.fromisoformat("2026-05-06T05:07:11.123457+00:00")
+    first = scorecard(config, on)
     (entry,) = (compiled_query_cache / "compiled").glob("*.json")
-    assert json.loads(entry.read_text())["replays"] is False  # and no SQL kept
-    assert len(plans) == 2  # the run, and the check at a second as-of that refused the recipe
-    assert scorecard(config, AS_OF) == first
-    assert len(plans) == 3  # planned again, and the refusal not tried again
+    assert json.loads(entry.read_text())["replays"] is False
+    assert len(plans) == 3  # the run, the recipe's compile, and the check that refused it
+    assert scorecard(config, on) == first
+    assert len(plans) == 4  # planned again, and the refusal not tried again
+    monkeypatch.setenv("KPIFRAME_CACHE_DIR", "off")
+    assert first == scorecard(config, on)
 
 
 def test_a_source_whose_columns_change_misses_the_cache(tmp_path, write_config, plans):
@@ -311,5 +351,5 @@ metrics:
     )
     assert scorecard(config, AS_OF)["metrics"][0]["value"] == 5.5
     assert scorecard(config, AS_OF)["metrics"][0]["value"] == 5.5
-    assert plans == [AS_OF, AS_OF]
+    assert plans == [AS_OF, AS_OF]  # neither compiled a recipe
     assert not (compiled_query_cache / "compiled").exists()

@@ -15,12 +15,13 @@ and the columns and types DuckDB gives it, kpiframe's and every plugin's code
 (versions and file stamps), and Ibis', sqlglot's and DuckDB's versions. Only
 kpiframe's own calculators are cached (see ``_builtin_calculators``).
 
-**What is kept** is only what replays exactly. A recipe is stored after the
-run, when every scan ran on the embedded DuckDB and nothing failed, and only
-once planning at a second as-of, 400 days earlier, compiled the same SQL and the
-recipe's own arithmetic gave the same variable values there: a calculator that
-writes its as-of into the SQL (a backlog's "open at as-of") makes the two differ,
-and that config is planned afresh every run.
+**What is kept** is only what replays exactly. After a run whose every scan ran
+on the embedded DuckDB and in which nothing failed, the recipe is compiled at an
+as-of 400 days earlier (where no edge lands on another by chance), and kept only
+once planning at a third as-of, two years earlier, compiled the same SQL and the
+recipe's own arithmetic gave the same variable values there. A calculator whose
+SQL holds a value computed from its window in Python makes the two differ, and
+an entry then says that config is planned afresh every run.
 
 **Where:** ``$KPIFRAME_CACHE_DIR``, else ``$XDG_CACHE_HOME/kpiframe``, else
 ``~/.cache/kpiframe``; ``KPIFRAME_CACHE_DIR=off`` turns it off. Entries are
@@ -45,13 +46,16 @@ from kpiframe.contracts import SourceContext
 from kpiframe.engine.edges import EdgeVariables
 from kpiframe.engine.execute import MAX_GROUPS, Execution, fuse
 from kpiframe.engine.plan import Plan
-from kpiframe.engine.recipe import FORMAT, compile_probes, describe_groups, edge_values, record, replay
+from kpiframe.engine.recipe import FORMAT, compile_probes, describe_groups, edge_values, layout, record, replay
 
 __all__ = ["cache_folder", "remember", "warm_run"]
 
-#: How far back the second planning goes: long enough to cross month and year ends, odd
-#: enough that no window edge of a real config lands on its old value.
-ALT_SHIFT = timedelta(days=400, hours=5, minutes=7, seconds=11, microseconds=123457)
+#: How far before the run's as-of the recipe is compiled, and then checked: long enough to cross
+#: month and year ends, odd enough that no window edge lands on another or on the as-of (a run
+#: at midnight on the 1st, whose month ends at its as-of, still gets a recipe that keeps the two
+#: apart). The two must differ, or the check would only repeat the compile.
+COMPILE_AT = timedelta(days=400, hours=5, minutes=7, seconds=11, microseconds=123457)
+CHECK_AT = timedelta(days=731, hours=13, minutes=17, seconds=3, microseconds=654321)
 #: Entries kept; older ones are removed when a new one is written.
 KEEP = 200
 #: An entry larger than this is not read (a recipe of a hundred metrics is a few hundred KB).
@@ -187,10 +191,11 @@ def remember(config: Config, context: RunContext, as_of: datetime, plan: Plan, s
         key = _key(config, context, needed)
         if _read(folder, key) is not None:
             return  # kept already (a recipe that did not fit this as-of), or known not to replay
-        recipe = record(plan, state, context.backends.edges)
-        if recipe is None:
+        scans = layout(plan, state)
+        if scans is None:
             return
-        if not _replays_at(recipe, config, context, plan, as_of - ALT_SHIFT):
+        recipe = _recipe_at(config, context, plan, scans, as_of - COMPILE_AT)
+        if recipe is None or not _replays_at(recipe, config, context, plan, scans, as_of - CHECK_AT):
             recipe = {"format": FORMAT, "replays": False}
         _write(folder, key, recipe)
     except Exception:  # a cache that cannot be written costs the next run its speed, nothing more
@@ -240,41 +245,70 @@ def _read(folder: Path, key: str) -> dict[str, Any] | None:
     return recipe
 
 
-def _replays_at(recipe: dict[str, Any], config: Config, context: RunContext, plan: Plan, as_of: datetime) -> bool:
-    """Whether planning at ``as_of`` gives the recipe's SQL, and the recipe's variables the planned values."""
+def _planned_at(config: Config, context: RunContext, plan: Plan, as_of: datetime) -> tuple[Plan, RunContext] | None:
+    """The run planned again at ``as_of`` with variables of its own, on the same opened sources."""
     from kpiframe.engine.plan import build_plan
 
     other = replace(context, backends=replace(context.backends, edges=EdgeVariables()))
     again = build_plan(config, plan.sources, as_of, other)
     if again.problems or again.failed or describe_groups(again, windows=False) != describe_groups(plan, windows=False):
+        return None
+    return again, other
+
+
+def _recipe_at(
+    config: Config, context: RunContext, plan: Plan, scans: list[tuple[list[int], bool]], as_of: datetime
+) -> dict[str, Any] | None:
+    """The recipe compiled at ``as_of`` (not the run's own: see ``COMPILE_AT``), scanned as the run did."""
+    planned = _planned_at(config, context, plan, as_of)
+    if planned is None:
+        return None
+    again, other = planned
+    queries = _compiled(again, other, scans)
+    return None if queries is None else record(again, queries, other.backends.edges)
+
+
+def _replays_at(
+    recipe: dict[str, Any],
+    config: Config,
+    context: RunContext,
+    plan: Plan,
+    scans: list[tuple[list[int], bool]],
+    as_of: datetime,
+) -> bool:
+    """Whether planning at ``as_of`` gives the recipe's SQL and row layout, and the recipe's own
+    arithmetic the values planning gave its variables."""
+    planned = _planned_at(config, context, plan, as_of)
+    if planned is None:
         return False
-    if _recompiled(again, other, recipe) != [query["sql"] for query in recipe["queries"]]:
+    again, other = planned
+    if _compiled(again, other, scans) != recipe["queries"]:
         return False
     if [probe["sql"] for probe in compile_probes(again, other.backends.edges)] != [
         probe["sql"] for probe in recipe["probes"]
     ]:
         return False
-    return edge_values(recipe, again) == other.backends.edges.values
+    return edge_values(recipe, again, as_of) == other.backends.edges.values
 
 
-def _recompiled(plan: Plan, context: RunContext, recipe: dict[str, Any]) -> list[str] | None:
-    """The SQL of ``plan``'s scans, laid out as the recipe's are (``None`` where the layout differs)."""
+def _compiled(plan: Plan, context: RunContext, scans: list[tuple[list[int], bool]]) -> list[dict[str, Any]] | None:
+    """``plan``'s scans as the recipe keeps them (SQL, groups, row layout), laid out as ``scans`` says."""
     from kpiframe.engine.duckdb_sql import to_duckdb_sql
 
-    compiled = []
-    for query in recipe["queries"]:
-        groups = [plan.groups[i] for i in query["groups"]]
-        if "fused" in query:
+    compiled: list[dict[str, Any]] = []
+    for indexes, fused_ones in scans:
+        groups = [plan.groups[i] for i in indexes]
+        if fused_ones:
             fused = fuse(groups)
-            if fused is None or fused.layout() != query["fused"]:
+            if fused is None:
                 return None
-            compiled.append(context.backends.grouping_sets_sql(fused.query, fused.sets))
+            sql = context.backends.grouping_sets_sql(fused.query, fused.sets)
+            compiled.append({"sql": sql, "groups": indexes, "fused": fused.layout()})
             continue
         (group,) = groups
         expression, columns = group.query()
-        if columns != query["columns"]:
-            return None
-        compiled.append(to_duckdb_sql(expression.limit(MAX_GROUPS + 1) if group.keys else expression))
+        sql = to_duckdb_sql(expression.limit(MAX_GROUPS + 1) if group.keys else expression)
+        compiled.append({"sql": sql, "groups": indexes, "columns": columns})
     return compiled
 
 

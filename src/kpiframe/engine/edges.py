@@ -24,10 +24,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Derivation", "EdgeVariables"]
+__all__ = ["AS_OF", "Derivation", "EdgeVariables"]
 
 #: The prefix of every variable kpiframe sets; nothing else on the connection uses it.
 PREFIX = "kpf_"
+
+
+class _RunAsOf:
+    """Stands for the run's as-of where a window would stand in a derivation (it has no edges)."""
+
+    def key(self) -> None:
+        return None
+
+
+#: The run's as-of, as a derivation's "window" (edge ``"as_of"``).
+AS_OF = _RunAsOf()
 
 
 @functools.cache
@@ -44,9 +55,10 @@ def _getvariable(aware: bool) -> Any:
     return ibis.udf.scalar.builtin(getvariable, name="getvariable", signature=((dt.string,), returns))
 
 
-#: Where an edge value comes from: its window's (start, end) in UTC, which edge, and the zone
-#: it was read in (``None``: compared as an instant, with a zone-aware column).
-Derivation = tuple[tuple[datetime | None, datetime | None], str, str | None]
+#: Where an edge value comes from: its window's (start, end) in UTC (``None`` for the run's
+#: as-of), which edge (``start``, ``end``, ``as_of``), and the zone it was read in (``None``:
+#: compared as an instant, with a zone-aware column).
+Derivation = tuple[tuple[datetime | None, datetime | None] | None, str, str | None]
 
 
 @dataclass
@@ -79,6 +91,33 @@ class EdgeVariables:
             self.derivations[name] = {derivation}
         name = self._names[derivation]
         return _getvariable(aware)(name).name(name)
+
+    def bind_period(
+        self, parts: dict[str, Any], period: Any, window: Any, as_of_edge: tuple[Any, str]
+    ) -> dict[str, Any]:
+        """A calculator's parts with its window's values (``Period``) read from variables too.
+
+        Calculators compare columns with ``window.as_of`` (a backlog is "open at
+        as-of"); those values reach the SQL as literals. Each literal that is one of
+        ``period``'s naive timestamps becomes that value's variable. ``as_of_edge`` says
+        where the as-of comes from: ``(AS_OF, "as_of")`` for the run's own, or the
+        window and ``"end"`` for a comparison window. A literal merely equal to one
+        (a user's ``where:`` date on the day of the run) is caught where the recipe is
+        checked: at a second as-of it no longer is, and the SQL differs.
+        """
+        import ibis.expr.datatypes as dt
+        import ibis.expr.operations as ops
+
+        mapping: dict[Any, Any] = {}
+        for value, (owner, edge) in (
+            (period.start, (window, "start")),
+            (period.end, (window, "end")),
+            (period.as_of, as_of_edge),
+        ):
+            if isinstance(value, datetime):
+                variable = self.bind(owner, edge, period.timezone, False, value)
+                mapping.setdefault(ops.Literal(value, dt.timestamp), variable.op())
+        return {name: expr.op().replace(mapping).to_expr() for name, expr in parts.items()}
 
     def statements(self) -> dict[str, str]:
         """Each variable's ``SET VARIABLE`` statement, by name.

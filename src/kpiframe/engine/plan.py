@@ -25,6 +25,7 @@ from kpiframe.config.model import Config, MetricSpec
 from kpiframe.context import RunContext
 from kpiframe.contracts import Calculator, DerivedCalculator, Period, call_parts
 from kpiframe.engine.checks import check_metric, part_problems, parts_failed
+from kpiframe.engine.edges import AS_OF
 from kpiframe.engine.failures import calculator_failure
 from kpiframe.engine.sources import OpenedSource
 from kpiframe.engine.time_keys import key_expression
@@ -252,6 +253,10 @@ class _Planner:
         as_of = self.as_of if kind in ("overall", "segments", "series", "heatmap") else (window.end or self.as_of)
         period = Period(local_naive(window.start, zone), local_naive(window.end, zone), local_naive(as_of, zone), zone)  # type: ignore[arg-type]
         raw = call_parts(plan.calculator, table, spec.params, where, period)
+        bind = self.bind(table)
+        if bind is not None:
+            own = kind in ("overall", "segments", "series", "heatmap")
+            raw = self.run.backends.edges.bind_period(raw, period, window, (AS_OF, "as_of") if own else (window, "end"))
         problems = part_problems(spec, plan.calculator, table, source.spec, raw, self.run.locator.problem)
         if problems:
             self.reject(plan, problems)

@@ -22,8 +22,9 @@ planning gives there (see ``compile_cache.remember``).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from kpiframe.config.model import Config
@@ -45,7 +46,7 @@ from kpiframe.engine.execute import (
 from kpiframe.engine.plan import Grouping, MetricPlan, Plan, QueryGroup, Request
 from kpiframe.engine.windows import comparison_window, local_naive, resolve
 
-__all__ = ["FORMAT", "describe_groups", "edge_values", "record", "replay"]
+__all__ = ["FORMAT", "compile_probes", "describe_groups", "edge_values", "layout", "record", "replay"]
 
 #: The recipe layout; a change makes older cache entries miss.
 FORMAT = 1
@@ -61,15 +62,21 @@ def _moment(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-def record(plan: Plan, state: Execution, edges: Any) -> dict[str, Any] | None:
-    """The recipe of a finished run, or ``None`` when it cannot be replayed (a scan took a
-    way other than the embedded SQL, a metric failed or was rejected)."""
+def layout(plan: Plan, state: Execution) -> list[tuple[list[int], bool]] | None:
+    """How a finished run scanned: per scan, its query groups (by index) and whether they were
+    fused into GROUPING SETS; ``None`` when a scan took a way other than the embedded SQL
+    (an Ibis backend, a failure isolated request by request) or a metric failed."""
     if state.journal is None or plan.problems or plan.failed:
         return None
     index = {id(group): number for number, group in enumerate(plan.groups)}
-    covered = sorted(index[g] for entry in state.journal for g in entry["groups"] if g in index)
-    if covered != list(range(len(plan.groups))):
+    scans = [([index[g] for g in entry["groups"] if g in index], "fused" in entry) for entry in state.journal]
+    if sorted(i for groups, _ in scans for i in groups) != list(range(len(plan.groups))):
         return None
+    return scans
+
+
+def record(plan: Plan, queries: list[dict[str, Any]], edges: Any) -> dict[str, Any]:
+    """The recipe of ``plan``, whose scans compiled to ``queries`` with the variables of ``edges``."""
     groups = describe_groups(plan)
     probes = compile_probes(plan, edges)  # before the variables: a probe may bind an edge of its own
     metrics = {
@@ -81,12 +88,12 @@ def record(plan: Plan, state: Execution, edges: Any) -> dict[str, Any] | None:
         name: {
             "aware": aware,
             "from": sorted(
-                [_iso(start), _iso(end), edge, zone] for (start, end), edge, zone in edges.derivations[name]
+                ([*map(_iso, window or (None, None)), edge, zone] for window, edge, zone in edges.derivations[name]),
+                key=json.dumps,
             ),
         }
         for name, (_, aware) in edges.values.items()
     }
-    queries = [{**entry, "groups": [index[g] for g in entry["groups"]]} for entry in state.journal]
     return {
         "format": FORMAT,
         "groups": groups,
@@ -196,8 +203,8 @@ def moved_windows(recipe: dict[str, Any], plan: Plan) -> dict[WindowKey, WindowK
     return moved
 
 
-def edge_values(recipe: dict[str, Any], plan: Plan) -> dict[str, tuple[datetime, bool]] | None:
-    """Each variable's value for ``plan``'s windows, or ``None`` when the recipe does not fit them."""
+def edge_values(recipe: dict[str, Any], plan: Plan, as_of: datetime) -> dict[str, tuple[datetime, bool]] | None:
+    """Each variable's value for ``plan``'s windows and ``as_of``, or ``None`` when the recipe does not fit them."""
     moved = moved_windows(recipe, plan)
     if moved is None:
         return None
@@ -206,7 +213,10 @@ def edge_values(recipe: dict[str, Any], plan: Plan) -> dict[str, tuple[datetime,
         found: set[datetime] = set()
         for start, end, edge, zone in variable["from"]:
             now = moved.get((_moment(start), _moment(end)))
-            moment = None if now is None else now[0 if edge == "start" else 1]
+            if edge == "as_of":
+                moment: datetime | None = as_of.astimezone(UTC)
+            else:
+                moment = None if now is None else now[0 if edge == "start" else 1]
             if moment is None:
                 return None
             found.add(moment if zone is None else local_naive(moment, zone))  # type: ignore[arg-type]
@@ -228,7 +238,7 @@ def replay(
         plan = _skeleton(recipe, config, context.registry, as_of)
     except (KeyError, LookupError, TypeError, ValueError):
         return None
-    values = edge_values(recipe, plan)
+    values = edge_values(recipe, plan, as_of)
     if values is None:
         return None
     backends = context.backends

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from kpiframe.calculators.intervals import share_value
@@ -115,13 +114,15 @@ class Backlog(SupportKpi):
     example = {"older_than": "24h"}
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
+        import ibis
+
         assert window is not None
-        cutoff = (
-            window.as_of - timedelta(seconds=seconds_param(params["older_than"]))
-            if "older_than" in params
-            else window.as_of
-        )
-        open_at_as_of = (table.created_at <= cutoff) & (table.resolved_at.isnull() | (table.resolved_at > window.as_of))
+        as_of = ibis.literal(window.as_of)
+        # The age is subtracted in SQL, not here: the as-of stays one value the engine binds
+        # (kpiframe.engine.edges), so the compiled query serves every run.
+        older = seconds_param(params["older_than"]) if "older_than" in params else 0
+        cutoff = as_of - ibis.interval(seconds=older) if older else as_of
+        open_at_as_of = (table.created_at <= cutoff) & (table.resolved_at.isnull() | (table.resolved_at > as_of))
         return {"open": table.count(where=both(where, open_at_as_of))}
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
