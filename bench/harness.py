@@ -178,7 +178,7 @@ def _communicate(process: subprocess.Popen[str], limits: Limits | None) -> tuple
                 seen = max(seen, _descendants_rss_mb(process.pid))
             reason = None
             if time.monotonic() >= deadline:
-                reason = f"stopped after {limits.seconds if limits else 3600:.0f} s"
+                reason = f"stopped after {limits.seconds if limits else 3600:g} s"
             elif limits and seen > limits.rss_mb:
                 reason = f"stopped at {seen:,} MB of memory"
             if reason:
