@@ -236,14 +236,10 @@ def _checked(tool: Tool, run: Run, floor: Output | None) -> None:
 
 def measure(tools: Sequence[Tool], rounds: int, scratch: Path, floor: str | None = "floor") -> dict[str, Stats]:
     """The untimed probing round, then ``rounds`` interleaved timed rounds; every run checked against ``floor``."""
-    probed = {}
-    reference: Output | None = None
+    probed = {tool.name: run_once(tool, scratch, probe=True) for tool in tools}
+    reference = probed[floor].output if floor else None
     for tool in tools:
-        run = run_once(tool, scratch, probe=True)
-        if tool.name == floor:
-            reference = run.output
-        _checked(tool, run, reference)
-        probed[tool.name] = run
+        _checked(tool, probed[tool.name], reference)
     times: dict[str, list[float]] = {tool.name: [] for tool in tools}
     memory = dict.fromkeys(times, 0)
     for _ in range(rounds):
