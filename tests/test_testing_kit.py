@@ -120,3 +120,44 @@ def test_a_summary_reporter_passes_the_contract_by_naming_every_status_but_not_o
     AsSummary().test_renders_every_status()
     with pytest.raises(AssertionError, match="summarises = True"):
         AsList().test_renders_every_status()
+
+
+@pytest.mark.parametrize(
+    ("calc", "params", "rows"),
+    [
+        ("mean", {"column": "x"}, [{"x": 2.0}, {"x": None}, {"x": 7.5}, {"x": 4.0}]),
+        ("support.average_speed_of_answer", {}, [{"wait_seconds": s} for s in (30.0, 42.0, None, 9.5)]),
+        ("support.first_response_time", {"stat": "mean"}, None),
+        ("support.service_rate", {"components": ["talk"]}, [{"talk_seconds": s} for s in (120.0, 200.0, 95.0)]),
+    ],
+)
+def test_every_builtin_interval_part_feeds_only_the_interval(calc, params, rows):
+    from datetime import datetime, timedelta
+
+    if rows is None:
+        start = datetime(2026, 2, 2, 9)
+        rows = [{"created_at": start, "first_response_at": start + timedelta(minutes=m)} for m in (5, 42, 17)]
+
+    class Contract(CalculatorContract):
+        calculator = REGISTRY.calculator(calc)
+
+    Contract.params, Contract.rows = params, rows
+    assert Contract.calculator.interval_parts, f"{calc} declares the part its interval alone needs"
+    assert compute(Contract.calculator, rows, params).interval is not None
+    Contract().test_interval_parts_feed_only_the_interval()
+
+
+def test_a_value_that_reads_an_interval_part_fails_the_contract():
+    class Lopsided(Spread):
+        interval_parts = ("low",)  # wrong on purpose: the value needs it
+
+        def finalize(self, parts, params):
+            return super().finalize({**parts, "low": parts.get("low", 0.0)}, params)
+
+    class Contract(CalculatorContract):
+        calculator = Lopsided()
+        params = {"column": "x"}
+        rows = [{"x": 1.0}, {"x": 3.0}]
+
+    with pytest.raises(AssertionError, match="interval_parts may feed the interval only"):
+        Contract().test_interval_parts_feed_only_the_interval()

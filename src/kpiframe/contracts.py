@@ -30,8 +30,8 @@ if TYPE_CHECKING:  # Ibis is imported only when data is touched
 PLUGIN_API_VERSION = 1
 #: Minor version of the plugin API: 1.1 passes ``window`` to every ``Calculator.parts``;
 #: 1.2 adds ``kpiframe_register_config_sections`` and gives ``kpiframe_scorecard_ready``
-#: the ``history`` and ``previous`` run.
-PLUGIN_API_MINOR = 2
+#: the ``history`` and ``previous`` run; 1.3 adds ``Calculator.interval_parts``.
+PLUGIN_API_MINOR = 3
 
 DIRECTIONS = ("higher", "lower", "neutral")
 
@@ -256,6 +256,14 @@ class Calculator:
     #: ``rows``: the engine keeps the window's rows; ``none``: the calculator gets
     #: every row and the window as ``parts(..., window=period)`` (snapshots, cohorts).
     windowing: ClassVar[str] = "rows"
+    #: Parts that feed only the value's confidence interval (the E[x²] of a mean), never
+    #: the value, ``n`` or ``details``. The engine leaves them out of the queries whose
+    #: values show no interval (a series' periods, a heat map's cells, the ``compare:``
+    #: window, a ``per:`` metric's groups); ``finalize`` then gets no such key and
+    #: returns the same value with ``interval=None``. ``kpiframe.testing`` checks that.
+    #:
+    #: .. versionadded:: 1.3
+    interval_parts: ClassVar[tuple[str, ...]] = ()
 
     def roles_for(self, params: Mapping[str, Any]) -> tuple[str, ...]:
         """The roles required with these params (default: ``roles``)."""

@@ -56,15 +56,21 @@ def compute(
     params: Mapping[str, Any],
     schema: Mapping[str, str] | None = None,
     window: Period | None = None,
+    *,
+    with_interval: bool = True,
 ) -> Value:
     """Run a calculator the way the engine does (parts in DuckDB, then finalize) on rows.
 
     ``window`` is the :class:`Period` ``parts`` gets (default: unbounded, as of 2100).
+    ``with_interval=False`` computes it as the engine does where no interval is shown
+    (a series' period, the ``compare:`` window): without its ``interval_parts``.
     """
     import ibis
 
     table = ibis.memtable(rows, schema=schema) if schema else ibis.memtable(rows)
     parts = call_parts(calculator, table, params, None, window or Period(None, None, datetime(2100, 1, 1)))
+    if not with_interval:
+        parts = {name: expr for name, expr in parts.items() if name not in calculator.interval_parts}
     if not parts:
         raise AssertionError("parts() returned no aggregates")
     row = table.aggregate(**{name: expr.name(name) for name, expr in parts.items()}).to_pyarrow().to_pylist()[0]
@@ -131,6 +137,17 @@ class CalculatorContract:
         expected = self.reference(nulled)
         if expected is not None and value.value is not None:
             assert abs(value.value - expected) <= self.tolerance * max(1.0, abs(expected))
+
+    def test_interval_parts_feed_only_the_interval(self) -> None:
+        """Without its ``interval_parts``, the same value, ``n`` and details, and no interval."""
+        if not self.calculator.interval_parts:
+            return
+        full = compute(self.calculator, self.rows, self.params, self.schema, self.window)
+        bare = compute(self.calculator, self.rows, self.params, self.schema, self.window, with_interval=False)
+        assert (bare.value, bare.n, dict(bare.details)) == (full.value, full.n, dict(full.details)), (
+            "interval_parts may feed the interval only: the engine leaves them out where no interval is shown"
+        )
+        assert bare.interval is None, "without its interval_parts a value has no interval"
 
     def test_empty_input_gives_no_data_not_an_error(self) -> None:
         value = compute(self.calculator, [], self.params, self.schema or self._schema(), self.window)

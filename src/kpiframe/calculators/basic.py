@@ -43,6 +43,7 @@ class _ColumnStat(Calculator):
     """A reduction of one column; ``n`` is the count of non-null values used."""
 
     stat: ClassVar[str]
+    interval_parts = ("mean_square",)  # only a mean has it
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {"column": COLUMN, "unit": UNIT},

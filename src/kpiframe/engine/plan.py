@@ -27,6 +27,7 @@ from kpiframe.contracts import Calculator, DerivedCalculator, Period, call_parts
 from kpiframe.engine.checks import check_metric, part_problems, parts_failed
 from kpiframe.engine.edges import AS_OF
 from kpiframe.engine.failures import calculator_failure
+from kpiframe.engine.interval_terms import needed_parts
 from kpiframe.engine.sources import OpenedSource
 from kpiframe.engine.time_keys import key_expression
 from kpiframe.engine.windows import Window, comparison_window, local_naive, resolve, time_column, window_predicate
@@ -261,6 +262,7 @@ class _Planner:
         if problems:
             self.reject(plan, problems)
             return
+        raw = needed_parts(plan.calculator, kind, spec, raw)  # no interval terms where none is shown
         request.parts = {part_name(request.key, name): expr for name, expr in raw.items()}
         if request.group.keys:
             # Rows the metric's own `where` keeps in each group: groups it empties are dropped,

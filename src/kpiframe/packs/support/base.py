@@ -89,6 +89,7 @@ class DurationKpi(SupportKpi):
     end_role: ClassVar[str]
     seconds_role: ClassVar[str | None] = None  # a precomputed duration some exports carry
     censored_label: ClassVar[str] = "censored"
+    interval_parts = ("mean_square",)  # only with stat: mean
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
@@ -166,6 +167,7 @@ class ColumnStatKpi(SupportKpi):
     value_role: ClassVar[str]
     default_unit: ClassVar[str] = "s"
     is_duration: ClassVar[bool] = True
+    interval_parts = ("mean_square",)  # only with stat: mean
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {"stat": STAT_SCHEMA, "unit": DURATION_UNIT},

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from kpiframe.calculators.intervals import mean_interval, sample_sd
+from kpiframe.calculators.intervals import mean_interval, mean_of_squares, sample_sd
 from kpiframe.contracts import Period, Value
 from kpiframe.packs.support.base import DURATION_TEXT, seconds_param
 from kpiframe.packs.support.erlang import MAX_AGENTS, MAX_LOAD, StaffingError, agents_needed
@@ -100,12 +100,18 @@ class ServiceRate(WorkloadKpi):
     )
     example = {"wrap": "60s", "components": ["talk"]}
     unused_params = ("interval", "intervals")
+    interval_parts = ("handle_square",)
 
     def roles_for(self, params: Mapping[str, Any]) -> tuple[str, ...]:
         return self.handle_roles(params)
 
     def parts(self, table: Any, params: Mapping[str, Any], where: Any, window: Period) -> dict[str, Any]:
-        return super().parts(table, {**params, "intervals": 1}, where, window)
+        parts = super().parts(table, {**params, "intervals": 1}, where, window)
+        handle = self.handle_times(table, params, where)
+        if handle is not None:  # the AHT's spread: the only workforce KPI with an interval
+            seconds, _population, scope = handle
+            parts["handle_square"] = mean_of_squares(seconds, scope)
+        return parts
 
     def finalize(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> Value:
         aht = self.aht(parts, params)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from kpiframe.calculators.intervals import mean_of_squares
 from kpiframe.calculators.stats import both
 from kpiframe.contracts import Period, Value
 from kpiframe.expr import epoch
@@ -111,20 +110,27 @@ class WorkloadKpi(SupportKpi):
         if "intervals" not in params:
             slot = (epoch(table.queued_at) / self.interval_seconds(params)).floor()
             parts["intervals"] = slot.nunique(where=offered)
-        roles = self.handle_roles(params)
-        if roles:
-            handle = table[roles[0]].cast("float64")
-            for role in roles[1:]:
-                handle = handle + table[role].cast("float64")
-            population = both(where, answered(table) if params.get("basis") != "tickets" else None)
-            scope = both(population, handle >= 0)
+        handle = self.handle_times(table, params, where)
+        if handle is not None:
+            seconds, population, scope = handle
             parts.update(
                 handled=table.count(where=scope),
-                handle_sum=handle.sum(where=scope),
-                handle_square=mean_of_squares(handle, scope),
-                negative=table.count(where=both(population, handle < 0)),  # a data error: counted, left out
+                handle_sum=seconds.sum(where=scope),
+                negative=table.count(where=both(population, seconds < 0)),  # a data error: counted, left out
             )
         return parts
+
+    def handle_times(self, table: Any, params: Mapping[str, Any], where: Any) -> tuple[Any, Any, Any] | None:
+        """(handle seconds per call, the calls they are measured on, those with a valid time); ``None``
+        when the ``aht`` param gives the handle time instead."""
+        roles = self.handle_roles(params)
+        if not roles:
+            return None
+        seconds = table[roles[0]].cast("float64")
+        for role in roles[1:]:
+            seconds = seconds + table[role].cast("float64")
+        population = both(where, answered(table) if params.get("basis") != "tickets" else None)
+        return seconds, population, both(population, seconds >= 0)
 
     def aht(self, parts: Mapping[str, Any], params: Mapping[str, Any]) -> float | None:
         """Seconds per call, wrap-up included: the ``aht`` param, or Σ handle ÷ handled calls."""
