@@ -273,3 +273,20 @@ def test_an_entry_of_another_key_is_never_read(config, compiled_query_cache, pla
     plans.clear()
     assert scorecard(config, AS_OF) == expected
     assert plans.count(AS_OF) == 1
+
+
+def test_a_cached_variable_name_is_never_run_as_sql(config, tmp_path, compiled_query_cache, plans):
+    # A variable's name is spliced into `SET VARIABLE <name> = ...`: from an entry, one that holds
+    # statements of its own would run them (here a COPY writing outside the cache folder).
+    expected = scorecard(config, AS_OF)
+    entry = _only_entry(compiled_query_cache)
+    recipe = json.loads(entry.read_text())
+    target = tmp_path / "written.csv"
+    name = f"kpf_0 = TIMESTAMP '2000-01-01'; COPY (SELECT 42) TO '{target}'; SET VARIABLE kpf_x"
+    recipe["variables"][name] = recipe["variables"].pop("kpf_0")
+    recipe["queries"][0]["sql"] += f"\n/* '{name}' */"  # the query "reads" it, so it is set first
+    entry.write_text(json.dumps(recipe))
+    plans.clear()
+    assert scorecard(config, AS_OF) == expected
+    assert not target.exists()
+    assert plans.count(AS_OF) == 1  # planned afresh
