@@ -290,3 +290,26 @@ def test_a_cached_variable_name_is_never_run_as_sql(config, tmp_path, compiled_q
     assert scorecard(config, AS_OF) == expected
     assert not target.exists()
     assert plans.count(AS_OF) == 1  # planned afresh
+
+
+@pytest.mark.parametrize("where", ["queries", "probes"])
+def test_a_cached_query_that_does_not_parse_is_planned_afresh(config, compiled_query_cache, plans, where, monkeypatch):
+    scorecard(config, AS_OF)
+    entry = _only_entry(compiled_query_cache)
+    recipe = json.loads(entry.read_text())
+    recipe[where][0]["sql"] = "SELEC garbage FROM ((("
+    entry.write_text(json.dumps(recipe))
+    far = AS_OF + timedelta(days=400)  # every window empty, so the probes run too
+    plans.clear()
+    cached = scorecard(config, far)
+    assert plans.count(far) == 1  # planned afresh
+    monkeypatch.setenv("KPIFRAME_CACHE_DIR", "off")
+    assert cached == scorecard(config, far)
+
+
+def test_a_cache_entry_nested_too_deeply_to_read_is_planned_afresh(config, compiled_query_cache, plans):
+    expected = scorecard(config, AS_OF)
+    _only_entry(compiled_query_cache).write_text("[" * 100_000 + "]" * 100_000)
+    plans.clear()
+    assert scorecard(config, AS_OF) == expected
+    assert plans.count(AS_OF) == 1

@@ -134,8 +134,13 @@ def _key(config: Config, context: RunContext, needed: set[str]) -> str:
 
 
 def _check_select(context: RunContext) -> Any:
+    import duckdb
+
     def check(sql: str) -> None:
-        statements = context.backends.connection().extract_statements(sql)
+        try:
+            statements = context.backends.connection().extract_statements(sql)
+        except duckdb.Error:  # not SQL at all: a damaged entry, planned afresh
+            raise ValueError("a cached query does not parse") from None
         if len(statements) != 1 or statements[0].type.name != "SELECT":
             raise ValueError("a cached query is not one SELECT")
 
@@ -209,7 +214,7 @@ def _read(folder: Path, key: str) -> dict[str, Any] | None:
         if entry.stat().st_size > MAX_ENTRY_BYTES:
             return None
         recipe = json.loads(entry.read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested deeper than json's stack
         return None
     if not isinstance(recipe, dict) or recipe.get("format") != FORMAT or recipe.get("key") != key:
         return None
