@@ -313,3 +313,36 @@ def test_a_cache_entry_nested_too_deeply_to_read_is_planned_afresh(config, compi
     plans.clear()
     assert scorecard(config, AS_OF) == expected
     assert plans.count(AS_OF) == 1
+
+
+def _first(mapping: dict) -> dict:
+    return next(iter(mapping.values()))
+
+
+#: Entries of the right key and format, damaged in a way the replay itself did not notice:
+#: each crashed the run later (in the results, in the evaluation) instead of planning afresh.
+DAMAGED = {
+    "a metric's zone that is no zone": lambda r: _first(r["metrics"]).update(timezone="../../../../etc/passwd"),
+    "a metric's zone that is a number": lambda r: _first(r["metrics"]).update(timezone=1.5),
+    "a grain that is an object": lambda r: r["groups"][-1]["grouping"].__setitem__(2, {}),
+    "a request of an unknown kind": lambda r: r["groups"][0]["requests"][0].update(kind="sideways"),
+    "a fused layout that is text": lambda r: r["queries"][0].setdefault("fused", {}).update(group_sets=""),
+    "a query of a group that does not exist": lambda r: r["queries"][0]["groups"].append(len(r["groups"])),
+    "no query for a group": lambda r: r.update(queries=[]),
+    "an edge that is neither start nor end": lambda r: _first(r["variables"])["from"][0].__setitem__(2, "middle"),
+    "a probe that is a list": lambda r: r["probes"].append([]),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGED), ids=list(DAMAGED))
+def test_a_cache_entry_of_the_right_key_but_not_a_recipes_shape_is_planned_afresh(
+    config, compiled_query_cache, plans, damage
+):
+    expected = scorecard(config, AS_OF)
+    entry = _only_entry(compiled_query_cache)
+    recipe = json.loads(entry.read_text())
+    DAMAGED[damage](recipe)
+    entry.write_text(json.dumps(recipe))
+    plans.clear()
+    assert scorecard(config, AS_OF) == expected
+    assert plans.count(AS_OF) == 1  # planned afresh

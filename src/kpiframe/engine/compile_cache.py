@@ -46,6 +46,7 @@ from kpiframe.engine.edges import EdgeVariables
 from kpiframe.engine.execute import MAX_GROUPS, Execution, fuse
 from kpiframe.engine.plan import Plan
 from kpiframe.engine.recipe import FORMAT, compile_probes, describe_groups, edge_values, record, replay
+from kpiframe.engine.recipe_shape import well_formed
 
 __all__ = ["cache_folder", "remember", "warm_run"]
 
@@ -206,7 +207,8 @@ def _trusted(path: Path) -> bool:
 
 
 def _read(folder: Path, key: str) -> dict[str, Any] | None:
-    """The entry for ``key``, or ``None``: missing, not the user's own, too large, damaged or another key's."""
+    """The entry for ``key``, or ``None``: missing, not the user's own, too large, damaged (not
+    JSON, or not a recipe's shape: :mod:`~kpiframe.engine.recipe_shape`) or another key's."""
     entry = folder / f"{key}.json"
     if not (_trusted(folder) and _trusted(entry)):
         return None
@@ -218,7 +220,7 @@ def _read(folder: Path, key: str) -> dict[str, Any] | None:
         return None
     if not isinstance(recipe, dict) or recipe.get("format") != FORMAT or recipe.get("key") != key:
         return None
-    return recipe
+    return recipe if well_formed(recipe) else None
 
 
 def _replays_at(recipe: dict[str, Any], config: Config, context: RunContext, plan: Plan, as_of: datetime) -> bool:
