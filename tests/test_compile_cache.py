@@ -346,3 +346,23 @@ def test_a_cache_entry_of_the_right_key_but_not_a_recipes_shape_is_planned_afres
     plans.clear()
     assert scorecard(config, AS_OF) == expected
     assert plans.count(AS_OF) == 1  # planned afresh
+
+
+def test_a_password_written_in_a_url_never_reaches_a_cache_entry(tickets, write_config, compiled_query_cache):
+    # The redactor masks it in every report; the SQL of the metric's `where` holds it as written.
+    config = write_config(
+        f"""
+version: 1
+title: Password
+window: {{last: 30d}}
+sources:
+  t: {{connector: parquet, path: {tickets}, time: created_at}}
+metrics:
+  n: {{calc: count, source: t, where: "channel != 'https://bob:pa55word@example.com/x'"}}
+"""
+    )
+    assert scorecard(config, AS_OF)["metrics"][0]["value"] == 6
+    assert scorecard(config, AS_OF)["metrics"][0]["value"] == 6
+    folder = compiled_query_cache / "compiled"
+    entries = list(folder.glob("*")) if folder.exists() else []
+    assert not any("pa55word" in entry.read_text() for entry in entries)

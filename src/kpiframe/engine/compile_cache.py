@@ -14,7 +14,8 @@ cached: its key would be a hash of secrets), each source's ``SELECT`` (its files
 and the columns and types DuckDB gives it, kpiframe's and every plugin's code
 (versions and file stamps), and Ibis', sqlglot's and DuckDB's versions.
 
-**What is kept** is only what replays exactly. A recipe is stored after the
+**What is kept** is only what replays exactly, and never what the run's redactor would
+mask (a password written in a URL in a ``where``). A recipe is stored after the
 run, when every scan ran on the embedded DuckDB and nothing failed, and only
 once planning at a second as-of, 400 days earlier, compiled the same SQL and the
 recipe's own arithmetic gave the same variable values there: a calculator that
@@ -180,11 +181,14 @@ def remember(config: Config, context: RunContext, as_of: datetime, plan: Plan, s
         from kpiframe.atomic import write_atomic
 
         key = _key(config, context, needed)
+        text = json.dumps({**recipe, "key": key})
+        if context.redactor(text) != text:  # a password written in a URL (a `where` may hold one as text)
+            return
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not _trusted(folder):
             return
         entry = folder / f"{key}.json"
-        write_atomic(entry, json.dumps({**recipe, "key": key}), what="compiled-query cache")
+        write_atomic(entry, text, what="compiled-query cache")
         os.chmod(entry, 0o600)  # whatever the umask: _trusted refuses a group-writable entry
         _prune(folder)
     except Exception:  # a cache that cannot be written costs the next run its speed, nothing more
