@@ -170,7 +170,7 @@ metrics:
     on = datetime.fromisoformat("2026-05-06T05:07:11.123457+00:00")
     first = scorecard(config, on)
     (entry,) = (compiled_query_cache / "compiled").glob("*.json")
-    assert json.loads(entry.read_text())["replays"] is False
+    assert json.loads(entry.read_text())["replays"] == "never"
     assert len(plans) == 3  # the run, the recipe's compile, and the check that refused it
     assert scorecard(config, on) == first
     assert len(plans) == 4  # planned again, and the refusal not tried again
@@ -353,3 +353,96 @@ metrics:
     assert scorecard(config, AS_OF)["metrics"][0]["value"] == 5.5
     assert plans == [AS_OF, AS_OF]  # neither compiled a recipe
     assert not (compiled_query_cache / "compiled").exists()
+
+
+def test_a_cached_variable_name_is_never_run_as_sql(config, tmp_path, compiled_query_cache, plans):
+    # A variable's name is spliced into `SET VARIABLE <name> = ...`: from an entry, one that holds
+    # statements of its own would run them (here a COPY writing outside the cache folder).
+    expected = scorecard(config, AS_OF)
+    entry = _only_entry(compiled_query_cache)
+    recipe = json.loads(entry.read_text())
+    target = tmp_path / "written.csv"
+    name = f"kpf_0 = TIMESTAMP '2000-01-01'; COPY (SELECT 42) TO '{target}'; SET VARIABLE kpf_x"
+    recipe["variables"][name] = recipe["variables"].pop("kpf_0")
+    recipe["queries"][0]["sql"] += f"\n/* '{name}' */"  # the query "reads" it, so it is set first
+    entry.write_text(json.dumps(recipe))
+    plans.clear()
+    assert scorecard(config, AS_OF) == expected
+    assert not target.exists()
+    assert plans.count(AS_OF) == 1  # planned afresh
+
+
+@pytest.mark.parametrize("where", ["queries", "probes"])
+def test_a_cached_query_that_does_not_parse_is_planned_afresh(config, compiled_query_cache, plans, where, monkeypatch):
+    scorecard(config, AS_OF)
+    entry = _only_entry(compiled_query_cache)
+    recipe = json.loads(entry.read_text())
+    recipe[where][0]["sql"] = "SELEC garbage FROM ((("
+    entry.write_text(json.dumps(recipe))
+    far = AS_OF + timedelta(days=400)  # every window empty, so the probes run too
+    plans.clear()
+    cached = scorecard(config, far)
+    assert plans.count(far) == 1  # planned afresh
+    monkeypatch.setenv("KPIFRAME_CACHE_DIR", "off")
+    assert cached == scorecard(config, far)
+
+
+def test_a_cache_entry_nested_too_deeply_to_read_is_planned_afresh(config, compiled_query_cache, plans):
+    expected = scorecard(config, AS_OF)
+    _only_entry(compiled_query_cache).write_text("[" * 100_000 + "]" * 100_000)
+    plans.clear()
+    assert scorecard(config, AS_OF) == expected
+    assert plans.count(AS_OF) == 1
+
+
+def _first(mapping: dict) -> dict:
+    return next(iter(mapping.values()))
+
+
+#: Entries of the right key and format, damaged in a way the replay itself did not notice:
+#: each crashed the run later (in the results, in the evaluation) instead of planning afresh.
+DAMAGED = {
+    "a metric's zone that is no zone": lambda r: _first(r["metrics"]).update(timezone="../../../../etc/passwd"),
+    "a metric's zone that is a number": lambda r: _first(r["metrics"]).update(timezone=1.5),
+    "a grain that is an object": lambda r: r["groups"][-1]["grouping"].__setitem__(2, {}),
+    "a request of an unknown kind": lambda r: r["groups"][0]["requests"][0].update(kind="sideways"),
+    "a fused layout that is text": lambda r: r["queries"][0].setdefault("fused", {}).update(group_sets=""),
+    "a query of a group that does not exist": lambda r: r["queries"][0]["groups"].append(len(r["groups"])),
+    "no query for a group": lambda r: r.update(queries=[]),
+    "an edge that is neither start nor end": lambda r: _first(r["variables"])["from"][0].__setitem__(2, "middle"),
+    "a probe that is a list": lambda r: r["probes"].append([]),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGED), ids=list(DAMAGED))
+def test_a_cache_entry_of_the_right_key_but_not_a_recipes_shape_is_planned_afresh(
+    config, compiled_query_cache, plans, damage
+):
+    expected = scorecard(config, AS_OF)
+    entry = _only_entry(compiled_query_cache)
+    recipe = json.loads(entry.read_text())
+    DAMAGED[damage](recipe)
+    entry.write_text(json.dumps(recipe))
+    plans.clear()
+    assert scorecard(config, AS_OF) == expected
+    assert plans.count(AS_OF) == 1  # planned afresh
+
+
+def test_a_password_written_in_a_url_never_reaches_a_cache_entry(tickets, write_config, compiled_query_cache):
+    # The redactor masks it in every report; the SQL of the metric's `where` holds it as written.
+    config = write_config(
+        f"""
+version: 1
+title: Password
+window: {{last: 30d}}
+sources:
+  t: {{connector: parquet, path: {tickets}, time: created_at}}
+metrics:
+  n: {{calc: count, source: t, where: "channel != 'https://bob:pa55word@example.com/x'"}}
+"""
+    )
+    assert scorecard(config, AS_OF)["metrics"][0]["value"] == 6
+    assert scorecard(config, AS_OF)["metrics"][0]["value"] == 6
+    folder = compiled_query_cache / "compiled"
+    entries = list(folder.glob("*")) if folder.exists() else []
+    assert not any("pa55word" in entry.read_text() for entry in entries)

@@ -15,13 +15,14 @@ and the columns and types DuckDB gives it, kpiframe's and every plugin's code
 (versions and file stamps), and Ibis', sqlglot's and DuckDB's versions. Only
 kpiframe's own calculators are cached (see ``_builtin_calculators``).
 
-**What is kept** is only what replays exactly. After a run whose every scan ran
-on the embedded DuckDB and in which nothing failed, the recipe is compiled at an
-as-of 400 days earlier (where no edge lands on another by chance), and kept only
-once planning at a third as-of, two years earlier, compiled the same SQL and the
-recipe's own arithmetic gave the same variable values there. A calculator whose
-SQL holds a value computed from its window in Python makes the two differ, and
-an entry then says that config is planned afresh every run.
+**What is kept** is only what replays exactly, and never what the run's redactor
+would mask (a password written in a URL in a ``where``). After a run whose every
+scan ran on the embedded DuckDB and in which nothing failed, the recipe is compiled
+at an as-of 400 days earlier (where no edge lands on another by chance), and kept
+only once planning at a third as-of, two years earlier, compiled the same SQL and
+the recipe's own arithmetic gave the same variable values there. A calculator whose
+SQL holds a value computed from its window in Python makes the two differ, and an
+entry then says that config is planned afresh every run.
 
 **Where:** ``$KPIFRAME_CACHE_DIR``, else ``$XDG_CACHE_HOME/kpiframe``, else
 ``~/.cache/kpiframe``; ``KPIFRAME_CACHE_DIR=off`` turns it off. Entries are
@@ -47,6 +48,7 @@ from kpiframe.engine.edges import EdgeVariables
 from kpiframe.engine.execute import MAX_GROUPS, Execution, fuse
 from kpiframe.engine.plan import Plan
 from kpiframe.engine.recipe import FORMAT, compile_probes, describe_groups, edge_values, layout, record, replay
+from kpiframe.engine.recipe_shape import not_replayed, well_formed
 
 __all__ = ["cache_folder", "remember", "warm_run"]
 
@@ -149,8 +151,13 @@ def _key(config: Config, context: RunContext, needed: set[str]) -> str:
 
 
 def _check_select(context: RunContext) -> Any:
+    import duckdb
+
     def check(sql: str) -> None:
-        statements = context.backends.connection().extract_statements(sql)
+        try:
+            statements = context.backends.connection().extract_statements(sql)
+        except duckdb.Error:  # not SQL at all: a damaged entry, planned afresh
+            raise ValueError("a cached query does not parse") from None
         if len(statements) != 1 or statements[0].type.name != "SELECT":
             raise ValueError("a cached query is not one SELECT")
 
@@ -166,7 +173,7 @@ def warm_run(config: Config, context: RunContext, as_of: datetime, needed: set[s
         return None
     key = _key(config, context, needed)
     recipe = _read(folder, key)
-    if recipe is None or recipe.get("replays") is False:
+    if recipe is None or not_replayed(recipe):
         return None
     try:
         return replay(recipe, config, context, as_of, _check_select(context))
@@ -196,20 +203,23 @@ def remember(config: Config, context: RunContext, as_of: datetime, plan: Plan, s
             return
         recipe = _recipe_at(config, context, plan, scans, as_of - COMPILE_AT)
         if recipe is None or not _replays_at(recipe, config, context, plan, scans, as_of - CHECK_AT):
-            recipe = {"format": FORMAT, "replays": False}
-        _write(folder, key, recipe)
+            recipe = {"format": FORMAT, "replays": "never"}
+        _write(folder, key, recipe, context.redactor)
     except Exception:  # a cache that cannot be written costs the next run its speed, nothing more
         return
 
 
-def _write(folder: Path, key: str, recipe: dict[str, Any]) -> None:
+def _write(folder: Path, key: str, recipe: dict[str, Any], redact: Any) -> None:
     from kpiframe.atomic import write_atomic
 
+    text = json.dumps({**recipe, "key": key})
+    if redact(text) != text:  # a password written in a URL (a `where` may hold one as text)
+        return
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not _trusted(folder):
         return
     entry = folder / f"{key}.json"
-    write_atomic(entry, json.dumps({**recipe, "key": key}), what="compiled-query cache")
+    write_atomic(entry, text, what="compiled-query cache")
     os.chmod(entry, 0o600)  # whatever the umask: _trusted refuses a group-writable entry
     _prune(folder)
 
@@ -230,7 +240,8 @@ def _trusted(path: Path) -> bool:
 
 
 def _read(folder: Path, key: str) -> dict[str, Any] | None:
-    """The entry for ``key``, or ``None``: missing, not the user's own, too large, damaged or another key's."""
+    """The entry for ``key``, or ``None``: missing, not the user's own, too large, damaged (not
+    JSON, or not a recipe's shape: :mod:`~kpiframe.engine.recipe_shape`) or another key's."""
     entry = folder / f"{key}.json"
     if not (_trusted(folder) and _trusted(entry)):
         return None
@@ -238,11 +249,11 @@ def _read(folder: Path, key: str) -> dict[str, Any] | None:
         if entry.stat().st_size > MAX_ENTRY_BYTES:
             return None
         recipe = json.loads(entry.read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested deeper than json's stack
         return None
     if not isinstance(recipe, dict) or recipe.get("format") != FORMAT or recipe.get("key") != key:
         return None
-    return recipe
+    return recipe if well_formed(recipe) or not_replayed(recipe) else None
 
 
 def _planned_at(config: Config, context: RunContext, plan: Plan, as_of: datetime) -> tuple[Plan, RunContext] | None:

@@ -20,6 +20,7 @@ backend (PostgreSQL, MySQL, Spark) keep literal edges.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,8 @@ __all__ = ["AS_OF", "Derivation", "EdgeVariables"]
 
 #: The prefix of every variable kpiframe sets; nothing else on the connection uses it.
 PREFIX = "kpf_"
+#: A variable's whole name: the prefix and a number, nothing a statement could hide in.
+NAME = re.compile(rf"{PREFIX}[0-9]+")
 
 
 class _RunAsOf:
@@ -125,13 +128,23 @@ class EdgeVariables:
         The values are written out, not bound: DuckDB's Python client imports numpy
         and pandas to convert any bound parameter (about 0.1 s), and these values are
         datetimes kpiframe computed, written by :meth:`datetime.isoformat`, so no text
-        of a user's reaches the statement.
+        of a user's reaches the statement. The names are checked too: a replayed recipe
+        (:mod:`kpiframe.engine.recipe`) brings its own from a cache file.
         """
-        return {name: f"SET VARIABLE {name} = {_literal(value, aware)}" for name, (value, aware) in self.values.items()}
+        return {
+            name: f"SET VARIABLE {_name(name)} = {_literal(value, aware)}"
+            for name, (value, aware) in self.values.items()
+        }
 
     def preamble(self) -> str:
         """The statements as SQL text (``kpiframe sql`` prints them before the query that reads them)."""
         return "\n".join(f"{statement};" for statement in self.statements().values())
+
+
+def _name(name: str) -> str:
+    if not (isinstance(name, str) and NAME.fullmatch(name)):  # spliced into SQL, as the value is
+        raise ValueError(f"not an edge variable's name: {name!r}")
+    return name
 
 
 def _literal(value: datetime, aware: bool) -> str:

@@ -12,7 +12,8 @@ might not be what planning would give now:
 
 - the windows of the requests must map one to one: two requests that shared a
   window when it was recorded must share one now (they may have shared one filter);
-- every variable's derivations must agree on one value;
+- every variable's derivations must agree on one value, and its name be one kpiframe
+  gives (``kpf_0``): it is spliced into ``SET VARIABLE``;
 - an empty result needs the no-data probe, which needs Ibis, so the run plans afresh.
 
 :func:`record` itself only keeps a recipe that it has replayed on paper at a
@@ -29,6 +30,7 @@ from typing import Any
 
 from kpiframe.config.model import Config
 from kpiframe.contracts import DerivedCalculator
+from kpiframe.engine.edges import NAME
 from kpiframe.engine.execute import (
     MAX_GROUPS,
     Execution,
@@ -210,6 +212,8 @@ def edge_values(recipe: dict[str, Any], plan: Plan, as_of: datetime) -> dict[str
         return None
     values: dict[str, tuple[datetime, bool]] = {}
     for name, variable in recipe["variables"].items():
+        if not NAME.fullmatch(name):  # a name from a cache file never reaches `SET VARIABLE`
+            return None
         found: set[datetime] = set()
         for start, end, edge, zone in variable["from"]:
             now = moved.get((_moment(start), _moment(end)))
