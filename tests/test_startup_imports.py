@@ -22,6 +22,9 @@ WATCHED = (
     "tabulate",
     "xml.etree.ElementTree",
     "markupsafe",
+    "rich.markdown",  # typer.rich_utils imports it for a markup mode kpiframe does not use
+    "rich.traceback",  # ... and for pretty exceptions, which kpiframe turns off
+    "pygments",
 )
 
 
@@ -39,6 +42,11 @@ def imported(tmp_path: Path, *argv: str) -> set[str]:
 
 def test_help_reads_no_package_metadata_and_no_config_machinery(tmp_path):
     assert imported(tmp_path, "--help") == set()
+
+
+def test_a_usage_error_imports_neither_rich_markdown_nor_its_traceback_renderer(tmp_path):
+    assert imported(tmp_path, "run") == set()
+    assert imported(tmp_path, "validate", "--no-such-option") == set()
 
 
 def test_a_quiet_run_to_json_imports_neither_jsonschema_nor_the_http_client_nor_other_reporters(tmp_path):
