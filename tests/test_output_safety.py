@@ -84,3 +84,19 @@ def test_csv_neutralises_a_formula_at_the_start_of_any_text_cell():
         -1.5,
         3,
     ]
+
+
+def test_xml_safe_escapes_exactly_the_characters_outside_xml_1_0s_char_production():
+    from kpiframe.formatting import xml_safe
+
+    def allowed(code: int) -> bool:  # https://www.w3.org/TR/xml/#charsets, production [2]
+        return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or code >= 0x10000
+
+    every = "".join(map(chr, range(0x110000)))
+    forbidden = [code for code in range(0x110000) if not allowed(code)]
+    expected = "".join(
+        (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}") if not allowed(code) else chr(code)
+        for code in range(0x110000)
+    )
+    assert len(forbidden) == 29 + 2048 + 2  # C0 controls but tab, LF, CR; surrogates; U+FFFE, U+FFFF
+    assert xml_safe(every) == expected

@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 from kpiframe.errors import ConfigError, HistoryError, KpiframeError, PluginError
 from kpiframe.exit_codes import ExitCode
 from kpiframe.redaction import Redactor
+from kpiframe.rich_help import lighter_rich_help
 
 __all__ = ["GuardedGroup", "exit_code_for", "install_signal_handlers", "reader_gone", "state"]
 
@@ -126,7 +127,8 @@ class GuardedGroup(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         stdout_was_null = _stdout_is_null()
         try:
-            return super().main(*args, **kwargs)
+            with lighter_rich_help():  # help and usage errors without rich's Markdown and tracebacks
+                return super().main(*args, **kwargs)
         except SystemExit as done:
             # A broken pipe outside a command (``--help | head``) is answered with exit 1, the
             # code CI reads as "a target failed": by click and typer, which wrap stdout in
