@@ -72,7 +72,7 @@ def names(shape: Shape) -> Shape:
     return lambda value: isinstance(value, dict) and all(shape(v) for v in value.values())
 
 
-def record(optional: tuple[str, ...] = (), **fields: Shape) -> Shape:
+def record(fields: dict[str, Shape], optional: tuple[str, ...] = ()) -> Shape:
     """An object with these keys (those in ``optional`` may be missing) and no others."""
 
     def check(value: Any) -> bool:
@@ -84,27 +84,36 @@ def record(optional: tuple[str, ...] = (), **fields: Shape) -> Shape:
 
 
 WINDOW = row(maybe(text), maybe(text))
-LAYOUT = record(order=items(text), group_sets=items(items(text)), names=items(names(text)), columns=items(names(text)))
+REQUEST = record(
+    {"metric": text, "kind": one_of(*KINDS), "time_column": maybe(text), "parts": items(text), "window": WINDOW}
+)
+GROUP = record(
+    {
+        "source": text,
+        "grouping": row(items(text), items(text), one_of(*GRAINS), flag),
+        "clock": maybe(text),
+        "keys": items(text),
+        "requests": items(REQUEST),
+    }
+)
+VARIABLE = record({"aware": flag, "from": items(row(maybe(text), maybe(text), one_of("start", "end"), maybe(zone)))})
+LAYOUT = record(
+    {"order": items(text), "group_sets": items(items(text)), "names": items(names(text)), "columns": items(names(text))}
+)
+QUERY = record(
+    {"sql": text, "groups": items(count), "columns": names(text), "fused": LAYOUT}, optional=("columns", "fused")
+)
+PROBE = record({"source": text, "window": WINDOW, "time_column": text, "zone": zone, "where": flag, "sql": text})
 RECIPE = record(
-    format=count,
-    key=text,
-    groups=items(
-        record(
-            source=text,
-            grouping=row(items(text), items(text), one_of(*GRAINS), flag),
-            clock=maybe(text),
-            keys=items(text),
-            requests=items(
-                record(metric=text, kind=one_of(*KINDS), time_column=maybe(text), parts=items(text), window=WINDOW)
-            ),
-        )
-    ),
-    metrics=names(record(time_column=maybe(text), min_rows=maybe(count), timezone=zone)),
-    variables=names(
-        record(aware=flag, **{"from": items(row(maybe(text), maybe(text), one_of("start", "end"), maybe(zone)))})
-    ),
-    queries=items(record(("columns", "fused"), sql=text, groups=items(count), columns=names(text), fused=LAYOUT)),
-    probes=items(record(source=text, window=WINDOW, time_column=text, zone=zone, where=flag, sql=text)),
+    {
+        "format": count,
+        "key": text,
+        "groups": items(GROUP),
+        "metrics": names(record({"time_column": maybe(text), "min_rows": maybe(count), "timezone": zone})),
+        "variables": names(VARIABLE),
+        "queries": items(QUERY),
+        "probes": items(PROBE),
+    }
 )
 
 
