@@ -331,6 +331,11 @@ DAMAGED = {
     "no query for a group": lambda r: r.update(queries=[]),
     "an edge that is neither start nor end": lambda r: _first(r["variables"])["from"][0].__setitem__(2, "middle"),
     "a probe that is a list": lambda r: r["probes"].append([]),
+    "a series without its grain": lambda r: next(g for g in r["groups"] if g["grouping"][2] is not None)[
+        "grouping"
+    ].__setitem__(2, None),
+    "a metric without its overall value": lambda r: r["groups"][0]["requests"].pop(0),
+    "segments without their keys": lambda r: next(g for g in r["groups"] if g["grouping"][0])["keys"].clear(),
 }
 
 

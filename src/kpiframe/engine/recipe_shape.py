@@ -5,7 +5,9 @@ fields of a plan that code far from the cache trusts: a metric's time zone, a gr
 grain, a fused query's layout. One of the wrong type failed a run long after the replay
 (in the results, in the evaluation) where it should have planned afresh. So an entry is
 checked first: types, lengths, the closed sets of words, zone names, and that its queries
-cover each query group once. What the values *mean* is the key's and the replay's concern.
+cover each query group once (:func:`well_formed`); then, rebuilt as a plan's skeleton, that
+each metric has the requests and groupings its config asks for (:func:`fits_config`). What
+the SQL computes is the key's concern.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-__all__ = ["well_formed"]
+from kpiframe.engine.plan import Plan, groupings
+
+__all__ = ["fits_config", "well_formed"]
 
 Shape = Callable[[Any], bool]
 
@@ -136,3 +140,15 @@ def well_formed(recipe: Any) -> bool:
     groups = len(recipe["groups"])
     covered = sorted(index for query in recipe["queries"] for index in query["groups"])
     return covered == list(range(groups)) and all(_query_fits(query, groups) for query in recipe["queries"])
+
+
+def fits_config(plan: Plan) -> bool:
+    """Whether each metric of a replayed plan has exactly the requests its spec makes, each in
+    its grouping, and each group the key columns its grouping names."""
+    for metric in plan.metrics:
+        if metric in plan.derived:
+            continue
+        asked = {request.kind: request.group.grouping for request in metric.requests}
+        if len(asked) != len(metric.requests) or asked != groupings(metric.spec):
+            return False
+    return all(list(group.keys) == group.grouping.outer() + group.grouping.inner() for group in plan.groups)
