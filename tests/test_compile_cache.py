@@ -411,6 +411,11 @@ DAMAGED = {
     "no query for a group": lambda r: r.update(queries=[]),
     "an edge that is neither start nor end": lambda r: _first(r["variables"])["from"][0].__setitem__(2, "middle"),
     "a probe that is a list": lambda r: r["probes"].append([]),
+    "a series without its grain": lambda r: next(g for g in r["groups"] if g["grouping"][2] is not None)[
+        "grouping"
+    ].__setitem__(2, None),
+    "a metric without its overall value": lambda r: r["groups"][0]["requests"].pop(0),
+    "segments without their keys": lambda r: next(g for g in r["groups"] if g["grouping"][0])["keys"].clear(),
 }
 
 
@@ -446,3 +451,70 @@ metrics:
     folder = compiled_query_cache / "compiled"
     entries = list(folder.glob("*")) if folder.exists() else []
     assert not any("pa55word" in entry.read_text() for entry in entries)
+
+
+#: A plugin's calculator whose SQL comes from two more of its modules: its base class and a helper.
+PLUGIN = {
+    "__init__.py": "",
+    "filters.py": "def slow(table):\n    return table.wait > {slow}\n",
+    "base.py": """
+import kpiframe
+from acme.filters import slow
+
+
+class Counting(kpiframe.Calculator):
+    def parts(self, table, params, where, window):
+        return {{"n": table.count(where=slow(table) if where is None else where & slow(table)) * {scale}}}
+
+    def finalize(self, parts, params):
+        return kpiframe.Value(parts["n"])
+""",
+    "kpis.py": """
+import kpiframe
+from acme.base import Counting
+
+
+class SlowTickets(Counting):
+    name = "acme.slow_tickets"
+
+
+@kpiframe.hookimpl
+def kpiframe_register_calculators():
+    return [SlowTickets()]
+""",
+}
+
+
+@pytest.mark.parametrize(("edited", "slow", "scale"), [("filters.py", 20, 1), ("base.py", 10, 2)])
+def test_an_edit_to_any_module_of_a_plugins_package_misses_the_cache(
+    tmp_path, tickets, write_config, monkeypatch, plans, edited, slow, scale
+):
+    package = tmp_path / "acme"
+    package.mkdir()
+    for name, code in PLUGIN.items():
+        (package / name).write_text(code.format(slow=10, scale=1))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    config = write_config(
+        f"""
+version: 1
+title: Plugin
+window: {{last: 30d}}
+plugins: [acme.kpis]
+sources:
+  t: {{connector: parquet, path: {tickets}, time: created_at}}
+metrics:
+  slow: {{calc: acme.slow_tickets, source: t}}
+"""
+    )
+
+    def value() -> int:
+        for name in [name for name in sys.modules if name == "acme" or name.startswith("acme.")]:
+            del sys.modules[name]  # as a new process would, import the files as they are now
+        return scorecard(config, AS_OF)["metrics"][0]["value"]
+
+    inside = [t for t in TICKETS if AS_OF.replace(tzinfo=None) - timedelta(days=30) <= t["created_at"]]
+    assert value() == sum(1 for t in inside if (t["wait"] or 0) > 10)
+    (package / edited).write_text(PLUGIN[edited].format(slow=slow, scale=scale))
+    plans.clear()
+    assert value() == scale * sum(1 for t in inside if (t["wait"] or 0) > slow)
+    assert plans.count(AS_OF) == 1  # planned afresh

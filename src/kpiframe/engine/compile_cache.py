@@ -12,8 +12,9 @@ edge variables for its own as-of and runs the recipe's SQL.
 (``${VAR}`` values included, which is why a config that substitutes any is never
 cached: its key would be a hash of secrets), each source's ``SELECT`` (its files)
 and the columns and types DuckDB gives it, kpiframe's and every plugin's code
-(versions and file stamps), and Ibis', sqlglot's and DuckDB's versions. Only
-kpiframe's own calculators are cached (see ``_builtin_calculators``).
+(versions, and file stamps of every module of each calculator's package and its
+bases'), and Ibis', sqlglot's and DuckDB's versions. Only kpiframe's own
+calculators are cached (see ``_builtin_calculators``).
 
 **What is kept** is only what replays exactly, and never what the run's redactor
 would mask (a password written in a URL in a ``where``). After a run whose every
@@ -36,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -138,8 +140,30 @@ def _code(context: RunContext, config: Config) -> list[str]:
     for package in ("ibis", "sqlglot"):
         found = importlib.util.find_spec(package)
         stamps.append(_stamp(found.origin if found else None))
+    files: set[str] = set()
+    for metric in config.metrics.values():
+        files |= _calculator_files(context.registry.calculator(metric.calc), kpiframe)
+    stamps.extend(_stamp(file) for file in sorted(files))
     stamps.extend(f"{package}=={version}" for package, version in sorted(context.registry.versions().items()))
     return stamps
+
+
+def _calculator_files(calculator: Any, kpiframe: Any) -> set[str]:
+    """The files a calculator's SQL may come from: the modules of its class and its bases, and
+    every module of their packages (a helper it imports). An editable plugin's version stays
+    the same while its code changes; kpiframe's own files are stamped already."""
+    files: set[str] = set()
+    for cls in type(calculator).__mro__:
+        top = sys.modules.get(cls.__module__.partition(".")[0])
+        if top is kpiframe:
+            continue
+        folders = getattr(top, "__path__", None)  # a package (namespace packages have several folders)
+        if folders is not None:
+            files.update(str(path) for folder in folders for path in Path(folder).rglob("*.py"))
+        else:
+            file = getattr(sys.modules.get(cls.__module__), "__file__", None)
+            files.update([file] if file else [])  # `object` has no file; a config's plugin file has one
+    return files
 
 
 def _key(config: Config, context: RunContext, needed: set[str]) -> str:

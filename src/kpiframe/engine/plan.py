@@ -62,6 +62,27 @@ class Grouping:
         return [f"q{i}" for i in range(len(self.per))]
 
 
+def groupings(spec: MetricSpec) -> dict[str, Grouping]:
+    """The requests a metric makes, by kind, each with the grouping it is computed in.
+
+    The planner asks for them in this order; a replayed recipe (:mod:`kpiframe.engine.recipe`)
+    must hold exactly these, since the results read the values the config's ``by:``,
+    ``grain:`` and ``heatmap:`` promise.
+    """
+    kinds = {"overall": Grouping(per=spec.per)}
+    if spec.by:
+        kinds["segments"] = Grouping(keys=spec.by, per=spec.per)
+    if spec.grain:
+        kinds["series"] = Grouping(grain=spec.grain, per=spec.per)
+    if spec.heatmap:
+        kinds["heatmap"] = Grouping(heatmap=True)
+    if spec.compare:
+        kinds["previous"] = Grouping(per=spec.per)
+        if spec.by:
+            kinds["previous_segments"] = Grouping(keys=spec.by, per=spec.per)
+    return kinds
+
+
 @dataclass
 class MetricPlan:
     spec: MetricSpec
@@ -315,19 +336,11 @@ class _Planner:
         if problems:
             self.problems.extend(problems)
             return
-        per = spec.per
+        wanted = groupings(spec)
         try:
-            self.request(plan, "overall", self.group(source, time_role, Grouping(per=per)), window, windowed)
-            if spec.by:
-                self.request(
-                    plan, "segments", self.group(source, time_role, Grouping(keys=spec.by, per=per)), window, windowed
-                )
-            if spec.grain:
-                self.request(
-                    plan, "series", self.group(source, time_role, Grouping(grain=spec.grain, per=per)), window, windowed
-                )
-            if spec.heatmap:
-                self.request(plan, "heatmap", self.group(source, time_role, Grouping(heatmap=True)), window, windowed)
+            for kind in ("overall", "segments", "series", "heatmap"):
+                if kind in wanted:
+                    self.request(plan, kind, self.group(source, time_role, wanted[kind]), window, windowed)
             if spec.compare:
                 previous = comparison_window(
                     spec.window or self.config.window, window, self.as_of, self.config.timezone, spec.compare
@@ -339,17 +352,9 @@ class _Planner:
                 prev_windowed = calculator.windowing == "rows"
                 if prev_windowed and plan.time_column is None:
                     plan.time_column = time_role or source.spec.time
-                self.request(
-                    plan, "previous", self.group(source, time_role, Grouping(per=per)), previous, prev_windowed
-                )
-                if spec.by:
-                    self.request(
-                        plan,
-                        "previous_segments",
-                        self.group(source, time_role, Grouping(keys=spec.by, per=per)),
-                        previous,
-                        prev_windowed,
-                    )
+                for kind in ("previous", "previous_segments"):
+                    if kind in wanted:
+                        self.request(plan, kind, self.group(source, time_role, wanted[kind]), previous, prev_windowed)
         except ExpressionError as exc:
             self.problem(_location(spec, exc), exc.message, exc.hint)
 

@@ -46,6 +46,7 @@ from kpiframe.engine.execute import (
     empty_requests,
 )
 from kpiframe.engine.plan import Grouping, MetricPlan, Plan, QueryGroup, Request
+from kpiframe.engine.recipe_shape import fits_config
 from kpiframe.engine.windows import comparison_window, local_naive, resolve
 
 __all__ = ["FORMAT", "compile_probes", "describe_groups", "edge_values", "layout", "record", "replay"]
@@ -190,7 +191,10 @@ def _skeleton(recipe: dict[str, Any], config: Config, registry: Any, as_of: date
             group.requests.append(request)
             metric.requests.append(request)
         groups.append(group)
-    return Plan(groups, [], derived, metrics, [])
+    skeleton = Plan(groups, [], derived, metrics, [])
+    if not fits_config(skeleton):
+        raise ValueError("the recipe's requests are not the ones the config makes")
+    return skeleton
 
 
 def moved_windows(recipe: dict[str, Any], plan: Plan) -> dict[WindowKey, WindowKey] | None:

@@ -5,7 +5,9 @@ fields of a plan that code far from the cache trusts: a metric's time zone, a gr
 grain, a fused query's layout. One of the wrong type failed a run long after the replay
 (in the results, in the evaluation) where it should have planned afresh. So an entry is
 checked first: types, lengths, the closed sets of words, zone names, and that its queries
-cover each query group once. What the values *mean* is the key's and the replay's concern.
+cover each query group once (:func:`well_formed`); then, rebuilt as a plan's skeleton, that
+each metric has the requests and groupings its config asks for (:func:`fits_config`). What
+the SQL computes is the key's concern.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-__all__ = ["not_replayed", "well_formed"]
+from kpiframe.engine.plan import Plan, groupings
+
+__all__ = ["fits_config", "not_replayed", "well_formed"]
 
 Shape = Callable[[Any], bool]
 
@@ -72,7 +76,7 @@ def names(shape: Shape) -> Shape:
     return lambda value: isinstance(value, dict) and all(shape(v) for v in value.values())
 
 
-def record(optional: tuple[str, ...] = (), /, **fields: Shape) -> Shape:
+def record(fields: dict[str, Shape], optional: tuple[str, ...] = ()) -> Shape:
     """An object with these keys (those in ``optional`` may be missing) and no others."""
 
     def check(value: Any) -> bool:
@@ -84,29 +88,38 @@ def record(optional: tuple[str, ...] = (), /, **fields: Shape) -> Shape:
 
 
 WINDOW = row(maybe(text), maybe(text))
-LAYOUT = record(order=items(text), group_sets=items(items(text)), names=items(names(text)), columns=items(names(text)))
+REQUEST = record(
+    {"metric": text, "kind": one_of(*KINDS), "time_column": maybe(text), "parts": items(text), "window": WINDOW}
+)
+GROUP = record(
+    {
+        "source": text,
+        "grouping": row(items(text), items(text), one_of(*GRAINS), flag),
+        "clock": maybe(text),
+        "keys": items(text),
+        "requests": items(REQUEST),
+    }
+)
+VARIABLE = record(
+    {"aware": flag, "from": items(row(maybe(text), maybe(text), one_of("start", "end", "as_of"), maybe(zone)))}
+)
+LAYOUT = record(
+    {"order": items(text), "group_sets": items(items(text)), "names": items(names(text)), "columns": items(names(text))}
+)
+QUERY = record(
+    {"sql": text, "groups": items(count), "columns": names(text), "fused": LAYOUT}, optional=("columns", "fused")
+)
+PROBE = record({"source": text, "window": WINDOW, "time_column": text, "zone": zone, "where": flag, "sql": text})
 RECIPE = record(
-    format=count,
-    key=text,
-    groups=items(
-        record(
-            source=text,
-            grouping=row(items(text), items(text), one_of(*GRAINS), flag),
-            clock=maybe(text),
-            keys=items(text),
-            requests=items(
-                record(metric=text, kind=one_of(*KINDS), time_column=maybe(text), parts=items(text), window=WINDOW)
-            ),
-        )
-    ),
-    metrics=names(record(time_column=maybe(text), min_rows=maybe(count), timezone=zone)),
-    variables=names(
-        record(
-            aware=flag, **{"from": items(row(maybe(text), maybe(text), one_of("start", "end", "as_of"), maybe(zone)))}
-        )
-    ),
-    queries=items(record(("columns", "fused"), sql=text, groups=items(count), columns=names(text), fused=LAYOUT)),
-    probes=items(record(source=text, window=WINDOW, time_column=text, zone=zone, where=flag, sql=text)),
+    {
+        "format": count,
+        "key": text,
+        "groups": items(GROUP),
+        "metrics": names(record({"time_column": maybe(text), "min_rows": maybe(count), "timezone": zone})),
+        "variables": names(VARIABLE),
+        "queries": items(QUERY),
+        "probes": items(PROBE),
+    }
 )
 
 
@@ -123,7 +136,7 @@ def _query_fits(query: dict[str, Any], groups: int) -> bool:
 
 
 #: What an entry says of a config whose recipe does not replay (``compile_cache.remember``).
-NOT_REPLAYED = record(format=count, key=text, replays=one_of("never"))
+NOT_REPLAYED = record({"format": count, "key": text, "replays": one_of("never")})
 
 
 def not_replayed(entry: Any) -> bool:
@@ -138,3 +151,15 @@ def well_formed(recipe: Any) -> bool:
     groups = len(recipe["groups"])
     covered = sorted(index for query in recipe["queries"] for index in query["groups"])
     return covered == list(range(groups)) and all(_query_fits(query, groups) for query in recipe["queries"])
+
+
+def fits_config(plan: Plan) -> bool:
+    """Whether each metric of a replayed plan has exactly the requests its spec makes, each in
+    its grouping, and each group the key columns its grouping names."""
+    for metric in plan.metrics:
+        if metric in plan.derived:
+            continue
+        asked = {request.kind: request.group.grouping for request in metric.requests}
+        if len(asked) != len(metric.requests) or asked != groupings(metric.spec):
+            return False
+    return all(list(group.keys) == group.grouping.outer() + group.grouping.inner() for group in plan.groups)
