@@ -481,3 +481,18 @@ def test_a_symlinked_entry_or_folder_is_never_read_nor_written(config, compiled_
     assert scorecard(config, AS_OF) == expected
     assert plans.count(AS_OF) == 1
     assert json.loads(planted.read_text()) == recipe  # not rewritten through the link
+
+
+@pytest.mark.parametrize("which", ["KPIFRAME_CACHE_DIR", "its compiled folder"])
+def test_a_cache_folder_that_is_a_file_leaves_the_run_as_it_is(config, tmp_path, monkeypatch, which):
+    expected = scorecard(config, AS_OF)
+    blocker = tmp_path / "cache-file"
+    if which == "KPIFRAME_CACHE_DIR":
+        blocker.write_text("not a folder")
+    else:
+        blocker.mkdir()
+        (blocker / "compiled").write_text("not a folder")
+    monkeypatch.setenv("KPIFRAME_CACHE_DIR", str(blocker))
+    assert scorecard(config, AS_OF) == expected
+    assert scorecard(config, AS_OF) == expected
+    assert (blocker if which == "KPIFRAME_CACHE_DIR" else blocker / "compiled").read_text() == "not a folder"
