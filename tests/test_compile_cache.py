@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -518,3 +519,60 @@ metrics:
     plans.clear()
     assert value() == scale * sum(1 for t in inside if (t["wait"] or 0) > slow)
     assert plans.count(AS_OF) == 1  # planned afresh
+
+
+def test_a_cache_entry_that_is_a_fifo_is_never_read(config, compiled_query_cache):
+    # Reading a FIFO blocks until someone writes to it: the run would hang (file sources refuse one too).
+    script = f"""
+from datetime import datetime
+import kpiframe
+print(kpiframe.run({str(config)!r}, as_of=datetime.fromisoformat("2026-03-01T00:00:00+00:00")).metrics[0].value)
+"""
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    entry = _only_entry(compiled_query_cache)
+    entry.unlink()
+    os.mkfifo(entry, 0o600)
+    again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (again.returncode, again.stdout) == (0, first.stdout)
+
+
+def test_a_symlinked_entry_or_folder_is_never_read_nor_written(config, compiled_query_cache, plans, tmp_path):
+    expected = scorecard(config, AS_OF)
+    entry = _only_entry(compiled_query_cache)
+    recipe = json.loads(entry.read_text())
+    recipe["queries"][0]["sql"] = recipe["queries"][0]["sql"].replace("COUNT(*)", "0 * COUNT(*)")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    planted = elsewhere / entry.name
+    planted.write_text(json.dumps(recipe))
+    planted.chmod(0o600)
+    entry.unlink()
+    entry.symlink_to(planted)
+    plans.clear()
+    assert scorecard(config, AS_OF) == expected
+    assert plans.count(AS_OF) == 1
+    folder = compiled_query_cache / "compiled"
+    for stale in folder.iterdir():
+        stale.unlink()
+    folder.rmdir()
+    folder.symlink_to(elsewhere)
+    plans.clear()
+    assert scorecard(config, AS_OF) == expected
+    assert plans.count(AS_OF) == 1
+    assert json.loads(planted.read_text()) == recipe  # not rewritten through the link
+
+
+@pytest.mark.parametrize("which", ["KPIFRAME_CACHE_DIR", "its compiled folder"])
+def test_a_cache_folder_that_is_a_file_leaves_the_run_as_it_is(config, tmp_path, monkeypatch, which):
+    expected = scorecard(config, AS_OF)
+    blocker = tmp_path / "cache-file"
+    if which == "KPIFRAME_CACHE_DIR":
+        blocker.write_text("not a folder")
+    else:
+        blocker.mkdir()
+        (blocker / "compiled").write_text("not a folder")
+    monkeypatch.setenv("KPIFRAME_CACHE_DIR", str(blocker))
+    assert scorecard(config, AS_OF) == expected
+    assert scorecard(config, AS_OF) == expected
+    assert (blocker if which == "KPIFRAME_CACHE_DIR" else blocker / "compiled").read_text() == "not a folder"

@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -240,7 +241,7 @@ def _write(folder: Path, key: str, recipe: dict[str, Any], redact: Any) -> None:
     if redact(text) != text:  # a password written in a URL (a `where` may hold one as text)
         return
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not _trusted(folder):
+    if not _trusted(folder, stat.S_ISDIR):
         return
     entry = folder / f"{key}.json"
     write_atomic(entry, text, what="compiled-query cache")
@@ -248,26 +249,27 @@ def _write(folder: Path, key: str, recipe: dict[str, Any], redact: Any) -> None:
     _prune(folder)
 
 
-def _trusted(path: Path) -> bool:
+def _trusted(path: Path, kind: Any = stat.S_ISREG) -> bool:
     """Only the user's own files, writable by nobody else, are read or written.
 
     A recipe's SQL decides the numbers a gate judges: an entry planted by another user
     (a ``KPIFRAME_CACHE_DIR`` on a shared ``/tmp``) could pass a failing KPI. So, as ssh
     does with its keys, the folder and each entry must be the user's and not group- or
-    world-writable.
+    world-writable; and of their own ``kind`` (a folder, a regular file): not a symlink,
+    and not a FIFO, whose reading blocks the run until someone writes to it.
     """
     try:
         info = path.lstat()
     except OSError:
         return False
-    return info.st_uid == os.getuid() and not info.st_mode & 0o022 and not path.is_symlink()
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022 and kind(info.st_mode)
 
 
 def _read(folder: Path, key: str) -> dict[str, Any] | None:
     """The entry for ``key``, or ``None``: missing, not the user's own, too large, damaged (not
     JSON, or not a recipe's shape: :mod:`~kpiframe.engine.recipe_shape`) or another key's."""
     entry = folder / f"{key}.json"
-    if not (_trusted(folder) and _trusted(entry)):
+    if not (_trusted(folder, stat.S_ISDIR) and _trusted(entry)):
         return None
     try:
         if entry.stat().st_size > MAX_ENTRY_BYTES:
