@@ -14,6 +14,7 @@ from kpiframe.sample_data.shape import (
     agent_name,
     arrival,
     arrival_draws,
+    as_timestamp,
     plus_seconds,
     short_staffed,
 )
@@ -31,10 +32,10 @@ def calls(draws: Draws, first: int, last: int) -> str:
     uniforms = ", ".join(f"{d.uniform('calls.' + n)} AS u_{n}" for n in names)
     loads = "([" + ", ".join(repr(w / 6.5) for w in HOUR_WEIGHTS) + "]::DOUBLE[])"
     mean_wait = (
-        f"(3 + 11 * {loads}[1 + hour(queued_at)]) * CASE WHEN {short_staffed('queued_at')} THEN 2.6 ELSE 1.0 END"
+        f"(3 + 11 * {loads}[1 + (queued % 86400) // 3600]) * CASE WHEN {short_staffed('queued')} THEN 2.6 ELSE 1.0 END"
     )
     drawn = (
-        f"SELECT i AS call_id, {arrival()} AS queued_at, * FROM (SELECT i, {', '.join(arrival_draws(d, 'calls'))},"
+        f"SELECT i AS call_id, {arrival()} AS queued, * FROM (SELECT i, {', '.join(arrival_draws(d, 'calls'))},"
         f" {uniforms}, {d.exponential('calls.patience', 400)} AS patience, {d.uniform('calls.wait')} AS u_wait,"
         f" {d.lognormal('calls.talk', 290, 0.6)} AS talk, {d.exponential('calls.hold', 70)} AS hold_drawn,"
         f" {d.exponential('calls.wrap', 45)} AS wrap FROM range({first}, {last + 1}) r(i))"
@@ -44,15 +45,19 @@ def calls(draws: Draws, first: int, last: int) -> str:
         f" CASE WHEN u_hold_none < 0.6 THEN 0.0 ELSE hold_drawn END AS hold FROM ({drawn})"
     )
     outcome = f"SELECT *, NOT blocked AND patience < wait AS abandoned, NOT blocked AND patience >= wait AS taken FROM ({waited})"
-    answered_at = plus_seconds("queued_at", "wait")
+    # The waits are exact; the times, like an export's, are whole seconds.
+    timed = (
+        f"SELECT *, CASE WHEN taken THEN {plus_seconds('queued', 'wait')} END AS answered,"
+        f" CASE WHEN taken THEN {plus_seconds('queued', 'wait + talk + hold')}"
+        f" WHEN abandoned THEN {plus_seconds('queued', 'patience')} END AS ended FROM ({outcome})"
+    )
     return (
-        f"SELECT call_id, queued_at, CASE WHEN taken THEN {answered_at} END AS answered_at,"
-        f" CASE WHEN taken THEN {plus_seconds(answered_at, 'talk + hold')}"
-        f" WHEN abandoned THEN {plus_seconds('queued_at', 'patience')} END AS ended_at,"
+        f"SELECT call_id, {as_timestamp('queued')} AS queued_at, {as_timestamp('answered')} AS answered_at,"
+        f" {as_timestamp('ended')} AS ended_at,"
         f" CASE WHEN taken THEN round(wait, 1) WHEN abandoned THEN round(patience, 1) END AS wait_seconds,"
         f" CASE WHEN taken THEN round(talk, 1) END AS talk_seconds, CASE WHEN taken THEN round(hold, 1) END AS hold_seconds,"
         f" CASE WHEN taken AND u_wrap_missing >= 0.02 THEN round(wrap, 1) END AS wrap_seconds, abandoned, blocked,"
         f" CASE WHEN taken THEN {agent_name(f'1 + floor(u_agent * {AGENTS})')} END AS agent,"
         f" {pick_by('u_queue', QUEUES)} AS queue, CASE WHEN taken THEN u_first_contact < 0.74 END AS resolved_first_contact"
-        f" FROM ({outcome})"
+        f" FROM ({timed})"
     )

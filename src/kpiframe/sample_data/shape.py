@@ -28,24 +28,38 @@ HOUR_WEIGHTS = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4.5, 6.0, 6.5, 6.2,
 WEEKDAY_WEIGHTS = [1.15, 1.1, 1.05, 1.0, 0.95, 0.4, 0.33]  # Monday first
 
 
+def epoch(moment: datetime) -> str:
+    """A datetime as SQL: whole seconds since 1970 (UTC).
+
+    Times are whole seconds, as a helpdesk's export has them, and stay integers until
+    they are written: integer arithmetic is the cheapest DuckDB does.
+    """
+    return str(int((moment - datetime(1970, 1, 1)).total_seconds()))
+
+
 def timestamp(moment: datetime) -> str:
-    """A datetime as a DuckDB TIMESTAMP literal."""
+    """A datetime as a DuckDB TIMESTAMP literal (for the small tables' date arithmetic)."""
     return f"TIMESTAMP '{moment.isoformat(sep=' ')}'"
 
 
+def as_timestamp(seconds: str) -> str:
+    """SQL: seconds since 1970 as a TIMESTAMP (microseconds, like every export's)."""
+    return f"make_timestamp({seconds} * 1000000)"
+
+
 def short_staffed(column: str) -> str:
-    """SQL: whether a moment falls in the short-staffed week."""
-    return f"({timestamp(SHORT_STAFFED[0])} <= {column} AND {column} < {timestamp(SHORT_STAFFED[1])})"
+    """SQL: whether a moment (seconds) falls in the short-staffed week."""
+    return f"({epoch(SHORT_STAFFED[0])} <= {column} AND {column} < {epoch(SHORT_STAFFED[1])})"
 
 
-def before_end(expr: str) -> str:
-    """SQL: the moment, or NULL when it falls after the data's end (not happened yet)."""
-    return f"(CASE WHEN {expr} < {timestamp(END)} THEN {expr} END)"
+def before_end(column: str) -> str:
+    """SQL: the moment, or NULL when it falls after the data's end (it has not happened yet)."""
+    return f"(CASE WHEN {column} < {epoch(END)} THEN {column} END)"
 
 
 def plus_seconds(moment: str, seconds: str) -> str:
-    """SQL: a moment plus a number of seconds, to the microsecond."""
-    return f"({moment} + to_microseconds(CAST(round(({seconds}) * 1000000) AS BIGINT)))"
+    """SQL: a moment plus a number of seconds, to the second."""
+    return f"({moment} + CAST(round({seconds}) AS BIGINT))"
 
 
 def arrival_draws(draws: Draws, stream: str) -> list[str]:
@@ -55,7 +69,7 @@ def arrival_draws(draws: Draws, stream: str) -> list[str]:
 
 
 def arrival() -> str:
-    """SQL: an arrival time with weekday and hour-of-day seasonality, from :func:`arrival_draws`.
+    """SQL: an arrival time (seconds) with weekday and hour-of-day seasonality, from :func:`arrival_draws`.
 
     A weekday is drawn by its weight times how often it occurs in the quarter, then one
     of its dates evenly: the same as drawing a date by its weekday's weight.
@@ -72,8 +86,7 @@ def arrival() -> str:
         branches.append(f"WHEN _a_weekday < {running / total!r} THEN {day}" if n < 6 else f"ELSE {day}")
     day_offset = f"(CASE {' '.join(branches)} END)"
     hour = pick_by("_a_hour", list(enumerate(HOUR_WEIGHTS)))
-    seconds = f"CAST({day_offset} * 86400 + {hour} * 3600 + floor(_a_second * 3600) AS BIGINT)"
-    return f"({timestamp(START)} + to_seconds({seconds}))"
+    return f"CAST({epoch(START)} + {day_offset} * 86400 + {hour} * 3600 + floor(_a_second * 3600) AS BIGINT)"
 
 
 def agent_name(number: str) -> str:
@@ -82,6 +95,6 @@ def agent_name(number: str) -> str:
 
 
 def team_of(draws: Draws, number: str) -> str:
-    """SQL: the team of agent ``number``, the same wherever an agent appears."""
+    """SQL: the team of agent ``number`` (none for none), the same wherever an agent appears."""
     teams = "[" + ", ".join(literal(t) for t in TEAMS) + "]"
-    return f"({teams}[1 + {draws.with_key(number).below('agents.team', len(TEAMS))}])"
+    return f"(CASE WHEN {number} IS NOT NULL THEN {teams}[1 + {draws.with_key(number).below('agents.team', len(TEAMS))}] END)"

@@ -12,6 +12,9 @@ from kpiframe.sample_data.shape import (
     agent_name,
     arrival,
     arrival_draws,
+    as_timestamp,
+    before_end,
+    epoch,
     plus_seconds,
     team_of,
     timestamp,
@@ -64,20 +67,17 @@ def agent_surveys(draws: Draws, first_id: int) -> str:
 def customers(draws: Draws, count: int = 8000) -> str:
     """Customers with subscription spells: about 2% leave a month; revenue is per month."""
     d = draws.with_key("n")
-    started = (
-        f"{timestamp(datetime(2024, 1, 1))} + to_days(CAST({d.below('customers.day', 1004)} AS INTEGER))"
-        f" + to_hours({d.below('customers.hour', 24)})"
-    )
-    ended = plus_seconds("started_at", f"{d.exponential('customers.months', 1 / 0.02)} * 30.4 * 86400")
+    started = f"{epoch(datetime(2024, 1, 1))} + 86400 * {d.below('customers.day', 1004)} + 3600 * {d.below('customers.hour', 24)}"
+    ended = plus_seconds("started", f"{d.exponential('customers.months', 1 / 0.02)} * 30.4 * 86400")
     drawn = (
-        f"SELECT n, {started} AS started_at, {d.uniform('customers.revenue_missing')} AS u_revenue_missing,"
+        f"SELECT n, {started} AS started, {d.uniform('customers.revenue_missing')} AS u_revenue_missing,"
         f" {d.lognormal('customers.revenue', 80, 0.8)} AS revenue, {d.uniform('customers.referred_missing')} AS u_ref_missing,"
         f" {d.uniform('customers.referred')} AS u_referred, {d.uniform('customers.plan')} AS u_plan"
         f" FROM range(1, {count + 1}) r(n)"
     )
     return (
-        f"SELECT 'C' || lpad(CAST(n AS VARCHAR), 5, '0') AS customer_id, started_at,"
-        f" CASE WHEN {ended} < {timestamp(END)} THEN {ended} END AS ended_at,"
+        f"SELECT 'C' || lpad(CAST(n AS VARCHAR), 5, '0') AS customer_id, {as_timestamp('started')} AS started_at,"
+        f" {as_timestamp(before_end(ended))} AS ended_at,"
         f" CASE WHEN u_revenue_missing >= 0.01 THEN round(revenue, 2) END AS revenue,"
         f" CASE WHEN u_ref_missing >= 0.02 THEN u_referred < 0.16 END AS referred,"
         f" {pick_by('u_plan', PLANS)} AS plan FROM ({drawn})"
@@ -99,7 +99,7 @@ def kb_views(draws: Draws, first: int, last: int) -> str:
     )
     article = f"least({ARTICLES}, CAST(floor(exp(u_article * ln({ARTICLES + 1}))) AS BIGINT))"
     return (
-        f"SELECT i AS view_id, {arrival()} AS viewed_at, {article} AS article_id,"
+        f"SELECT i AS view_id, {as_timestamp(arrival())} AS viewed_at, {article} AS article_id,"
         f" CASE WHEN u_read_missing >= 0.05 THEN round(read, 1) END AS read_seconds,"
         f" CASE WHEN u_contact_missing >= 0.03 THEN u_contacted < 0.22 END AS contacted_after FROM ({drawn})"
     )
@@ -114,7 +114,7 @@ def quality_reviews(draws: Draws, count: int = 1500) -> str:
         f" {score} AS score FROM range(1, {count + 1}) r(i)"
     )
     return (
-        f"SELECT i AS review_id, {arrival()} AS reviewed_at, {agent_name('1 + agent_no')} AS agent, score,"
+        f"SELECT i AS review_id, {as_timestamp(arrival())} AS reviewed_at, {agent_name('1 + agent_no')} AS agent, score,"
         f" CAST(20 AS BIGINT) AS max_score FROM ({drawn})"
     )
 
@@ -128,7 +128,7 @@ def servqual(draws: Draws, respondents: int = 400) -> str:
         f"SELECT respondent, {', '.join(arrival_draws(d, 'servqual'))} FROM range(1, {respondents + 1}) r(respondent)"
     )
     answers = (
-        f"SELECT respondent, {arrival()} AS answered_at, k, dimension, gap,"
+        f"SELECT respondent, {as_timestamp(arrival())} AS answered_at, k, dimension, gap,"
         f" least(7, greatest(1, round({cell.normal('servqual.expectation', 6.0, 0.8)}))) AS expectation,"
         f" {cell.normal('servqual.perception', 0.0, 1.0)} AS noise"
         f" FROM ({people}), (VALUES {dims}) v(k, dimension, gap)"

@@ -16,11 +16,12 @@ from kpiframe.sample_data.shape import (
     agent_name,
     arrival,
     arrival_draws,
+    as_timestamp,
     before_end,
+    epoch,
     plus_seconds,
     short_staffed,
     team_of,
-    timestamp,
 )
 
 CONTACTS = [(1, 0.68), (2, 0.19), (3, 0.08), (4, 0.03), (5, 0.02)]
@@ -48,41 +49,43 @@ def tickets(draws: Draws, first: int, last: int) -> str:
     uniforms = ", ".join(f"{d.uniform('tickets.' + n)} AS u_{n}" for n in names)
     medians = " ".join(f"WHEN '{c}' THEN {m!r}" for c, m in FIRST_RESPONSE_MEDIAN_MIN.items())
     urgency = "CASE priority WHEN 'urgent' THEN 0.35 WHEN 'high' THEN 0.7 ELSE 1.0 END"
-    age_days = f"(epoch({timestamp(END)}) - epoch(created_at)) / 86400"
     fr_minutes = d.lognormal("tickets.first_response_minutes", f"(CASE channel {medians} END) * slow * speed", 0.9)
     res_hours = d.lognormal("tickets.resolution_hours", "14.0 * slow", 1.1)
     handle = d.lognormal("tickets.handle", 540, 0.7)
-    drawn = f"SELECT i AS ticket_id, {arrival()} AS created_at, * FROM (SELECT i, {', '.join(arrival_draws(d, 'tickets'))}, {uniforms} FROM range({first}, {last + 1}) r(i))"
+    arrivals = ", ".join(arrival_draws(d, "tickets"))
+    drawn = f"SELECT i AS ticket_id, {arrival()} AS created, * FROM (SELECT i, {arrivals}, {uniforms} FROM range({first}, {last + 1}) r(i))"
     picked = (
         f"SELECT *, {pick_by('u_channel', CHANNELS)} AS channel, {pick_by('u_priority', PRIORITIES)} AS priority,"
-        f" CASE WHEN {short_staffed('created_at')} THEN 2.5 ELSE 1.0 END AS slow, {age_days} AS age_days FROM ({drawn})"
+        f" CASE WHEN {short_staffed('created')} THEN 2.5 ELSE 1.0 END AS slow,"
+        f" ({epoch(END)} - created) / 86400.0 AS age_days FROM ({drawn})"
     )
-    timed = f"SELECT *, {urgency} AS speed FROM ({picked})"
+    # Younger tickets are more often still waiting for an answer, and for a resolution.
     answered = (
         f"SELECT *, CASE WHEN u_answer > 0.03 + CASE WHEN age_days < 1 THEN 0.25 ELSE 0 END"
-        f" THEN {before_end(plus_seconds('created_at', f'{fr_minutes} * 60'))} END AS first_response_at FROM ({timed})"
+        f" THEN {plus_seconds('created', f'{fr_minutes} * 60')} END AS answered FROM (SELECT *, {urgency} AS speed FROM ({picked}))"
     )
+    responded = f"SELECT *, {before_end('answered')} AS first_response FROM ({answered})"
     resolved = (
-        f"SELECT *, CASE WHEN first_response_at IS NOT NULL AND u_resolve > 0.06 + CASE WHEN age_days < 3 THEN 0.4"
-        f" ELSE 0 END THEN {before_end(plus_seconds('first_response_at', f'{res_hours} * 3600'))} END AS resolved0"
-        f" FROM ({answered})"
+        f"SELECT *, CASE WHEN first_response IS NOT NULL AND u_resolve > 0.06 + CASE WHEN age_days < 3 THEN 0.4"
+        f" ELSE 0 END THEN {plus_seconds('first_response', f'{res_hours} * 3600')} END AS resolving FROM ({responded})"
     )
     # About 1 in 500 resolved tickets carries a real export's clock error: resolved before created.
     clock = (
-        "SELECT *, CASE WHEN resolved0 IS NOT NULL AND u_clock_error < 0.002 THEN created_at - to_minutes("
-        "CAST(5 + floor(u_clock_minutes * 595) AS BIGINT)) ELSE resolved0 END AS resolved_at,"
-        f" CASE WHEN first_response_at IS NOT NULL AND u_assigned > 0.02 THEN CAST(1 + floor(u_agent * {AGENTS}) AS BIGINT) END"
-        f" AS agent_no FROM ({resolved})"
+        f"SELECT *, CASE WHEN resolving >= {epoch(END)} THEN NULL WHEN u_clock_error < 0.002 THEN created - 60 *"
+        " CAST(5 + floor(u_clock_minutes * 595) AS BIGINT) ELSE resolving END AS resolved,"
+        f" CASE WHEN first_response IS NOT NULL AND u_assigned > 0.02 THEN CAST(1 + floor(u_agent * {AGENTS}) AS BIGINT)"
+        f" END AS agent_no FROM ({resolved})"
     )
     return (
-        f"SELECT ticket_id, created_at, first_response_at, resolved_at,"
-        f" CASE WHEN resolved_at IS NOT NULL AND u_closed < 0.7 THEN 'closed' WHEN resolved_at IS NOT NULL"
-        f" THEN 'solved' WHEN first_response_at IS NOT NULL THEN 'pending' ELSE 'open' END AS status,"
+        f"SELECT ticket_id, {as_timestamp('created')} AS created_at, {as_timestamp('first_response')} AS first_response_at,"
+        f" {as_timestamp('resolved')} AS resolved_at,"
+        " CASE WHEN resolved IS NOT NULL AND u_closed < 0.7 THEN 'closed' WHEN resolved IS NOT NULL"
+        " THEN 'solved' WHEN first_response IS NOT NULL THEN 'pending' ELSE 'open' END AS status,"
         f" channel, {agent_name('agent_no')} AS agent, {team_of(d, 'agent_no')} AS team, priority,"
-        f" 'C' || lpad(CAST(CAST(1 + floor(u_customer * 8000) AS BIGINT) AS VARCHAR), 5, '0') AS customer_id,"
-        f" CAST(CASE WHEN resolved_at IS NOT NULL THEN {pick_by('u_contacts', CONTACTS)} END AS BIGINT) AS contacts,"
-        f" (resolved_at IS NOT NULL AND u_reopened < 0.07) AS reopened,"
-        f" u_escalated < CASE WHEN priority IN ('high', 'urgent') THEN 0.18 ELSE 0.07 END AS escalated,"
+        " 'C' || lpad(CAST(CAST(1 + floor(u_customer * 8000) AS BIGINT) AS VARCHAR), 5, '0') AS customer_id,"
+        f" CAST(CASE WHEN resolved IS NOT NULL THEN {pick_by('u_contacts', CONTACTS)} END AS BIGINT) AS contacts,"
+        " (resolved IS NOT NULL AND u_reopened < 0.07) AS reopened,"
+        " u_escalated < CASE WHEN priority IN ('high', 'urgent') THEN 0.18 ELSE 0.07 END AS escalated,"
         f" CASE WHEN u_handle_missing >= 0.03 THEN round({handle}, 1) END AS handle_seconds"
         f" FROM ({clock})"
     )
@@ -95,7 +98,7 @@ def ticket_surveys(draws: Draws, tickets_file: str) -> str:
     so an invitation nobody answered leaves a gap, as it does in a real export.
     """
     d = draws.with_key("survey_no")
-    csat = f"CASE WHEN {short_staffed('created_at')} THEN {pick_by('u_score', CSAT_SHORT_STAFFED)} ELSE {pick_by('u_score', CSAT)} END"
+    csat = f"CASE WHEN {short_staffed('created')} THEN {pick_by('u_score', CSAT_SHORT_STAFFED)} ELSE {pick_by('u_score', CSAT)} END"
     score = f"CASE kind WHEN 'csat' THEN {csat} WHEN 'nps' THEN {pick_by('u_score', NPS)} ELSE {pick_by('u_score', CES)} END"
     kinds = (
         "["
@@ -103,18 +106,19 @@ def ticket_surveys(draws: Draws, tickets_file: str) -> str:
         + "]"
     )
     invited = (
-        f"SELECT ticket_id, created_at, resolved_at, agent, channel, unnest({kinds}, recursive := true)"
+        "SELECT ticket_id, epoch_us(created_at) // 1000000 AS created, epoch_us(resolved_at) // 1000000 AS resolved,"
+        f" agent, channel, unnest({kinds}, recursive := true)"
         f" FROM read_parquet('{tickets_file}') WHERE resolved_at IS NOT NULL AND resolved_at >= created_at"
     )
     numbered = f"SELECT *, 3 * (ticket_id - 1) + k AS survey_no FROM ({invited})"
     drawn = (
         f"SELECT *, {d.uniform('surveys.answer')} AS u_answer, {d.uniform('surveys.score')} AS u_score,"
         f" {d.uniform('surveys.score_missing')} AS u_missing,"
-        f" {plus_seconds('resolved_at', d.exponential('surveys.delay_hours', 10) + ' * 3600')} AS answered_at"
+        f" {plus_seconds('resolved', d.exponential('surveys.delay_hours', 10) + ' * 3600')} AS answered"
         f" FROM ({numbered})"
     )
     return (
-        f"SELECT survey_no AS survey_id, answered_at, kind, CAST(CASE WHEN u_missing >= 0.01 THEN {score} END AS BIGINT)"
+        f"SELECT survey_no AS survey_id, {as_timestamp('answered')} AS answered_at, kind, CAST(CASE WHEN u_missing >= 0.01 THEN {score} END AS BIGINT)"
         f" AS score, CAST(scale AS BIGINT) AS scale_max, ticket_id, agent, channel FROM ({drawn})"
-        f" WHERE u_answer < rate AND answered_at < {timestamp(END)}"
+        f" WHERE u_answer < rate AND answered < {epoch(END)}"
     )
