@@ -135,7 +135,9 @@ def test_derived_keys_match_sql(card, sql):
     shown = {(s.key["priority"], s.key["weekday(created_at)"]): s.value for s in card.metric("volume").segments}
     assert {key: n for key, n in shown.items() if n is not None} == expected
     # A segment with rows only in the period compared with (August) is shown, without a value.
-    previous = {(p, d) for p, d in sql(f"select priority, isodow(created_at) - 1 from tickets where {PREV} group by all")}
+    previous = {
+        (p, d) for p, d in sql(f"select priority, isodow(created_at) - 1 from tickets where {PREV} group by all")
+    }
     assert {key for key, n in shown.items() if n is None} == previous - set(expected)
     weeks = {
         str(w): n
