@@ -99,14 +99,18 @@ def test_sample_data_is_byte_identical_for_a_seed_and_differs_for_another(tmp_pa
         assert a.schema == c.schema and not a.equals(c), name
 
 
-def test_sample_data_splits_large_tables_into_a_row_group_per_core(tmp_path):
+def test_sample_data_splits_large_tables_into_a_row_group_per_core_the_same_way_each_time(tmp_path):
     import os
 
     from kpiframe.sample_data import write_sample_data
 
-    write_sample_data(tmp_path, tickets=20000, seed=3)
+    write_sample_data(tmp_path / "a", tickets=20000, seed=3, csv=False)
+    write_sample_data(tmp_path / "b", tickets=20000, seed=3, csv=False)
     for name in ("tickets", "calls", "kb_views"):
-        assert pq.ParquetFile(tmp_path / f"{name}.parquet").num_row_groups >= (os.cpu_count() or 1), name
+        first, again = tmp_path / "a" / f"{name}.parquet", tmp_path / "b" / f"{name}.parquet"
+        assert pq.ParquetFile(first).num_row_groups >= (os.cpu_count() or 1), name
+        assert first.read_bytes() == again.read_bytes(), name  # DuckDB computed it on every core
+    assert not list((tmp_path / "a").glob("*.csv"))  # csv=False: Parquet only
 
 
 def test_sample_data_looks_like_a_real_export(tmp_path):

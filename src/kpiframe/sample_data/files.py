@@ -1,8 +1,8 @@
 """Writing a query's rows to Parquet and CSV, one row group at a time.
 
-DuckDB computes a batch of rows on every core; pyarrow then writes it as one Parquet
-row group and appends it to the CSV, the two writers in parallel (both release the
-GIL), so memory holds one batch whatever the table's size. Batch sizes depend only on
+DuckDB computes a batch of rows on every core while pyarrow writes the one before as
+one Parquet row group and appends it to the CSV, the two writers in parallel (all
+three release the GIL), so memory holds two batches whatever the table's size. Batch sizes depend only on
 the row count, so the same rows give byte-identical files. (DuckDB's own ordered
 ``COPY`` cost twice the CPU here: it buffers and re-scans every batch to keep order.)
 """
@@ -44,16 +44,26 @@ def write_query(
     # to_arrow_reader is the newer name (DuckDB 1.4+); fetch_record_batch the older one.
     reader = (getattr(result, "to_arrow_reader", None) or result.fetch_record_batch)(batch)
     count = 0
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         with pq.ParquetWriter(parquet, reader.schema, compression="zstd") as tables:
             with pacsv.CSVWriter(csv, reader.schema) if csv else _NoCsv() as text:
-                for rows in reader:
+                # DuckDB computes the next batch while this one is written: one reader, one batch at a time.
+                coming = pool.submit(_next, reader)
+                while (rows := coming.result()) is not None:
+                    coming = pool.submit(_next, reader)
                     pending = pool.submit(tables.write_batch, rows, row_group_size=len(rows))
                     text.write_batch(rows)
                     pending.result()
                     count += len(rows)
                     on_batch(len(rows))
     return count
+
+
+def _next(reader: Any) -> Any:
+    try:
+        return reader.read_next_batch()
+    except StopIteration:
+        return None
 
 
 class _NoCsv:
