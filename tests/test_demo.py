@@ -85,23 +85,32 @@ def test_demo_scans_each_source_once(demo, cli):
     assert card["run"]["queries"] == card["run"]["scans"] == 3
 
 
-def test_sample_data_is_deterministic_and_parallel_friendly(tmp_path):
+def test_sample_data_is_byte_identical_for_a_seed_and_differs_for_another(tmp_path):
     from kpiframe.sample_data import write_sample_data
 
     first = write_sample_data(tmp_path / "a", tickets=500, seed=3)
     write_sample_data(tmp_path / "b", tickets=500, seed=3)
     write_sample_data(tmp_path / "c", tickets=500, seed=4)
+    assert len(first) == 16  # eight tables, Parquet and CSV
     for path in first:
-        twin = tmp_path / "b" / path.name
-        assert (
-            path.read_bytes() == twin.read_bytes()
-            if path.suffix == ".csv"
-            else pq.read_table(path).equals(pq.read_table(twin))
-        )
-    assert (tmp_path / "a" / "tickets.csv").read_bytes() != (tmp_path / "c" / "tickets.csv").read_bytes()
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
+    for name in ("tickets", "calls", "surveys", "kb_views"):
+        a, c = pq.read_table(tmp_path / "a" / f"{name}.parquet"), pq.read_table(tmp_path / "c" / f"{name}.parquet")
+        assert a.schema == c.schema and not a.equals(c), name
+
+
+def test_sample_data_splits_large_tables_into_a_row_group_per_core_the_same_way_each_time(tmp_path):
     import os
 
-    assert pq.ParquetFile(tmp_path / "a" / "tickets.parquet").num_row_groups >= (os.cpu_count() or 1)
+    from kpiframe.sample_data import write_sample_data
+
+    write_sample_data(tmp_path / "a", tickets=20000, seed=3, csv=False)
+    write_sample_data(tmp_path / "b", tickets=20000, seed=3, csv=False)
+    for name in ("tickets", "calls", "kb_views"):
+        first, again = tmp_path / "a" / f"{name}.parquet", tmp_path / "b" / f"{name}.parquet"
+        assert pq.ParquetFile(first).num_row_groups >= (os.cpu_count() or 1), name
+        assert first.read_bytes() == again.read_bytes(), name  # DuckDB computed it on every core
+    assert not list((tmp_path / "a").glob("*.csv"))  # csv=False: Parquet only
 
 
 def test_sample_data_looks_like_a_real_export(tmp_path):
