@@ -34,6 +34,7 @@ the user's own (or writable by others) is ignored; each query must be one
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -48,7 +49,7 @@ from kpiframe.config.model import Config
 from kpiframe.context import RunContext
 from kpiframe.contracts import SourceContext
 from kpiframe.engine.edges import EdgeVariables
-from kpiframe.engine.execute import MAX_GROUPS, Execution, fuse
+from kpiframe.engine.execute import Execution, bounded_query, fuse
 from kpiframe.engine.plan import Plan
 from kpiframe.engine.recipe import FORMAT, compile_probes, describe_groups, edge_values, layout, record, replay
 from kpiframe.engine.recipe_shape import not_replayed, well_formed
@@ -130,6 +131,21 @@ def _stamp(path: str | None) -> str:
 
 def _code(context: RunContext, config: Config) -> list[str]:
     """What the SQL's code is: kpiframe's files (its calculators among them), the plugins, Ibis, sqlglot, DuckDB."""
+    import kpiframe
+
+    stamps = list(_engine_stamps())
+    files: set[str] = set()
+    for metric in config.metrics.values():
+        files |= _calculator_files(context.registry.calculator(metric.calc), kpiframe)
+    stamps.extend(_stamp(file) for file in sorted(files))
+    stamps.extend(f"{package}=={version}" for package, version in sorted(context.registry.versions().items()))
+    return stamps
+
+
+@functools.cache
+def _engine_stamps() -> tuple[str, ...]:
+    """kpiframe's files, Ibis', sqlglot's and DuckDB's: once per process (a run reads the key twice
+    when it plans, and the code a process runs is the code it loaded)."""
     import importlib.util
 
     import duckdb
@@ -141,12 +157,7 @@ def _code(context: RunContext, config: Config) -> list[str]:
     for package in ("ibis", "sqlglot"):
         found = importlib.util.find_spec(package)
         stamps.append(_stamp(found.origin if found else None))
-    files: set[str] = set()
-    for metric in config.metrics.values():
-        files |= _calculator_files(context.registry.calculator(metric.calc), kpiframe)
-    stamps.extend(_stamp(file) for file in sorted(files))
-    stamps.extend(f"{package}=={version}" for package, version in sorted(context.registry.versions().items()))
-    return stamps
+    return tuple(stamps)
 
 
 def _calculator_files(calculator: Any, kpiframe: Any) -> set[str]:
@@ -343,8 +354,8 @@ def _compiled(plan: Plan, context: RunContext, scans: list[tuple[list[int], bool
             compiled.append({"sql": sql, "groups": indexes, "fused": fused.layout()})
             continue
         (group,) = groups
-        expression, columns = group.query()
-        sql = to_duckdb_sql(expression.limit(MAX_GROUPS + 1) if group.keys else expression)
+        expression, columns = bounded_query(group)
+        sql = to_duckdb_sql(expression)
         compiled.append({"sql": sql, "groups": indexes, "columns": columns})
     return compiled
 

@@ -138,10 +138,7 @@ def _run(
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     state.queries += 1
     state.scans += 1
-    query, columns = group.query(only)
-    if group.keys:
-        # Memory stays bounded whatever the keys: one row past the cap says "too many".
-        query = query.limit(MAX_GROUPS + 1)
+    query, columns = bounded_query(group, only)
     if only is None and state.journal is not None and state.backends is not None and state.backends.runs_here(query):
         from kpiframe.engine.duckdb_sql import to_duckdb_sql
 
@@ -161,6 +158,16 @@ def _run(
 
 #: The most groups one query may return (segments × `per` groups × periods).
 MAX_GROUPS = 1_000_000
+
+
+def bounded_query(group: QueryGroup, only: list[Request] | None = None) -> tuple[Any, dict[str, str]]:
+    """The group's query as it runs, and each part's column (:meth:`QueryGroup.query`).
+
+    Memory stays bounded whatever the keys: a grouped query returns at most one row
+    past :data:`MAX_GROUPS`, which says "too many".
+    """
+    query, columns = group.query(only)
+    return (query.limit(MAX_GROUPS + 1) if group.keys else query), columns
 
 
 class TooManyGroups(Exception):
