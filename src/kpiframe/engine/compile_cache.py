@@ -25,10 +25,11 @@ the recipe's own arithmetic gave the same variable values there. A calculator wh
 SQL holds a value computed from its window in Python makes the two differ, and an
 entry then says that config is planned afresh every run.
 
-**Where:** ``$KPIFRAME_CACHE_DIR``, else ``$XDG_CACHE_HOME/kpiframe``, else
-``~/.cache/kpiframe``; ``KPIFRAME_CACHE_DIR=off`` turns it off. Entries are
-written atomically; one that is damaged, another key's, larger than 16 MB, or not
-the user's own (or writable by others) is ignored; each query must be one
+**Where:** the ``compiled`` folder of kpiframe's cache (:mod:`kpiframe.disk_cache`:
+``$KPIFRAME_CACHE_DIR``, else ``$XDG_CACHE_HOME/kpiframe``, else ``~/.cache/kpiframe``;
+``KPIFRAME_CACHE_DIR=off`` turns it off). Entries are written atomically; one that is
+damaged, another key's, larger than 16 MB, or not the user's own (or writable by
+others) is ignored; each query must be one
 ``SELECT`` before it runs; and the folder keeps the newest 200 entries.
 """
 
@@ -38,13 +39,13 @@ import functools
 import hashlib
 import json
 import os
-import stat
 import sys
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kpiframe import disk_cache
 from kpiframe.config.model import Config
 from kpiframe.context import RunContext
 from kpiframe.contracts import SourceContext
@@ -70,11 +71,7 @@ MAX_ENTRY_BYTES = 16 * 2**20
 
 def cache_folder(environ: Any = os.environ) -> Path | None:
     """Where recipes live, or ``None`` when the cache is off."""
-    chosen = environ.get("KPIFRAME_CACHE_DIR")
-    if chosen is not None:
-        return None if chosen.strip().lower() in ("", "off", "0", "false", "no") else Path(chosen) / "compiled"
-    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kpiframe" / "compiled"
+    return disk_cache.cache_folder("compiled", environ)
 
 
 def _file_connectors(config: Config, context: RunContext, needed: set[str]) -> dict[str, Any] | None:
@@ -121,14 +118,6 @@ def _open_views(config: Config, context: RunContext, needed: set[str]) -> bool:
     return True
 
 
-def _stamp(path: str | None) -> str:
-    try:
-        info = os.stat(path) if path else None
-    except OSError:
-        info = None
-    return f"{path}:{info.st_mtime_ns}:{info.st_size}" if info else f"{path}:?"
-
-
 def _code(context: RunContext, config: Config) -> list[str]:
     """What the SQL's code is: kpiframe's files (its calculators among them), the plugins, Ibis, sqlglot, DuckDB."""
     import kpiframe
@@ -137,7 +126,7 @@ def _code(context: RunContext, config: Config) -> list[str]:
     files: set[str] = set()
     for metric in config.metrics.values():
         files |= _calculator_files(context.registry.calculator(metric.calc), kpiframe)
-    stamps.extend(_stamp(file) for file in sorted(files))
+    stamps.extend(disk_cache.stamp(file) for file in sorted(files))
     stamps.extend(f"{package}=={version}" for package, version in sorted(context.registry.versions().items()))
     return stamps
 
@@ -150,13 +139,10 @@ def _engine_stamps() -> tuple[str, ...]:
 
     import duckdb
 
-    import kpiframe
-
-    root = Path(kpiframe.__file__).parent
-    stamps = [kpiframe.__version__, duckdb.__version__, *sorted(_stamp(str(p)) for p in root.rglob("*.py"))]
+    stamps = [*disk_cache.kpiframe_stamps(), duckdb.__version__]
     for package in ("ibis", "sqlglot"):
         found = importlib.util.find_spec(package)
-        stamps.append(_stamp(found.origin if found else None))
+        stamps.append(disk_cache.stamp(found.origin if found else None))
     return tuple(stamps)
 
 
@@ -246,47 +232,21 @@ def remember(config: Config, context: RunContext, as_of: datetime, plan: Plan, s
 
 
 def _write(folder: Path, key: str, recipe: dict[str, Any], redact: Any) -> None:
-    from kpiframe.atomic import write_atomic
-
     text = json.dumps({**recipe, "key": key})
     if redact(text) != text:  # a password written in a URL (a `where` may hold one as text)
         return
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not _trusted(folder, stat.S_ISDIR):
-        return
-    entry = folder / f"{key}.json"
-    write_atomic(entry, text, what="compiled-query cache")
-    os.chmod(entry, 0o600)  # whatever the umask: _trusted refuses a group-writable entry
-    _prune(folder)
-
-
-def _trusted(path: Path, kind: Any = stat.S_ISREG) -> bool:
-    """Only the user's own files, writable by nobody else, are read or written.
-
-    A recipe's SQL decides the numbers a gate judges: an entry planted by another user
-    (a ``KPIFRAME_CACHE_DIR`` on a shared ``/tmp``) could pass a failing KPI. So, as ssh
-    does with its keys, the folder and each entry must be the user's and not group- or
-    world-writable; and of their own ``kind`` (a folder, a regular file): not a symlink,
-    and not a FIFO, whose reading blocks the run until someone writes to it.
-    """
-    try:
-        info = path.lstat()
-    except OSError:
-        return False
-    return info.st_uid == os.getuid() and not info.st_mode & 0o022 and kind(info.st_mode)
+    disk_cache.write_entry(folder, f"{key}.json", text, what="compiled-query cache", keep=KEEP)
 
 
 def _read(folder: Path, key: str) -> dict[str, Any] | None:
     """The entry for ``key``, or ``None``: missing, not the user's own, too large, damaged (not
     JSON, or not a recipe's shape: :mod:`~kpiframe.engine.recipe_shape`) or another key's."""
-    entry = folder / f"{key}.json"
-    if not (_trusted(folder, stat.S_ISDIR) and _trusted(entry)):
+    text = disk_cache.read_entry(folder, f"{key}.json", MAX_ENTRY_BYTES)
+    if text is None:
         return None
     try:
-        if entry.stat().st_size > MAX_ENTRY_BYTES:
-            return None
-        recipe = json.loads(entry.read_text())
-    except (OSError, ValueError, RecursionError):  # RecursionError: nested deeper than json's stack
+        recipe = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json's stack
         return None
     if not isinstance(recipe, dict) or recipe.get("format") != FORMAT or recipe.get("key") != key:
         return None
@@ -358,9 +318,3 @@ def _compiled(plan: Plan, context: RunContext, scans: list[tuple[list[int], bool
         sql = to_duckdb_sql(expression)
         compiled.append({"sql": sql, "groups": indexes, "columns": columns})
     return compiled
-
-
-def _prune(folder: Path) -> None:
-    entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in entries[KEEP:]:
-        stale.unlink(missing_ok=True)
