@@ -23,6 +23,7 @@ import pluggy
 
 import kpiframe.hookspecs as hookspecs
 from kpiframe.contracts import PLUGIN_API_VERSION, Calculator, Connector, Preset, Reporter
+from kpiframe.entry_points import installed_entry_points
 from kpiframe.errors import PluginError
 
 ENTRY_POINT_GROUP = "kpiframe"
@@ -179,17 +180,13 @@ def make_plugin_manager(
     for module_name in BUILTIN_PLUGINS:
         register(importlib.import_module(module_name), module_name, Origin(module_name, "kpiframe", version))
 
-    # Imported here, not at the top: `import kpiframe` (and `kpiframe --help`) need no
-    # package metadata, and importlib.metadata pulls in email, zipfile and csv.
-    from importlib import metadata
-
     allowed = _allowed_entry_points(environ)
-    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for ep in installed_entry_points(ENTRY_POINT_GROUP):
+        label = f"{ep.package} {ep.version}" if ep.package is not None else None
         if allowed is not None and ep.name not in allowed:
-            registry.filtered.append(f"{ep.name} ({ep.dist.name} {ep.dist.version})" if ep.dist else ep.name)
+            registry.filtered.append(f"{ep.name} ({label})" if label else ep.name)
             continue
-        dist = ep.dist
-        origin = Origin(ep.name, dist.name if dist else ep.value, dist.version if dist else "")
+        origin = Origin(ep.name, ep.package or ep.value, ep.version or "")
         try:
             plugin = ep.load()
         except Exception as exc:  # a broken third-party package must not look like our bug
@@ -285,14 +282,26 @@ def _index(registry: Registry) -> None:
 
 
 def _surely_a_schema(schema: Any) -> bool:
-    """A quick "this is a JSON Schema" from jsonschema-rs, so that loading a plugin's config
-    section does not import jsonschema on every run; jsonschema says why one is not."""
+    """A quick "this is a JSON Schema" from jsonschema-rs (remembered, as a config's yes is:
+    :mod:`kpiframe.config.valid_before`), so that loading a plugin's config section imports
+    neither jsonschema nor, on a repeat run, jsonschema-rs; jsonschema says why one is not."""
+    from kpiframe.config import valid_before
+
+    if valid_before.known(_META_SCHEMA, schema):
+        return True
     try:
         import jsonschema_rs
 
-        return bool(jsonschema_rs.meta.is_valid(schema))
+        valid = bool(jsonschema_rs.meta.is_valid(schema))
     except Exception:  # not installed, or a schema it cannot read: ask jsonschema
         return False
+    if valid:
+        valid_before.remember(_META_SCHEMA, schema)
+    return valid
+
+
+#: What a section's schema is checked against, as valid_before names it.
+_META_SCHEMA = "jsonschema-rs meta.is_valid: Draft 2020-12"
 
 
 def _index_sections(registry: Registry) -> None:

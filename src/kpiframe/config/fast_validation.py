@@ -33,6 +33,7 @@ import re
 from datetime import date
 from typing import Any
 
+from kpiframe.config import valid_before
 from kpiframe.errors import ExpressionError
 
 #: Keywords that validate the same way in jsonschema and jsonschema-rs on plain JSON data.
@@ -207,12 +208,8 @@ def eligible(schema: Any, *, root: bool = True) -> bool:
     return True
 
 
-def _validator(schema: dict[str, Any]) -> Any:
-    """The compiled validator for ``schema``, or None when it must go the exact way."""
-    try:
-        key = json.dumps(schema, sort_keys=True)
-    except (TypeError, ValueError):
-        return None
+def _validator(key: str, schema: dict[str, Any]) -> Any:
+    """The compiled validator for ``schema`` (``key``: its JSON), or None when it must go the exact way."""
     if key not in _validators:
         _validators[key] = None
         if eligible(schema):
@@ -229,14 +226,28 @@ def _validator(schema: dict[str, Any]) -> Any:
     return _validators[key]
 
 
-def surely_valid(instance: Any, schema: dict[str, Any]) -> bool:
-    """True only when jsonschema would find no error; False means "ask jsonschema"."""
+def surely_valid(instance: Any, schema: dict[str, Any], *, remember: bool = True) -> bool:
+    """True only when jsonschema would find no error; False means "ask jsonschema".
+
+    A yes is remembered (:mod:`kpiframe.config.valid_before`), so a repeat run of the
+    same config does not import jsonschema-rs at all; ``remember=False`` for an
+    instance that holds a ``${VAR}``'s value.
+    """
     if not plain_json(instance):
         return False
-    validator = _validator(schema)
+    try:
+        key = json.dumps(schema, sort_keys=True)
+    except (TypeError, ValueError):
+        return False
+    if remember and valid_before.known(key, instance):
+        return True
+    validator = _validator(key, schema)
     if validator is None:
         return False
     try:
-        return bool(validator.is_valid(instance))
+        valid = bool(validator.is_valid(instance))
     except Exception:  # whatever went wrong, jsonschema gives the answer (and raises what it raised)
         return False
+    if valid and remember:
+        valid_before.remember(key, instance)
+    return valid

@@ -74,6 +74,8 @@ class _Checker:
         self.registry = registry
         self.problems: list[ConfigProblem] = []
         self.reported = reported  # dotted paths the schema already complained about
+        #: Whether validation may keep a hash of what it checked: not of a ``${VAR}``'s value.
+        self.remember = True
         self.schedules: dict[str, Any] = {}
         self.scorecard_zone = "UTC"  # the reporting zone: naive times of a source without `timezone:`
         self.calc_uses: dict[str, int] = {}
@@ -165,7 +167,7 @@ class _Checker:
 
     def params(self, schema: dict[str, Any], params: dict[str, Any], path: tuple[Any, ...]) -> None:
         if not self.bad(path):
-            found = validate(params, schema, self.doc, path)
+            found = validate(params, schema, self.doc, path, remember=self.remember)
             self.problems.extend(found)
             if found:
                 # Later checks (derived inputs, units) read these params: they must not trip over them.
@@ -603,20 +605,21 @@ def load_with_registry(
             f"the config names plugins ({', '.join(plugins)}), whose code would run",
             "--no-config-plugins is set: remove `plugins:`, or install the plugin as a package",
         )
-        raise _redacted([*problems, *validate(data, core_schema(), doc), refused], secrets)
+        raise _redacted([*problems, *validate(data, core_schema(), doc, remember=not secrets), refused], secrets)
     if registry is None:
         try:
             registry = make_plugin_manager(plugins, base_dir=file.parent, environ=environ)
         except PluginError as exc:
-            problems += validate(data, core_schema(), doc)
+            problems += validate(data, core_schema(), doc, remember=not secrets)
             raise _redacted(problems + [doc.problem(("plugins",), str(exc))], secrets) from None
     # Plugins' sections (`notify:`) are known once the plugins are: the schema includes them.
-    problems += validate(data, with_sections(core_schema(), registry), doc)
+    problems += validate(data, with_sections(core_schema(), registry), doc, remember=not secrets)
 
     # Check what the schema could not (plugins' params, names, targets, expressions) even
     # when it found problems, so that one run reports every mistake at once.
     # A duplicate key leaves its first definition in place: that one is still checked.
     check = _Checker(doc, registry, {p.path for p in problems if p not in merged.read_problems})
+    check.remember = not secrets
     check.source_dirs = merged.source_dirs
     check.schedules = data.get("business_hours") if isinstance(data.get("business_hours"), dict) else {}
     check.default_baseline = data.get("baseline", "previous")

@@ -190,9 +190,15 @@ def describe(error: ValidationError, doc: Document, base: Path = ()) -> ConfigPr
     return doc.problem(path, error.message)
 
 
-def validate(instance: Any, schema: dict[str, Any], doc: Document, base: Path = ()) -> list[ConfigProblem]:
-    """Every problem of ``instance`` against ``schema``, in document order."""
-    if surely_valid(instance, schema):
+def validate(
+    instance: Any, schema: dict[str, Any], doc: Document, base: Path = (), *, remember: bool = True
+) -> list[ConfigProblem]:
+    """Every problem of ``instance`` against ``schema``, in document order.
+
+    ``remember=False`` when the instance holds a ``${VAR}``'s value: no hash of it is kept
+    (:mod:`kpiframe.config.valid_before`).
+    """
+    if surely_valid(instance, schema, remember=remember):
         return []
     validator = _validator_class()(schema, format_checker=_formats())
     problems = [describe(e, doc, base) for e in validator.iter_errors(instance)]
