@@ -10,7 +10,6 @@ The temporary file is removed when the write fails or is interrupted.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 from kpiframe.errors import ConfigError, first_line
@@ -58,7 +57,7 @@ def _temporary_name(path: Path) -> Path:
     a signal can arrive at any bytecode (DuckDB's threads do not block it), also
     between creating the file and entering the ``try`` that would remove it.
     """
-    return path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    return path.parent / f".{path.name}.{os.urandom(8).hex()}.tmp"
 
 
 def _create(temporary: Path) -> int:

@@ -21,7 +21,6 @@ left as they were (see :mod:`kpiframe.atomic`), and the exit code is 128 + the s
 from __future__ import annotations
 
 import errno
-import logging
 import signal
 import sys
 import traceback
@@ -48,12 +47,29 @@ class _State:
     """What the boundary knows about the current invocation."""
 
     def __init__(self) -> None:
+        self._end_debug_log: Callable[[], None] | None = None
         self.reset()
 
     def reset(self) -> None:
-        self.debug = False
+        self._debug = False
         self.redactor = Redactor()
         self.config_plugins = True  # --no-config-plugins turns it off
+
+    @property
+    def debug(self) -> bool:
+        return self._debug
+
+    @debug.setter
+    def debug(self, on: bool) -> None:
+        """``--debug`` also sends the ``kpiframe`` logger to stderr, until the command ends."""
+        self._debug = on
+        if on and self._end_debug_log is None:
+            self._end_debug_log = _debug_logging()
+
+    def end_debug_log(self) -> None:
+        if self._end_debug_log is not None:
+            self._end_debug_log()
+            self._end_debug_log = None
 
 
 state = _State()
@@ -77,17 +93,17 @@ def _debug_traceback(error: BaseException) -> None:
         _echo("".join(traceback.format_exception(error)).rstrip())
 
 
-class _DebugLog(logging.Handler):
-    """The ``kpiframe`` logger's records on stderr, redacted, while ``--debug`` is on."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if state.debug:
-            _echo(f"debug: {record.getMessage()}")
-
-
 def _debug_logging() -> Callable[[], None]:
-    """Send the ``kpiframe`` logger to :class:`_DebugLog` for one command; returns how to undo it."""
-    logger, handler = logging.getLogger("kpiframe"), _DebugLog(logging.DEBUG)
+    """Send the ``kpiframe`` logger's records to stderr, redacted, for one command; returns how to
+    undo it. Only ``--debug`` imports :mod:`logging` (a run without it never needs it)."""
+    import logging
+
+    class DebugLog(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if state.debug:
+                _echo(f"debug: {record.getMessage()}")
+
+    logger, handler = logging.getLogger("kpiframe"), DebugLog(logging.DEBUG)
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
@@ -141,11 +157,10 @@ class GuardedGroup(TyperGroup):
             raise
 
     def invoke(self, ctx: Any) -> Any:
-        undo = _debug_logging()
         try:
             return self._guarded(ctx)
         finally:
-            undo()
+            state.end_debug_log()
 
     def _guarded(self, ctx: Any) -> Any:
         try:

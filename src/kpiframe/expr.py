@@ -24,7 +24,6 @@ literals become bound Ibis literals.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -361,6 +360,8 @@ def names(node: Node) -> set[str]:
 
 
 def suggest(name: str, known: list[str]) -> str | None:
+    import difflib  # only a mistake needs a suggestion
+
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else None
 

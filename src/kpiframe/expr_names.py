@@ -9,7 +9,6 @@ fails the error shows where the backticks go and which columns are closest.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
@@ -78,6 +77,8 @@ def _backtick_hint(text: str, columns: list[str], exc: ExpressionError) -> str |
             fixed = fixed.replace(name, f"`{name}`") if f"`{name}`" not in fixed else fixed
         return f"put the column name in backticks: {fixed}"
     if isinstance(exc, NameWithSpacesError):
+        import difflib  # only a mistake needs a suggestion
+
         close = difflib.get_close_matches(exc.guess, columns, n=3, cutoff=0.4)
         closest = f"the closest columns: {', '.join(repr(c) for c in close)}" if close else None
         if exc.guess == text.strip():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sys
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ MAX_BYTES = 64 * 1024 * 1024
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
+    from importlib.resources import files
+
     import jsonschema
 
     schema = json.loads(files("kpiframe").joinpath("schemas/scorecard-1.schema.json").read_text(encoding="utf-8"))

@@ -6,7 +6,6 @@ says "valid" first where it can, and jsonschema runs only to find the errors.
 
 from __future__ import annotations
 
-import difflib
 import math
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -127,6 +126,8 @@ def _type_phrase(expected: Any) -> str:
 
 
 def _suggest(word: str, options: list[str]) -> str | None:
+    import difflib  # only a mistake needs a suggestion
+
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else None
 

@@ -9,7 +9,6 @@ calculator then works the same on them.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -69,18 +68,20 @@ def _lock_down(con: Any) -> None:
     con.raw_sql("SET enable_external_access = false")
 
 
-#: What a SQLite source's statement may do: read tables, call (pure) functions, recurse.
-_ALLOWED = {
-    sqlite3.SQLITE_READ,
-    sqlite3.SQLITE_SELECT,
-    sqlite3.SQLITE_FUNCTION,
-    getattr(sqlite3, "SQLITE_RECURSIVE", 33),
-}
-
-
 def _reads_only(action: int, *_: object) -> int:
-    """SQLite authorizer: deny ATTACH, VACUUM (and VACUUM INTO), PRAGMA, and every write."""
-    return sqlite3.SQLITE_OK if action in _ALLOWED else sqlite3.SQLITE_DENY
+    """SQLite authorizer: deny ATTACH, VACUUM (and VACUUM INTO), PRAGMA, and every write.
+
+    What a statement may do: read tables, call (pure) functions, recurse.
+    """
+    import sqlite3
+
+    allowed = (
+        sqlite3.SQLITE_READ,
+        sqlite3.SQLITE_SELECT,
+        sqlite3.SQLITE_FUNCTION,
+        getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+    )
+    return sqlite3.SQLITE_OK if action in allowed else sqlite3.SQLITE_DENY
 
 
 class SQLiteConnector(Connector):
@@ -89,6 +90,8 @@ class SQLiteConnector(Connector):
     params_schema = DuckDBConnector.params_schema
 
     def open(self, params: Mapping[str, Any], context: SourceContext) -> Any:
+        import sqlite3
+
         import pyarrow as pa
 
         _one_of_table_or_query(params)

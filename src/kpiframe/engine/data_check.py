@@ -8,7 +8,6 @@ check costs no scan. ``run`` makes the same checks before its first query.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -106,6 +105,8 @@ def _close_files(base_dir: Path, path: str) -> str | None:
         names = sorted(entry.name for entry in folder.iterdir() if entry.is_file())[:10_000]
     except OSError:
         return None
+    import difflib  # only a mistake needs a suggestion
+
     close = difflib.get_close_matches(wanted.name, names, n=1, cutoff=0.6)
     return (
         f"did you mean {str(wanted.parent / close[0]) if str(wanted.parent) != '.' else close[0]!r}?" if close else None

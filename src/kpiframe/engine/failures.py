@@ -14,7 +14,6 @@ logged for ``--debug``.
 
 from __future__ import annotations
 
-import logging
 import sys
 import traceback
 from collections.abc import Callable
@@ -25,14 +24,19 @@ from kpiframe.errors import bounded, engine_message, first_line
 
 __all__ = ["calculator_failure", "engine_reason", "plugin_frame"]
 
-log = logging.getLogger("kpiframe")
+
+def _debugging() -> bool:
+    """Whether the ``kpiframe`` logger shows debug records. A process that never imported
+    :mod:`logging` has no handler anyone set, and a run need not import it to find out."""
+    logging = sys.modules.get("logging")
+    return logging is not None and logging.getLogger("kpiframe").isEnabledFor(logging.DEBUG)
 
 
 def engine_reason(exc: BaseException, redact: Callable[[str], str]) -> str:
     """The informative part of an engine's error (:func:`~kpiframe.errors.engine_message`); the whole
     of it goes to the debug log."""
-    if log.isEnabledFor(logging.DEBUG):
-        log.debug("the engine's whole message:\n%s", redact(str(exc).strip()))
+    if _debugging():
+        sys.modules["logging"].getLogger("kpiframe").debug("the engine's whole message:\n%s", redact(str(exc).strip()))
     return engine_message(exc)
 
 
@@ -41,8 +45,9 @@ def calculator_failure(what: str, calculator: Any, exc: BaseException, redact: C
 
     :param what: how the failure reads, e.g. ``calculator mytool.spread failed``.
     """
-    if log.isEnabledFor(logging.DEBUG):
-        log.debug("%s:\n%s", redact(what), redact("".join(traceback.format_exception(exc)).rstrip()))
+    if _debugging():
+        text = redact("".join(traceback.format_exception(exc)).rstrip())
+        sys.modules["logging"].getLogger("kpiframe").debug("%s:\n%s", redact(what), text)
     frame = plugin_frame(exc, calculator)
     detail = bounded(f"{type(exc).__name__}: {first_line(exc)}")
     return f"{what}: {detail}" + (f" (in {frame})" if frame else "")
