@@ -87,3 +87,15 @@ def test_sql_prints_every_fused_query_and_each_gives_the_numbers_pandas_gives(co
 def test_sql_follows_the_selection(config, cli):
     text = cli("sql", config, "--select", "wait_by_channel").stdout
     assert "-- metrics: wait_by_channel" in text and "frt_count" not in text
+
+
+def test_sql_shows_the_row_limit_a_grouped_query_runs_with_when_it_is_not_fused(config, cli, monkeypatch):
+    """On a server engine (here: the fast path turned off) each grouping is a query of its own;
+    it is printed as the run sends it, bounded to one row past the most groups a run reads."""
+    from kpiframe.context import Backends
+    from kpiframe.engine.execute import MAX_GROUPS
+
+    monkeypatch.setattr(Backends, "runs_here", lambda self, expr: False)
+    text = cli("sql", config, "--select", "wait_by_channel").stdout
+    queries = [q for q in text.split("-- query ")[1:] if "by channel" in q.split("\n")[0]]
+    assert queries and all(re.search(rf"LIMIT {MAX_GROUPS + 1}\b", q) for q in queries), text

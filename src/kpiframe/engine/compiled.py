@@ -69,7 +69,7 @@ def compile_queries(config: Config, context: RunContext, as_of: datetime) -> lis
     """Every fused query of ``config`` at ``as_of``, as SQL in its engine's dialect."""
     import ibis
 
-    from kpiframe.engine.execute import bundles, fuse
+    from kpiframe.engine.execute import bounded_query, bundles, fuse
     from kpiframe.engine.plan import build_plan
     from kpiframe.engine.sources import open_sources
 
@@ -99,7 +99,7 @@ def compile_queries(config: Config, context: RunContext, as_of: datetime) -> lis
             )
             continue
         for group in bundle:
-            query, _ = group.query()
+            query, _ = bounded_query(group)  # as the run sends it: a grouped query bounded
             backends, _ = query._find_backends()
             dialect = backends[0].name if backends else "duckdb"  # unbound: the embedded DuckDB
             sql = str(ibis.to_sql(query, dialect=dialect))
