@@ -90,8 +90,13 @@ def arrival() -> str:
 
 
 def agent_name(number: str) -> str:
-    """SQL: ``agent-007`` for agent number 7."""
-    return f"('agent-' || lpad(CAST(CAST({number} AS BIGINT) AS VARCHAR), 3, '0'))"
+    """SQL: ``agent-007`` for agent number 7.
+
+    Looked up in a list of the names: a third of the cost of building the string (lpad)
+    on every row. It reaches ``AGENTS + 1``, which a uniform draw of exactly 1.0 gives.
+    """
+    names = "[" + ", ".join(f"'agent-{n:03d}'" for n in range(1, AGENTS + 2)) + "]"
+    return f"({names}[CAST({number} AS BIGINT)])"
 
 
 def team_of(draws: Draws, number: str) -> str:
