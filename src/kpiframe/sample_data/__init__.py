@@ -10,9 +10,10 @@ skipped survey questions) and a few rows carry the data errors real exports have
 (resolved before created).
 
 Every table is one DuckDB query over ``range(n)`` whose random draws are hashes of
-(seed, column, row) (:mod:`.randomness`), so DuckDB computes it on every core; the rows
-are written a row group at a time (:mod:`.files`), so memory stays flat whatever the
-size, and the same seed gives byte-identical files.
+(seed, column, row) (:mod:`.randomness`), so no row depends on the rows before it; DuckDB
+computes a batch of rows while the other cores write the batch before, a row group at a
+time (:mod:`.files`), so memory stays flat whatever the size, and the same seed gives
+byte-identical files.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Writing a query's rows to Parquet and CSV, one row group at a time.
 
 DuckDB computes the next batch of rows while the one before is written: pyarrow encodes
-it as one Parquet row group on one thread and formats its CSV text in a slice per core
-on others (all release the GIL; the slices are appended in order), so every core is busy
-and memory holds two batches and one batch's text whatever the table's size. CSV text
-costs more than the rest together, which is why it is split. Only string columns are
+it as one Parquet row group on one thread and formats its CSV text in slices on the
+others (all release the GIL; the slices are appended in order), so every core is busy
+and memory holds two batches and a few slices of text whatever the table's size. CSV
+text costs about as much as computing the rows, which is why it is split. Only string columns are
 dictionary-encoded: the writer's attempt on ids, times and measures failed and cost
 half its time. Batch sizes depend only on the row count, so the same rows give
 byte-identical files. (DuckDB's own ordered ``COPY`` cost twice the CPU here: it buffers
@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import math
 import os
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -24,6 +26,8 @@ __all__ = ["batch_rows", "write_query"]
 
 #: The largest row group: about 150 MB of tickets in memory at once.
 MAX_BATCH = 1_000_000
+#: Rows of CSV text formatted at once: about 10 MB of calls.
+CSV_SLICE = 65_536
 
 
 def batch_rows(rows: int) -> int:
@@ -51,25 +55,35 @@ def write_query(
     count = 0
     with ThreadPoolExecutor(max_workers=2 + _cores()) as pool:
         with pq.ParquetWriter(parquet, reader.schema, compression="zstd", use_dictionary=strings) as tables:
-            with open(csv, "wb") if csv else _NoCsv() as text:
-                text.write(_csv_text(reader.schema.empty_table(), header=True))
+            with open(csv, "wb") if csv else nullcontext() as text:
+                if text is not None:
+                    text.write(_csv_text(reader.schema.empty_table(), header=True))
                 # DuckDB computes the next batch while this one is written: one reader, one batch at a time.
                 coming = pool.submit(_next, reader)
                 while (rows := coming.result()) is not None:
                     coming = pool.submit(_next, reader)
                     pending = pool.submit(tables.write_batch, rows, row_group_size=len(rows))
-                    for part in _csv_parts(pool, rows) if csv else []:
-                        text.write(part.result())
+                    if text is not None:
+                        _write_csv(pool, rows, text)
                     pending.result()
                     count += len(rows)
                     on_batch(len(rows))
     return count
 
 
-def _csv_parts(pool: ThreadPoolExecutor, rows: Any) -> list[Future[Any]]:
-    """The CSV text of ``rows``, a slice per core formatted at once, in order."""
-    size = math.ceil(len(rows) / _cores())
-    return [pool.submit(_csv_text, rows.slice(start, size)) for start in range(0, len(rows), size)]
+def _write_csv(pool: ThreadPoolExecutor, rows: Any, text: BinaryIO) -> None:
+    """Append the CSV text of ``rows``: slices formatted a core each, written in order.
+
+    At most one slice per core waits to be written, so the text in memory stays a few
+    megabytes (a whole batch's text at once: 260 MB more at peak at 10M tickets).
+    """
+    waiting: deque[Future[Any]] = deque()
+    for start in range(0, len(rows), CSV_SLICE):
+        waiting.append(pool.submit(_csv_text, rows.slice(start, CSV_SLICE)))
+        if len(waiting) > _cores():
+            text.write(waiting.popleft().result())
+    while waiting:
+        text.write(waiting.popleft().result())
 
 
 def _csv_text(rows: Any, header: bool = False) -> Any:
@@ -89,17 +103,4 @@ def _next(reader: Any) -> Any:
     try:
         return reader.read_next_batch()
     except StopIteration:
-        return None
-
-
-class _NoCsv:
-    """Stands in for the CSV file when only Parquet is asked for."""
-
-    def __enter__(self) -> BinaryIO | _NoCsv:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def write(self, text: Any) -> None:
         return None

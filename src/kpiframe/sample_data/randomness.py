@@ -2,8 +2,8 @@
 
 Every draw is a hash of the row's key, the seed and a stream number named after the
 column it feeds (``"tickets.channel"``), so a value never depends on the rows before it:
-DuckDB computes the rows of a table on every core at once, in any order, and the same
-seed still gives the same value. Adding a column (a new stream) never changes the others.
+DuckDB may compute the rows of a table in any order, on any number of threads, and the
+same seed still gives the same value. Adding a column (a new stream) never changes the others.
 
 DuckDB's ``hash`` is stable for a given DuckDB version, which is what "the same seed
 gives the same files" promises.
