@@ -28,6 +28,19 @@ HOUR_WEIGHTS = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4.5, 6.0, 6.5, 6.2,
 WEEKDAY_WEIGHTS = [1.15, 1.1, 1.05, 1.0, 0.95, 0.4, 0.33]  # Monday first
 
 
+#: The temporary table of row numbers that the large tables are drawn over (:func:`rows`).
+ROW_IDS = "sample_row_ids"
+
+
+def rows(first: int, last: int) -> str:
+    """SQL: rows ``first`` to ``last`` of :data:`ROW_IDS`, as a table ``r(i)``.
+
+    A table, not ``range()``: DuckDB scans a table on every core, and runs ``range()``
+    on one (1M tickets: 1.4 s instead of 2.4 s, the same CPU).
+    """
+    return f"(SELECT i FROM {ROW_IDS} WHERE i BETWEEN {first} AND {last}) r(i)"
+
+
 def epoch(moment: datetime) -> str:
     """A datetime as SQL: whole seconds since 1970 (UTC).
 
