@@ -3,10 +3,10 @@
 DuckDB computes the next batch of rows while the one before is written: pyarrow encodes
 it as one Parquet row group on one thread and formats its CSV text in slices on the
 others (all release the GIL; the slices are appended in order), so every core is busy
-and memory holds two batches and a few slices of text whatever the table's size. CSV
-text costs about as much as computing the rows, which is why it is split. Only string columns are
-dictionary-encoded: the writer's attempt on ids, times and measures failed and cost
-half its time. Batch sizes depend only on the row count, so the same rows give
+and memory holds a few batches and slices of text whatever the table's size. CSV text
+costs about as much as computing the rows, which is why it is split. Only string
+columns are dictionary-encoded: the writer's attempt on ids, times and measures failed
+and cost half its time. Batch sizes depend only on the row count, so the same rows give
 byte-identical files. (DuckDB's own ordered ``COPY`` cost twice the CPU here: it buffers
 and re-scans every batch to keep order, and its CSV text cost twice pyarrow's.)
 """
@@ -24,14 +24,14 @@ from typing import Any, BinaryIO
 
 __all__ = ["batch_rows", "write_query"]
 
-#: The largest row group: about 150 MB of tickets in memory at once.
-MAX_BATCH = 1_000_000
+#: The largest row group: about 75 MB of tickets in memory at once.
+MAX_BATCH = 500_000
 #: Rows of CSV text formatted at once: about 10 MB of calls.
 CSV_SLICE = 65_536
 
 
 def batch_rows(rows: int) -> int:
-    """Rows per row group: at least as many groups as cores (and 8), so the work is spread evenly."""
+    """Rows per row group: at least as many groups as cores (and 8), so computing and writing overlap."""
     groups = max(8, _cores())
     return max(1, min(MAX_BATCH, math.ceil(rows / groups)))
 
