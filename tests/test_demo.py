@@ -109,7 +109,7 @@ def test_sample_data_splits_large_tables_into_a_row_group_per_core_the_same_way_
     for name in ("tickets", "calls", "kb_views"):
         first, again = tmp_path / "a" / f"{name}.parquet", tmp_path / "b" / f"{name}.parquet"
         assert pq.ParquetFile(first).num_row_groups >= (os.cpu_count() or 1), name
-        assert first.read_bytes() == again.read_bytes(), name  # DuckDB computed it on every core
+        assert first.read_bytes() == again.read_bytes(), name  # written a group at a time, the next computed meanwhile
     assert not list((tmp_path / "a").glob("*.csv"))  # csv=False: Parquet only
 
 
@@ -130,3 +130,14 @@ def test_sample_data_looks_like_a_real_export(tmp_path):
     assert ((tickets["resolved_at"] - tickets["created_at"]).dt.total_seconds() < 0).any()  # real-export clock errors
     assert calls["abandoned"].any() and calls["blocked"].any()
     assert calls.loc[calls["abandoned"], "talk_seconds"].isna().all()
+
+
+def test_pick_by_takes_the_first_option_whose_cumulative_share_exceeds_the_draw():
+    from kpiframe.sample_data.randomness import pick_by
+
+    options = [("a", 0.5), ("b", 0.0), ("c", 0.2), ("d", 0.05), ("e", 0.25)]
+    cumulative = [0.5, 0.5, 0.7, 0.75]
+    draws = [0.0, 0.25, 0.5, 0.6, 0.7, 0.74, 0.75, 0.9, 0.999999]
+    picked = duckdb.sql(f"select u, {pick_by('u', options)} from unnest({draws}::double[]) t(u)").fetchall()
+    expected = [next((options[k][0] for k, c in enumerate(cumulative) if u < c), "e") for u in draws]
+    assert [value for _, value in picked] == expected

@@ -16,6 +16,7 @@ from kpiframe.sample_data.shape import (
     arrival_draws,
     as_timestamp,
     plus_seconds,
+    rows,
     short_staffed,
 )
 
@@ -38,7 +39,7 @@ def calls(draws: Draws, first: int, last: int) -> str:
         f"SELECT i AS call_id, {arrival()} AS queued, * FROM (SELECT i, {', '.join(arrival_draws(d, 'calls'))},"
         f" {uniforms}, {d.exponential('calls.patience', 400)} AS patience, {d.uniform('calls.wait')} AS u_wait,"
         f" {d.lognormal('calls.talk', 290, 0.6)} AS talk, {d.exponential('calls.hold', 70)} AS hold_drawn,"
-        f" {d.exponential('calls.wrap', 45)} AS wrap FROM range({first}, {last + 1}) r(i))"
+        f" {d.exponential('calls.wrap', 45)} AS wrap FROM {rows(first, last)})"
     )
     waited = (
         f"SELECT *, -ln(u_wait) * {mean_wait} AS wait, u_blocked < 0.012 AS blocked,"

@@ -2,8 +2,8 @@
 
 Every draw is a hash of the row's key, the seed and a stream number named after the
 column it feeds (``"tickets.channel"``), so a value never depends on the rows before it:
-DuckDB computes the rows of a table on every core at once, in any order, and the same
-seed still gives the same value. Adding a column (a new stream) never changes the others.
+DuckDB may compute the rows of a table in any order, on any number of threads, and the
+same seed still gives the same value. Adding a column (a new stream) never changes the others.
 
 DuckDB's ``hash`` is stable for a given DuckDB version, which is what "the same seed
 gives the same files" promises.
@@ -92,12 +92,23 @@ def _double(value: float) -> str:
 def pick_by(uniform: str, options: Sequence[tuple[Any, float]]) -> str:
     """The option whose cumulative share first exceeds ``uniform`` (the last one otherwise).
 
-    ``uniform`` is repeated in every branch, so pass a column computed one level down,
-    not a draw's expression.
+    A balanced tree of two-way CASEs on the cumulative shares: DuckDB pays for every
+    branch it tests, and a row tests about log2(n) of them instead of up to n (the
+    24-hour pick costs half). ``uniform`` is repeated in every branch, so pass a
+    column computed one level down, not a draw's expression.
     """
     total = sum(weight for _, weight in options)
-    running, branches = 0.0, []
-    for value, weight in options[:-1]:
+    running, thresholds = 0.0, []
+    for _, weight in options[:-1]:
         running += weight
-        branches.append(f"WHEN {uniform} < {running / total!r} THEN {literal(value)}")
-    return f"(CASE {' '.join(branches)} ELSE {literal(options[-1][0])} END)"
+        thresholds.append(running / total)
+
+    def tree(low: int, high: int) -> str:
+        # The options low..high; a row that reaches here is at or above threshold low - 1.
+        if low == high:
+            return literal(options[low][0])
+        middle = (low + high) // 2
+        below, above = tree(low, middle), tree(middle + 1, high)
+        return f"(CASE WHEN {uniform} < {thresholds[middle]!r} THEN {below} ELSE {above} END)"
+
+    return tree(0, len(options) - 1)

@@ -28,6 +28,19 @@ HOUR_WEIGHTS = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4.5, 6.0, 6.5, 6.2,
 WEEKDAY_WEIGHTS = [1.15, 1.1, 1.05, 1.0, 0.95, 0.4, 0.33]  # Monday first
 
 
+#: The temporary table of row numbers that the large tables are drawn over (:func:`rows`).
+ROW_IDS = "sample_row_ids"
+
+
+def rows(first: int, last: int) -> str:
+    """SQL: rows ``first`` to ``last`` of :data:`ROW_IDS`, as a table ``r(i)``.
+
+    A table, not ``range()``: DuckDB scans a table on every core, and runs ``range()``
+    on one (1M tickets: 1.4 s instead of 2.4 s, the same CPU).
+    """
+    return f"(SELECT i FROM {ROW_IDS} WHERE i BETWEEN {first} AND {last}) r(i)"
+
+
 def epoch(moment: datetime) -> str:
     """A datetime as SQL: whole seconds since 1970 (UTC).
 
@@ -90,8 +103,13 @@ def arrival() -> str:
 
 
 def agent_name(number: str) -> str:
-    """SQL: ``agent-007`` for agent number 7."""
-    return f"('agent-' || lpad(CAST(CAST({number} AS BIGINT) AS VARCHAR), 3, '0'))"
+    """SQL: ``agent-007`` for agent number 7.
+
+    Looked up in a list of the names: a third of the cost of building the string (lpad)
+    on every row. It reaches ``AGENTS + 1``, which a uniform draw of exactly 1.0 gives.
+    """
+    names = "[" + ", ".join(f"'agent-{n:03d}'" for n in range(1, AGENTS + 2)) + "]"
+    return f"({names}[CAST({number} AS BIGINT)])"
 
 
 def team_of(draws: Draws, number: str) -> str:

@@ -16,6 +16,7 @@ from kpiframe.sample_data.shape import (
     before_end,
     epoch,
     plus_seconds,
+    rows,
     team_of,
     timestamp,
 )
@@ -95,7 +96,7 @@ def kb_views(draws: Draws, first: int, last: int) -> str:
         f"SELECT i, {', '.join(arrival_draws(d, 'kb_views'))}, {d.uniform('kb_views.article')} AS u_article,"
         f" {d.uniform('kb_views.read_missing')} AS u_read_missing, {d.lognormal('kb_views.read', 55, 0.9)} AS read,"
         f" {d.uniform('kb_views.contact_missing')} AS u_contact_missing, {d.uniform('kb_views.contacted')} AS u_contacted"
-        f" FROM range({first}, {last + 1}) r(i)"
+        f" FROM {rows(first, last)}"
     )
     article = f"least({ARTICLES}, CAST(floor(exp(u_article * ln({ARTICLES + 1}))) AS BIGINT))"
     return (

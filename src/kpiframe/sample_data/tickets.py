@@ -20,6 +20,7 @@ from kpiframe.sample_data.shape import (
     before_end,
     epoch,
     plus_seconds,
+    rows,
     short_staffed,
     team_of,
 )
@@ -53,7 +54,7 @@ def tickets(draws: Draws, first: int, last: int) -> str:
     res_hours = d.lognormal("tickets.resolution_hours", "14.0 * slow", 1.1)
     handle = d.lognormal("tickets.handle", 540, 0.7)
     arrivals = ", ".join(arrival_draws(d, "tickets"))
-    drawn = f"SELECT i AS ticket_id, {arrival()} AS created, * FROM (SELECT i, {arrivals}, {uniforms} FROM range({first}, {last + 1}) r(i))"
+    drawn = f"SELECT i AS ticket_id, {arrival()} AS created, * FROM (SELECT i, {arrivals}, {uniforms} FROM {rows(first, last)})"
     picked = (
         f"SELECT *, {pick_by('u_channel', CHANNELS)} AS channel, {pick_by('u_priority', PRIORITIES)} AS priority,"
         f" CASE WHEN {short_staffed('created')} THEN 2.5 ELSE 1.0 END AS slow,"
