@@ -79,6 +79,12 @@ def test_an_upgrade_and_an_edited_entry_points_file_are_found(site):
     info.rename(site / "acme_one-1.1.dist-info")
     (site / "acme_one-1.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-one\nVersion: 1.1\n")
     assert {ep.version for ep in installed_entry_points(GROUP)} == {"1.1"}
+    # A version changed in place (no new folder name), as a hand edit or an odd installer does it.
+    (site / "acme_one-1.1.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: acme-one\nVersion: 1.1.post1\n"
+    )
+    assert {ep.version for ep in installed_entry_points(GROUP)} == {"1.1.post1"}
+    assert installed_entry_points(GROUP) == stdlib_answer()
 
 
 def test_an_uninstalled_package_is_gone_from_the_next_answer(site):

@@ -9,12 +9,13 @@ is read from:
 
 - for every ``sys.path`` entry that is a folder, the names of the distributions in it
   (``*.dist-info``, ``*.egg-info``; a version is part of the name pip gives them) and
-  the modification time and size of each one's ``entry_points.txt``;
+  the modification time and size of each one's ``entry_points.txt`` and ``METADATA``
+  (``PKG-INFO`` for an egg);
 - for every other entry (a zip file), its own modification time and size;
 - the Python version and the group.
 
 Installing, upgrading or removing a package changes the names; editing an installed
-``entry_points.txt`` changes its stamp. A finder on ``sys.meta_path`` other than the
+``entry_points.txt`` or ``METADATA`` changes its stamp. A finder on ``sys.meta_path`` other than the
 standard one could find distributions elsewhere, so with one installed the answer is
 never kept. ``importlib.metadata`` stays the one source of truth: a miss asks it.
 """
@@ -35,6 +36,8 @@ from kpiframe import disk_cache
 __all__ = ["InstalledEntryPoint", "installed_entry_points"]
 
 _DISTRIBUTIONS = (".dist-info", ".egg-info")
+#: The files of a distribution the answer is read from: its entry points, and its name and version.
+_READ = ("entry_points.txt", "METADATA", "PKG-INFO")
 #: Kept answers: one per installed set (a few virtual environments and their upgrades).
 KEEP = 50
 MAX_ENTRY_BYTES = 2**20
@@ -109,7 +112,7 @@ def _key(group: str) -> str | None:
             names = sorted(name for name in os.listdir(path) if name.endswith(_DISTRIBUTIONS))
         except OSError:
             return None
-        stamps = [[name, disk_cache.stamp(os.path.join(path, name, "entry_points.txt"))] for name in names]
+        stamps = [[name, *(disk_cache.stamp(os.path.join(path, name, file)) for file in _READ)] for name in names]
         where.append([entry, stamps])
     material = json.dumps([sys.version, group, where])
     return hashlib.sha256(material.encode()).hexdigest()
