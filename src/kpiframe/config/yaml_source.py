@@ -90,11 +90,6 @@ def dotted(path: Path) -> str:
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
-#: libyaml's parser when PyYAML was built with it: the same events and nodes (with their
-#: line and column) as the pure-Python one, in a tenth of the time a config's two passes take.
-#: Values are still built by the pure-Python SafeConstructor, which is what gives them types.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 def _mark(node: yaml.Node) -> Location:
     return Location(node.start_mark.line + 1, node.start_mark.column + 1)
@@ -187,27 +182,10 @@ def _error_at(file: str, mark: yaml.Mark | None, message: str, hint: str | None 
     return ConfigError([ConfigProblem(file, line, column, "", message, hint)])
 
 
-def _compose(text: str, file: str) -> yaml.Node | None:
-    """The node tree, composed by libyaml when it can; any YAML error is the pure parser's.
-
-    The two parsers word errors differently and stop at different depths (libyaml at
-    1,000 levels, before :func:`_check_depth` sees 64), so a text libyaml refuses is read
-    again the pure way: an error's message and position are the same with or without libyaml.
-    """
-    if _LOADER is not yaml.SafeLoader:
-        try:
-            _check_depth(text, file, _LOADER)
-            return yaml.compose(text, Loader=_LOADER)
-        except yaml.YAMLError:
-            pass
-    _check_depth(text, file, yaml.SafeLoader)
-    return yaml.compose(text, Loader=yaml.SafeLoader)
-
-
-def _check_depth(text: str, file: str, loader: Any) -> None:
+def _check_depth(text: str, file: str) -> None:
     """Refuse nesting deeper than MAX_DEPTH; PyYAML's parser is iterative, its composer is not."""
     depth = 0
-    for event in yaml.parse(text, Loader=loader):
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -229,7 +207,8 @@ def parse_yaml(text: str, file: str, *, max_nodes: int = MAX_NODES) -> Document:
     """
     doc = Document(file=file, data=None, files=(file,))
     try:
-        node = _compose(text, file)
+        _check_depth(text, file)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         raise _error_at(
             file,
