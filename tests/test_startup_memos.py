@@ -96,6 +96,31 @@ def test_an_uninstalled_package_is_gone_from_the_next_answer(site):
     assert installed_entry_points(GROUP) == [] == stdlib_answer()
 
 
+def test_a_distribution_folder_with_an_upper_case_suffix_is_found_by_the_next_run(site):
+    # importlib.metadata matches ``.dist-info`` / ``.egg-info`` case-insensitively.
+    install(site, "acme-one", "1.0", "one = acme_one\n")
+    installed_entry_points(GROUP)
+    info = install(site, "acme-two", "2.0", "two = acme_two\n")
+    info.rename(site / "acme_two-2.0.DIST-INFO")
+    assert installed_entry_points(GROUP) == stdlib_answer()
+    assert {ep.name for ep in installed_entry_points(GROUP)} == {"one", "two"}
+
+
+def test_an_edited_entry_points_file_of_an_egg_on_sys_path_is_found(tmp_path, monkeypatch, compiled_query_cache):
+    # An ``.egg`` folder on sys.path (easy_install, eggs in .pth files) has its metadata in ``EGG-INFO``.
+    egg = tmp_path / "acme_egg-1.0-py3.11.egg"
+    (egg / "EGG-INFO").mkdir(parents=True)
+    (egg / "EGG-INFO" / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: acme-egg\nVersion: 1.0\n")
+    (egg / "EGG-INFO" / "entry_points.txt").write_text(f"[{GROUP}]\none = acme_egg\n")
+    monkeypatch.syspath_prepend(str(egg))
+    assert (
+        installed_entry_points(GROUP) == stdlib_answer() == [InstalledEntryPoint("one", "acme_egg", "acme-egg", "1.0")]
+    )
+    (egg / "EGG-INFO" / "entry_points.txt").write_text(f"[{GROUP}]\none = acme_egg.v2:plugin\n")
+    assert installed_entry_points(GROUP) == stdlib_answer()
+    assert [ep.value for ep in installed_entry_points(GROUP)] == ["acme_egg.v2:plugin"]
+
+
 @pytest.mark.parametrize("planted", ["group-writable", "damaged", "another key's"])
 def test_an_entry_points_entry_that_is_not_trustworthy_is_ignored(site, compiled_query_cache, planted):
     install(site, "acme-one", "1.0", "one = acme_one\n")

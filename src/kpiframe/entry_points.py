@@ -8,7 +8,8 @@ folder of kpiframe's cache (:mod:`kpiframe.disk_cache`), under a key of what the
 is read from:
 
 - for every ``sys.path`` entry that is a folder, the names of the distributions in it
-  (``*.dist-info``, ``*.egg-info``; a version is part of the name pip gives them) and
+  (``*.dist-info``, ``*.egg-info`` in any case, and an ``.egg`` folder's ``EGG-INFO``, as
+  importlib.metadata finds them; a version is part of the name pip gives them) and
   the modification time and size of each one's ``entry_points.txt`` and ``METADATA``
   (``PKG-INFO`` for an egg);
 - for every other entry (a zip file), its own modification time and size;
@@ -109,13 +110,22 @@ def _key(group: str) -> str | None:
             where.append([entry, info.st_mtime_ns, info.st_size])
             continue
         try:
-            names = sorted(name for name in os.listdir(path) if name.endswith(_DISTRIBUTIONS))
+            names = sorted(name for name in os.listdir(path) if _is_distribution(path, name))
         except OSError:
             return None
         stamps = [[name, *(disk_cache.stamp(os.path.join(path, name, file)) for file in _READ)] for name in names]
         where.append([entry, stamps])
     material = json.dumps([sys.version, group, where])
     return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _is_distribution(path: str, name: str) -> bool:
+    """Whether importlib.metadata reads a distribution from ``name`` in the folder ``path``: a
+    ``.dist-info`` or ``.egg-info`` in any case, or the ``EGG-INFO`` of an ``.egg`` folder."""
+    low = name.lower()
+    if low.endswith(_DISTRIBUTIONS):
+        return True
+    return low == "egg-info" and os.path.basename(path).lower().endswith(".egg")
 
 
 def _read(folder: Any, key: str) -> list[InstalledEntryPoint] | None:
