@@ -137,6 +137,24 @@ def test_an_entry_points_entry_that_is_not_trustworthy_is_ignored(site, compiled
     assert installed_entry_points(GROUP) == [InstalledEntryPoint("one", "acme_one", "acme-one", "1.0")]
 
 
+@pytest.mark.parametrize(
+    "entry_points",
+    [
+        ["abcd"],  # a string of four characters, not a list of four fields
+        [{"name": 1, "value": 2, "package": 3, "version": 4}],  # an object of four keys
+        [["one", "acme_one", "acme-one"]],  # three fields
+        [["one", "acme_one", "acme-one", "1.0", "extra"]],  # five fields
+        {"one": 1},  # not a list
+    ],
+)
+def test_an_entry_points_entry_of_the_wrong_shape_is_ignored(site, compiled_query_cache, entry_points):
+    install(site, "acme-one", "1.0", "one = acme_one\n")
+    installed_entry_points(GROUP)
+    (entry,) = entry_files(compiled_query_cache, "entry-points")
+    entry.write_text(json.dumps({"key": entry.stem, "entry_points": entry_points}))
+    assert installed_entry_points(GROUP) == [InstalledEntryPoint("one", "acme_one", "acme-one", "1.0")]
+
+
 @pytest.mark.parametrize("value", ["json", "json:dumps", "os.path:join", "json : dumps", "json:JSONDecoder.decode [x]"])
 def test_loading_an_entry_point_finds_what_importlib_metadata_finds(value):
     ours = InstalledEntryPoint("x", value, None, None).load()

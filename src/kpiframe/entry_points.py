@@ -136,7 +136,10 @@ def _read(folder: Any, key: str) -> list[InstalledEntryPoint] | None:
         entry = json.loads(text)
         if entry["key"] != key:
             return None
-        found = [InstalledEntryPoint(*fields) for fields in entry["entry_points"]]
+        listed = entry["entry_points"]
+        if type(listed) is not list or not all(type(fields) is list and len(fields) == 4 for fields in listed):
+            return None  # a string or an object of four would fill the four fields as well
+        found = [InstalledEntryPoint(*fields) for fields in listed]
     except (ValueError, TypeError, KeyError, RecursionError):
         return None
     texts = (str, type(None))
