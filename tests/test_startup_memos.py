@@ -121,6 +121,24 @@ def test_an_edited_entry_points_file_of_an_egg_on_sys_path_is_found(tmp_path, mo
     assert [ep.value for ep in installed_entry_points(GROUP)] == ["acme_egg.v2:plugin"]
 
 
+def test_a_relative_sys_path_entry_is_read_afresh_from_another_working_folder(
+    tmp_path, monkeypatch, compiled_query_cache
+):
+    # importlib.metadata reads a relative entry against the working folder of the moment; two
+    # trees unpacked alike (same names, sizes and times, as tar and cp -p keep them) differ only there.
+    for tree, module in (("a", "acme_a"), ("b", "acme_b")):
+        (tmp_path / tree / "plug").mkdir(parents=True)
+        info = install(tmp_path / tree / "plug", "acme-one", "1.0", f"one = {module}\n")
+        for file in info.iterdir():
+            os.utime(file, ns=(1_000_000_000, 1_000_000_000))
+    monkeypatch.syspath_prepend("plug")
+    monkeypatch.chdir(tmp_path / "a")
+    assert [ep.value for ep in installed_entry_points(GROUP)] == ["acme_a"]
+    monkeypatch.chdir(tmp_path / "b")
+    assert installed_entry_points(GROUP) == stdlib_answer()
+    assert [ep.value for ep in installed_entry_points(GROUP)] == ["acme_b"]
+
+
 @pytest.mark.parametrize("planted", ["group-writable", "damaged", "another key's"])
 def test_an_entry_points_entry_that_is_not_trustworthy_is_ignored(site, compiled_query_cache, planted):
     install(site, "acme-one", "1.0", "one = acme_one\n")

@@ -7,7 +7,8 @@ answer only changes when what is installed does, so it is kept in the ``entry-po
 folder of kpiframe's cache (:mod:`kpiframe.disk_cache`), under a key of what the answer
 is read from:
 
-- for every ``sys.path`` entry that is a folder, the names of the distributions in it
+- for every ``sys.path`` entry (made absolute, as a relative one is read against the
+  working folder) that is a folder, the names of the distributions in it
   (``*.dist-info``, ``*.egg-info`` in any case, and an ``.egg`` folder's ``EGG-INFO``, as
   importlib.metadata finds them; a version is part of the name pip gives them) and
   the modification time and size of each one's ``entry_points.txt`` and ``METADATA``
@@ -100,21 +101,22 @@ def _key(group: str) -> str | None:
         return None
     where: list[Any] = []
     for entry in sys.path:
-        path = entry or os.getcwd()
+        # A relative entry is read against the working folder of the moment, as importlib.metadata reads it.
+        path = os.path.abspath(entry or os.getcwd())
         try:
             info = os.stat(path)
         except OSError:
-            where.append([entry, None])
+            where.append([path, None])
             continue
         if not stat.S_ISDIR(info.st_mode):
-            where.append([entry, info.st_mtime_ns, info.st_size])
+            where.append([path, info.st_mtime_ns, info.st_size])
             continue
         try:
             names = sorted(name for name in os.listdir(path) if _is_distribution(path, name))
         except OSError:
             return None
         stamps = [[name, *(disk_cache.stamp(os.path.join(path, name, file)) for file in _READ)] for name in names]
-        where.append([entry, stamps])
+        where.append([path, stamps])
     material = json.dumps([sys.version, group, where])
     return hashlib.sha256(material.encode()).hexdigest()
 
